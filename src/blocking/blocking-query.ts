@@ -1,0 +1,93 @@
+import { WatchSet } from '../state/index.js';
+import type { QueryResult } from '../state/index.js';
+
+/** Consul's default blocking wait: 5 minutes. */
+export const DEFAULT_BLOCKING_WAIT_MS = 300_000;
+/** Consul's cap on `?wait`: 10 minutes. */
+export const MAX_BLOCKING_WAIT_MS = 600_000;
+/** Jitter divisor: up to wait/16 is added so clients blocking together do not return together. */
+export const BLOCKING_JITTER_FRACTION = 16;
+
+/** What a blocking query needs of the store: subscribe to the topics of a read, and learn when it goes away. */
+export interface BlockingBackend {
+  hub: { subscribe(ws: WatchSet, fn: () => void): () => void };
+  onAbandon(fn: () => void): () => void;
+}
+
+export interface BlockingOptions {
+  /** The client's `?index`; 0 means a plain read that never waits. */
+  minIndex: number;
+  /** The client's `?wait` in ms (already capped); defaults to {@link DEFAULT_BLOCKING_WAIT_MS}. */
+  waitMs?: number;
+  /** Aborted when the client disconnects: the wait ends at once. */
+  signal?: AbortSignal;
+  /** Random source for jitter, injectable for tests. */
+  random?: () => number;
+}
+
+/**
+ * Runs `query` as a Consul blocking query.
+ *
+ * Contract: with `minIndex` 0 the query runs once. Otherwise it runs, and while its index is not greater than
+ * `minIndex` it waits until a write touches something the query read (its watch set), then runs again. It
+ * returns the latest result when the index moves past `minIndex`, when the wait (plus jitter of up to wait/16)
+ * elapses, when `signal` aborts, or when the store is abandoned. A return is not proof of change: the client
+ * compares indexes (and resets to 0 when the index went backwards, as Consul's clients do).
+ */
+export async function blockingQuery<T>(
+  backend: BlockingBackend,
+  opts: BlockingOptions,
+  query: (ws: WatchSet) => QueryResult<T>,
+): Promise<QueryResult<T>> {
+  const ws0 = new WatchSet();
+  let result = query(ws0);
+  if (opts.minIndex <= 0 || result.index > opts.minIndex || opts.signal?.aborted) return result;
+  const wait = Math.min(opts.waitMs ?? DEFAULT_BLOCKING_WAIT_MS, MAX_BLOCKING_WAIT_MS);
+  const jitter = Math.floor((opts.random ?? Math.random)() * (wait / BLOCKING_JITTER_FRACTION));
+  const deadline = Date.now() + wait + jitter;
+
+  let ws = ws0;
+  for (;;) {
+    const woke = await waitForChange(backend, ws, deadline - Date.now(), opts.signal);
+    ws = new WatchSet();
+    result = query(ws);
+    if (woke !== 'changed' || result.index > opts.minIndex) return result;
+  }
+}
+
+type WakeReason = 'changed' | 'timeout' | 'aborted' | 'abandoned';
+
+function waitForChange(
+  backend: BlockingBackend,
+  ws: WatchSet,
+  remainingMs: number,
+  signal: AbortSignal | undefined,
+): Promise<WakeReason> {
+  if (remainingMs <= 0) return Promise.resolve('timeout');
+  return new Promise<WakeReason>((resolve) => {
+    let done = false;
+    const finish = (reason: WakeReason): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      unsubscribe();
+      unAbandon();
+      signal?.removeEventListener('abort', onAbort);
+      resolve(reason);
+    };
+    const onAbort = (): void => {
+      finish('aborted');
+    };
+    const timer = setTimeout(() => {
+      finish('timeout');
+    }, remainingMs);
+    const unsubscribe = backend.hub.subscribe(ws, () => {
+      finish('changed');
+    });
+    const unAbandon = backend.onAbandon(() => {
+      finish('abandoned');
+    });
+    if (signal?.aborted) finish('aborted');
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,8 @@
+export {
+  blockingQuery,
+  DEFAULT_BLOCKING_WAIT_MS,
+  MAX_BLOCKING_WAIT_MS,
+  BLOCKING_JITTER_FRACTION,
+  type BlockingBackend,
+  type BlockingOptions,
+} from './blocking-query.js';

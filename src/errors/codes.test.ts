@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { ERROR_CODES, GRPC_STATUS, RETIRED_CODES } from './codes.js';
+import { AppError } from './app-error.js';
+import { toHttpError } from './to-http.js';
+
+const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+const grpcName = (n: number): string => Object.entries(GRPC_STATUS).find(([, v]) => v === n)?.[0] ?? '?';
+
+test('errors - every code is documented in docs/errors.md with its mappings', () => {
+  const rows = new Map<string, string[]>();
+  for (const line of doc.split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    const code = /^`(ENT_ERR_[A-Z_]+)`$/.exec(cells[1] ?? '')?.[1];
+    if (code) rows.set(code, [cells[2] ?? '', cells[3] ?? '', cells[4] ?? '']);
+  }
+  for (const [code, spec] of Object.entries(ERROR_CODES)) {
+    const row = rows.get(code);
+    assert.ok(row, `${code} missing from docs/errors.md`);
+    assert.equal(Number(row[0]), spec.http, `${code} HTTP status`);
+    assert.equal(row[1], grpcName(spec.grpc), `${code} gRPC status`);
+    assert.equal(row[2], spec.summary, `${code} summary`);
+  }
+  assert.equal(rows.size, Object.keys(ERROR_CODES).length, 'docs/errors.md lists codes that do not exist');
+  for (const retired of RETIRED_CODES)
+    assert.ok(!(retired in ERROR_CODES), `${retired} is retired but reused`);
+});
+
+test('errors - unknown errors map to a 500 that leaks nothing', () => {
+  const r = toHttpError(new Error('secret internals /etc/passwd'));
+  assert.equal(r.status, 500);
+  assert.equal(r.unexpected, true);
+  assert.doesNotMatch(r.body, /secret|passwd/);
+  const known = toHttpError(new AppError('ENT_ERR_NOT_FOUND', 'nope'));
+  assert.deepEqual(known, { status: 404, body: 'nope', unexpected: false });
+  assert.equal(toHttpError(new AppError('ENT_ERR_CONFLICT', 'x', { http: 500 })).status, 500);
+});

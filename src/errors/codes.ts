@@ -1,0 +1,82 @@
+/**
+ * The registry of Entente's error codes. Each code has one HTTP status, one gRPC status and an optional CLI exit
+ * code. Codes are never reused: retired ones move to {@link RETIRED_CODES}. `docs/errors.md` documents every code
+ * and a test keeps the two in step.
+ */
+export const GRPC_STATUS = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
+} as const;
+export type GrpcStatus = (typeof GRPC_STATUS)[keyof typeof GRPC_STATUS];
+
+export interface ErrorCodeSpec {
+  /** What the code means, for docs/errors.md. */
+  readonly summary: string;
+  readonly http: number;
+  readonly grpc: GrpcStatus;
+}
+
+export const ERROR_CODES = {
+  ENT_ERR_BAD_REQUEST: {
+    summary: 'The request is malformed or invalid.',
+    http: 400,
+    grpc: GRPC_STATUS.INVALID_ARGUMENT,
+  },
+  ENT_ERR_NOT_FOUND: { summary: 'The named object does not exist.', http: 404, grpc: GRPC_STATUS.NOT_FOUND },
+  ENT_ERR_METHOD_NOT_ALLOWED: {
+    summary: 'The path exists but not for this HTTP method.',
+    http: 405,
+    grpc: GRPC_STATUS.UNIMPLEMENTED,
+  },
+  ENT_ERR_PERMISSION_DENIED: {
+    summary: 'The token does not grant the permission.',
+    http: 403,
+    grpc: GRPC_STATUS.PERMISSION_DENIED,
+  },
+  ENT_ERR_BODY_TOO_LARGE: {
+    summary: 'The request body exceeds the limit for the endpoint.',
+    http: 413,
+    grpc: GRPC_STATUS.RESOURCE_EXHAUSTED,
+  },
+  ENT_ERR_CONFLICT: {
+    summary: 'The write conflicts with stored state.',
+    http: 409,
+    grpc: GRPC_STATUS.FAILED_PRECONDITION,
+  },
+  ENT_ERR_NOT_LEADER: {
+    summary: 'This server is not the leader; retry on the leader.',
+    http: 500,
+    grpc: GRPC_STATUS.FAILED_PRECONDITION,
+  },
+  ENT_ERR_UNAVAILABLE: {
+    summary: 'The server is starting or shutting down.',
+    http: 503,
+    grpc: GRPC_STATUS.UNAVAILABLE,
+  },
+  ENT_ERR_NO_DC_PATH: {
+    summary: 'The request named a datacenter other than the local one; there is no WAN federation.',
+    http: 500,
+    grpc: GRPC_STATUS.NOT_FOUND,
+  },
+  ENT_ERR_INTERNAL: { summary: 'An unexpected error occurred.', http: 500, grpc: GRPC_STATUS.INTERNAL },
+} as const satisfies Record<string, ErrorCodeSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Codes once used and retired; never reuse one of these names. */
+export const RETIRED_CODES: readonly string[] = [];

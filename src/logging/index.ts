@@ -1,0 +1,8 @@
+export {
+  createLogger,
+  silentLogger,
+  LOG_LEVELS,
+  type Logger,
+  type LogLevel,
+  type LoggerOptions,
+} from './logger.js';

@@ -1,0 +1,180 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StateStore } from './store.js';
+import { WatchSet } from './watch.js';
+import type { Command } from './commands.js';
+
+function reg(
+  node: string,
+  service: string | null,
+  extra: Partial<Extract<Command, { Type: 'register' }>> = {},
+): Command {
+  return {
+    Type: 'register',
+    Node: { ID: '', Node: node, Address: '10.0.0.1', Datacenter: 'dc1', TaggedAddresses: {}, Meta: {} },
+    SkipNodeUpdate: false,
+    Service:
+      service === null
+        ? null
+        : {
+            Kind: '',
+            ID: service,
+            Service: service,
+            Tags: [],
+            Address: '',
+            Meta: {},
+            Port: 80,
+            Weights: { Passing: 1, Warning: 1 },
+            EnableTagOverride: false,
+          },
+    Checks: [],
+    ...extra,
+  };
+}
+
+function check(node: string, id: string, serviceID: string, status: 'passing' | 'critical' = 'passing') {
+  return {
+    Node: node,
+    CheckID: id,
+    Name: id,
+    Status: status,
+    Notes: '',
+    Output: '',
+    ServiceID: serviceID,
+    ServiceName: '',
+    ServiceTags: [],
+    Type: '',
+    Interval: '',
+    Timeout: '',
+    ExposedPort: 0,
+    Definition: {},
+  };
+}
+
+test('state - writes get indexes; identical re-registration changes nothing', () => {
+  const s = new StateStore();
+  assert.deepEqual(s.apply(1, reg('n1', 'web')), { ok: true, value: true });
+  const first = s.serviceInstances(undefined, '', 'web');
+  assert.equal(first.index, 1);
+  assert.equal(first.value[0]?.service.CreateIndex, 1);
+  s.apply(2, reg('n1', 'web'));
+  const again = s.serviceInstances(undefined, '', 'web');
+  assert.equal(again.index, 1, 'identical registration does not move the index');
+  assert.equal(again.value[0]?.service.ModifyIndex, 1);
+  s.apply(3, reg('n1', 'web', { Service: { ...(reg('n1', 'web') as any).Service, Port: 81 } }));
+  const changed = s.serviceInstances(undefined, '', 'web');
+  assert.equal(changed.index, 3);
+  assert.equal(changed.value[0]?.service.CreateIndex, 1);
+  assert.equal(changed.value[0]?.service.ModifyIndex, 3);
+});
+
+test('state - a write to service B fires only B, a node check fires every service on the node', () => {
+  const s = new StateStore();
+  s.apply(1, reg('n1', 'a'));
+  s.apply(2, reg('n2', 'b'));
+  const wsA = new WatchSet();
+  s.serviceInstances(wsA, '', 'a');
+  let woke = 0;
+  const off = s.hub.subscribe(wsA, () => woke++);
+  s.apply(3, reg('n2', 'b', { Service: { ...(reg('n2', 'b') as any).Service, Port: 99 } }));
+  assert.equal(woke, 0);
+  s.apply(4, reg('n1', null, { SkipNodeUpdate: true, Checks: [check('n1', 'node-check', '')] }));
+  assert.equal(woke, 1);
+  off();
+  assert.equal(s.hub.size, 0);
+});
+
+test('state - a failed register changes nothing', () => {
+  const s = new StateStore();
+  s.apply(1, reg('n1', 'web'));
+  const r = s.apply(2, reg('n1', null, { Checks: [check('n1', 'c', 'missing-svc')] }));
+  assert.equal(r.ok, false);
+  assert.match(!r.ok ? r.error : '', /Unknown service ID "missing-svc"/);
+  assert.equal(s.nodeChecks(undefined, '', 'n1').value.length, 0);
+  assert.equal(s.nodes(undefined, '').index, 1);
+});
+
+test('state - deregistering a service drops its checks; deregistering a node drops everything', () => {
+  const s = new StateStore();
+  s.apply(1, reg('n1', 'web', { Checks: [check('n1', 'svc-check', 'web'), check('n1', 'node-check', '')] }));
+  assert.equal(s.serviceChecks(undefined, '', 'web').value.length, 1);
+  assert.equal(s.instanceChecks(s.node(undefined, '', 'n1').value!, 'web').length, 2);
+  s.apply(2, { Type: 'deregister', PeerName: '', Node: 'n1', ServiceID: 'web', CheckID: '' });
+  assert.deepEqual(
+    s.nodeChecks(undefined, '', 'n1').value.map((c) => c.CheckID),
+    ['node-check'],
+  );
+  s.apply(3, { Type: 'deregister', PeerName: '', Node: 'n1', ServiceID: '', CheckID: '' });
+  assert.equal(s.node(undefined, '', 'n1').value, null);
+  assert.equal(s.nodeChecks(undefined, '', 'n1').value.length, 0);
+});
+
+test('state - peer data is kept apart from local data', () => {
+  const s = new StateStore();
+  s.apply(1, reg('n1', 'web'));
+  const peered = reg('n1', 'web');
+  if (peered.Type === 'register') peered.Node.PeerName = 'other';
+  s.apply(2, peered);
+  assert.equal(s.serviceInstances(undefined, '', 'web').value.length, 1);
+  const imported = s.serviceInstances(undefined, 'other', 'web').value;
+  assert.equal(imported.length, 1);
+  assert.equal(imported[0]?.service.PeerName, 'other');
+  assert.equal(imported[0]?.node.PeerName, 'other');
+});
+
+test('state - KV set, cas, delete-tree and index semantics', () => {
+  const s = new StateStore();
+  const kv = (
+    verb: 'set' | 'cas' | 'delete' | 'delete-cas' | 'delete-tree',
+    key: string,
+    index = 0,
+    value: string | null = 'dg==',
+  ): Command => ({
+    Type: 'kv',
+    Verb: verb,
+    Key: key,
+    Value: value,
+    Flags: 0,
+    Index: index,
+  });
+  s.apply(1, kv('set', 'a/1'));
+  s.apply(2, kv('set', 'a/2'));
+  assert.deepEqual(s.apply(3, kv('cas', 'a/1', 0)), { ok: true, value: false });
+  assert.deepEqual(s.apply(4, kv('cas', 'a/1', 1)), { ok: true, value: true });
+  assert.equal(s.kvGet(undefined, 'a/1').index, 4);
+  assert.equal(s.kvList(undefined, 'a/').index, 4);
+  s.apply(5, kv('delete-tree', 'a/'));
+  const list = s.kvList(undefined, 'a/');
+  assert.equal(list.value.length, 0);
+  assert.equal(list.index, 5, 'deletions move the prefix index');
+});
+
+test('state - snapshot and restore reproduce state and indexes', () => {
+  const s = new StateStore();
+  s.apply(1, { Type: 'cluster-init', ClusterID: 'c-1' });
+  s.apply(2, reg('n1', 'web', { Checks: [check('n1', 'chk', 'web')] }));
+  s.apply(3, {
+    Type: 'kv',
+    Verb: 'set',
+    Key: 'k',
+    Value: Buffer.from('hello').toString('base64'),
+    Flags: 7,
+    Index: 0,
+  });
+  s.apply(4, {
+    Type: 'config-set',
+    Entry: { Kind: 'service-defaults', Name: 'web', Protocol: 'http' },
+    Cas: null,
+  });
+  const r = new StateStore();
+  r.restore(4, s.snapshot());
+  assert.equal(r.clusterId, 'c-1');
+  assert.equal(r.lastIndex, 4);
+  assert.deepEqual(r.serviceInstances(undefined, '', 'web'), s.serviceInstances(undefined, '', 'web'));
+  assert.deepEqual(r.serviceChecks(undefined, '', 'web'), s.serviceChecks(undefined, '', 'web'));
+  assert.equal(r.kvGet(undefined, 'k').value?.Value?.toString(), 'hello');
+  assert.deepEqual(
+    r.configEntry(undefined, 'service-defaults', 'web'),
+    s.configEntry(undefined, 'service-defaults', 'web'),
+  );
+});

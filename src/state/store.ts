@@ -1,0 +1,719 @@
+import type { HealthCheck, KVEntry, Node, NodeService } from '../types/index.js';
+import type { ApplyResult, CheckInput, Command, ServiceInput } from './commands.js';
+import { WatchHub, type WatchSet } from './watch.js';
+
+/** Index-table keys. They double as watch topics: bumping a key wakes the blocking queries that read it. */
+export const IDX = {
+  nodes: 'nodes',
+  services: 'services',
+  checks: 'checks',
+  kvs: 'kvs',
+  configEntries: 'config-entries',
+  system: 'system',
+  service: (peer: string, name: string): string => `service.${peer}/${name.toLowerCase()}`,
+  node: (peer: string, name: string): string => `node.${peer}/${name.toLowerCase()}`,
+  kv: (key: string): string => `kv.${key}`,
+  configKind: (kind: string): string => `config.${kind}`,
+  configEntry: (kind: string, name: string): string => `config.${kind}/${name}`,
+} as const;
+
+/** Key of a node in the catalog maps: nodes are unique per peer, names compared without case (as Consul). */
+function nodeKey(peer: string, name: string): string {
+  return `${peer}\u0000${name.toLowerCase()}`;
+}
+function serviceNameKey(peer: string, name: string): string {
+  return `${peer}\u0000${name.toLowerCase()}`;
+}
+
+/** Result of a read: the value and the index a client blocks on next. */
+export interface QueryResult<T> {
+  index: number;
+  value: T;
+}
+
+/** One service instance with the node it runs on. */
+export interface ServiceInstance {
+  node: Node;
+  service: NodeService;
+}
+
+export interface ConfigEntryRecord {
+  entry: Record<string, unknown> & { Kind: string; Name: string };
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+interface Tables {
+  nodes: Map<string, Node>;
+  services: Map<string, Map<string, NodeService>>;
+  checks: Map<string, Map<string, HealthCheck>>;
+  /** service name key → set of `${nodeKey}\u0001${serviceID}` */
+  byServiceName: Map<string, Set<string>>;
+  kv: Map<string, KVEntry>;
+  kvTombstones: Map<string, number>;
+  config: Map<string, Map<string, ConfigEntryRecord>>;
+  index: Map<string, number>;
+  clusterId: string;
+}
+
+function emptyTables(): Tables {
+  return {
+    nodes: new Map(),
+    services: new Map(),
+    checks: new Map(),
+    byServiceName: new Map(),
+    kv: new Map(),
+    kvTombstones: new Map(),
+    config: new Map(),
+    index: new Map(),
+    clusterId: '',
+  };
+}
+
+const SNAPSHOT_VERSION = 1;
+
+/**
+ * The in-memory state machine: catalog, KV and config entries with Consul's index semantics. It knows nothing of
+ * where commands come from (the log) or who reads (HTTP, DNS): writes arrive through {@link apply} in index order;
+ * reads take a {@link WatchSet} to record what a blocking query must wait on.
+ *
+ * NOTE: apply() must be deterministic (same state + command → same state) and must not throw for bad input: it
+ * answers an error result and leaves state untouched, so every server replaying the log agrees.
+ */
+export class StateStore {
+  #t: Tables = emptyTables();
+  #lastIndex = 0;
+  /** Wakes blocking queries; fired after each apply. */
+  readonly hub = new WatchHub();
+  /** Bumped topics of the command being applied. */
+  #fired = new Set<string>();
+  #firedKeys: string[] = [];
+  #abandonListeners = new Set<() => void>();
+
+  get lastIndex(): number {
+    return this.#lastIndex;
+  }
+
+  get clusterId(): string {
+    return this.#t.clusterId;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** Applies one committed command at `index`. */
+  apply(index: number, cmd: Command): ApplyResult {
+    this.#lastIndex = Math.max(this.#lastIndex, index);
+    this.#fired = new Set();
+    this.#firedKeys = [];
+    let result: ApplyResult;
+    switch (cmd.Type) {
+      case 'cluster-init':
+        if (this.#t.clusterId === '') {
+          this.#t.clusterId = cmd.ClusterID;
+          this.#bump(IDX.system, index);
+        }
+        result = { ok: true, value: this.#t.clusterId };
+        break;
+      case 'register':
+        result = this.#applyRegister(index, cmd);
+        break;
+      case 'deregister':
+        result = this.#applyDeregister(index, cmd.PeerName, cmd.Node, cmd.ServiceID, cmd.CheckID);
+        break;
+      case 'check-update':
+        result = this.#applyCheckUpdate(index, cmd);
+        break;
+      case 'kv':
+        result = this.#applyKv(index, cmd);
+        break;
+      case 'config-set':
+        result = this.#applyConfigSet(index, cmd.Entry, cmd.Cas);
+        break;
+      case 'config-delete':
+        result = this.#applyConfigDelete(index, cmd.Kind, cmd.Name, cmd.Cas);
+        break;
+    }
+    const fired = this.#fired;
+    const keys = this.#firedKeys;
+    if (fired.size > 0 || keys.length > 0) this.hub.fire(fired, keys);
+    return result;
+  }
+
+  #bump(key: string, index: number): void {
+    this.#t.index.set(key, index);
+    this.#fired.add(key);
+  }
+
+  #bumpNode(peer: string, name: string, index: number): void {
+    this.#bump(IDX.node(peer, name), index);
+  }
+
+  /** A node-level change (node record or node check) changes the health of every service on the node. */
+  #bumpAllServicesOfNode(peer: string, name: string, index: number): void {
+    const services = this.#t.services.get(nodeKey(peer, name));
+    if (!services) return;
+    for (const svc of services.values()) this.#bump(IDX.service(peer, svc.Service), index);
+  }
+
+  #applyRegister(index: number, cmd: Extract<Command, { Type: 'register' }>): ApplyResult {
+    const peer = cmd.Node.PeerName ?? '';
+    const key = nodeKey(peer, cmd.Node.Node);
+    const existing = this.#t.nodes.get(key);
+    // Validate everything first: a failed register changes nothing.
+    if (cmd.Node.ID !== '') {
+      for (const n of this.#t.nodes.values()) {
+        if (
+          (n.PeerName ?? '') === peer &&
+          n.ID === cmd.Node.ID &&
+          n.Node.toLowerCase() !== cmd.Node.Node.toLowerCase()
+        ) {
+          return {
+            ok: false,
+            status: 500,
+            error: `failed inserting node: Error while renaming Node ID: "${cmd.Node.ID}": Node name ${n.Node} is reserved by node ${n.ID} with name ${n.Node}`,
+          };
+        }
+      }
+    }
+    const services = this.#t.services.get(key);
+    for (const chk of cmd.Checks) {
+      if (chk.ServiceID !== '') {
+        const known =
+          (cmd.Service && cmd.Service.ID === chk.ServiceID) || (services?.has(chk.ServiceID) ?? false);
+        if (!known) {
+          return {
+            ok: false,
+            status: 500,
+            error: `Failed to register check: ${chk.CheckID}: Unknown service ID "${chk.ServiceID}" for check ID "${chk.CheckID}"`,
+          };
+        }
+      }
+    }
+
+    // Node.
+    if (!existing || !cmd.SkipNodeUpdate) {
+      const next: Node = {
+        ...cmd.Node,
+        ...(peer === '' ? {} : { PeerName: peer }),
+        CreateIndex: existing?.CreateIndex ?? index,
+        ModifyIndex: index,
+      };
+      if (!existing || !sameIgnoringIndexes(existing, next)) {
+        if (existing && existing.Node !== next.Node) this.#renameNode(existing, next);
+        this.#t.nodes.set(key, next);
+        this.#bump(IDX.nodes, index);
+        this.#bumpNode(peer, next.Node, index);
+        this.#bumpAllServicesOfNode(peer, next.Node, index);
+      }
+    }
+    const nodeName = this.#t.nodes.get(key)?.Node ?? cmd.Node.Node;
+
+    // Service.
+    if (cmd.Service) this.#upsertService(index, peer, key, nodeName, cmd.Service);
+
+    // Checks.
+    for (const chk of cmd.Checks) this.#upsertCheck(index, peer, key, nodeName, chk);
+    return { ok: true, value: true };
+  }
+
+  #renameNode(prev: Node, next: Node): void {
+    // Only the capitalisation can differ (the key is case-insensitive): keep children pointing at the new name.
+    const key = nodeKey(prev.PeerName ?? '', prev.Node);
+    for (const chk of this.#t.checks.get(key)?.values() ?? []) chk.Node = next.Node;
+  }
+
+  #upsertService(index: number, peer: string, key: string, nodeName: string, input: ServiceInput): void {
+    let services = this.#t.services.get(key);
+    if (!services) {
+      services = new Map();
+      this.#t.services.set(key, services);
+    }
+    const prev = services.get(input.ID);
+    const next: NodeService = {
+      ...input,
+      ...(peer === '' ? {} : { PeerName: peer }),
+      CreateIndex: prev?.CreateIndex ?? index,
+      ModifyIndex: index,
+    };
+    if (prev && sameIgnoringIndexes(prev, next)) return;
+    services.set(input.ID, next);
+    if (prev && prev.Service.toLowerCase() !== next.Service.toLowerCase()) {
+      this.#unindexService(peer, key, prev);
+      this.#bump(IDX.service(peer, prev.Service), index);
+    }
+    const snKey = serviceNameKey(peer, next.Service);
+    let set = this.#t.byServiceName.get(snKey);
+    if (!set) {
+      set = new Set();
+      this.#t.byServiceName.set(snKey, set);
+    }
+    set.add(`${key}\u0001${next.ID}`);
+    // Service-level checks carry the service's name and tags.
+    for (const chk of this.#t.checks.get(key)?.values() ?? []) {
+      if (chk.ServiceID === next.ID) {
+        chk.ServiceName = next.Service;
+        chk.ServiceTags = [...next.Tags];
+      }
+    }
+    this.#bump(IDX.services, index);
+    this.#bump(IDX.service(peer, next.Service), index);
+    this.#bumpNode(peer, nodeName, index);
+  }
+
+  #unindexService(peer: string, key: string, svc: NodeService): void {
+    const snKey = serviceNameKey(peer, svc.Service);
+    const set = this.#t.byServiceName.get(snKey);
+    if (!set) return;
+    set.delete(`${key}\u0001${svc.ID}`);
+    if (set.size === 0) this.#t.byServiceName.delete(snKey);
+  }
+
+  #upsertCheck(index: number, peer: string, key: string, nodeName: string, input: CheckInput): void {
+    let checks = this.#t.checks.get(key);
+    if (!checks) {
+      checks = new Map();
+      this.#t.checks.set(key, checks);
+    }
+    const prev = checks.get(input.CheckID);
+    let serviceName = '';
+    let serviceTags: string[] = [];
+    if (input.ServiceID !== '') {
+      const svc = this.#t.services.get(key)?.get(input.ServiceID);
+      if (svc) {
+        serviceName = svc.Service;
+        serviceTags = [...svc.Tags];
+      }
+    }
+    const next: HealthCheck = {
+      ...input,
+      Node: nodeName,
+      ServiceName: serviceName,
+      ServiceTags: serviceTags,
+      ...(peer === '' ? {} : { PeerName: peer }),
+      CreateIndex: prev?.CreateIndex ?? index,
+      ModifyIndex: index,
+    };
+    if (prev && sameIgnoringIndexes(prev, next)) return;
+    checks.set(input.CheckID, next);
+    this.#afterCheckChange(index, peer, nodeName, next, prev);
+  }
+
+  #afterCheckChange(
+    index: number,
+    peer: string,
+    nodeName: string,
+    next: HealthCheck | undefined,
+    prev?: HealthCheck,
+  ): void {
+    this.#bump(IDX.checks, index);
+    this.#bumpNode(peer, nodeName, index);
+    for (const chk of [next, prev]) {
+      if (!chk) continue;
+      if (chk.ServiceID === '') this.#bumpAllServicesOfNode(peer, nodeName, index);
+      else if (chk.ServiceName !== '') this.#bump(IDX.service(peer, chk.ServiceName), index);
+    }
+  }
+
+  #applyDeregister(
+    index: number,
+    peer: string,
+    nodeName: string,
+    serviceID: string,
+    checkID: string,
+  ): ApplyResult {
+    const key = nodeKey(peer, nodeName);
+    const node = this.#t.nodes.get(key);
+    if (!node) return { ok: true, value: true };
+    if (serviceID !== '') {
+      this.#deleteService(index, peer, key, node.Node, serviceID);
+    } else if (checkID !== '') {
+      const checks = this.#t.checks.get(key);
+      const prev = checks?.get(checkID);
+      if (checks && prev) {
+        checks.delete(checkID);
+        this.#afterCheckChange(index, peer, node.Node, undefined, prev);
+      }
+    } else {
+      for (const id of [...(this.#t.services.get(key)?.keys() ?? [])]) {
+        this.#deleteService(index, peer, key, node.Node, id);
+      }
+      for (const chk of [...(this.#t.checks.get(key)?.values() ?? [])]) {
+        this.#t.checks.get(key)?.delete(chk.CheckID);
+        this.#afterCheckChange(index, peer, node.Node, undefined, chk);
+      }
+      this.#t.nodes.delete(key);
+      this.#t.services.delete(key);
+      this.#t.checks.delete(key);
+      this.#bump(IDX.nodes, index);
+      this.#bumpNode(peer, node.Node, index);
+    }
+    return { ok: true, value: true };
+  }
+
+  #deleteService(index: number, peer: string, key: string, nodeName: string, serviceID: string): void {
+    const services = this.#t.services.get(key);
+    const svc = services?.get(serviceID);
+    if (!services || !svc) return;
+    // Its checks go with it.
+    const checks = this.#t.checks.get(key);
+    for (const chk of [...(checks?.values() ?? [])]) {
+      if (chk.ServiceID === serviceID) {
+        checks?.delete(chk.CheckID);
+        this.#bump(IDX.checks, index);
+      }
+    }
+    services.delete(serviceID);
+    this.#unindexService(peer, key, svc);
+    this.#bump(IDX.services, index);
+    this.#bump(IDX.service(peer, svc.Service), index);
+    this.#bumpNode(peer, nodeName, index);
+  }
+
+  #applyCheckUpdate(index: number, cmd: Extract<Command, { Type: 'check-update' }>): ApplyResult {
+    const key = nodeKey('', cmd.Node);
+    const checks = this.#t.checks.get(key);
+    const prev = checks?.get(cmd.CheckID);
+    if (!checks || !prev) {
+      return {
+        ok: false,
+        status: 404,
+        error: `Unknown check ID "${cmd.CheckID}". Ensure that the check ID is passed, not the check name.`,
+      };
+    }
+    if (prev.Status === cmd.Status && prev.Output === cmd.Output) return { ok: true, value: true };
+    const next: HealthCheck = { ...prev, Status: cmd.Status, Output: cmd.Output, ModifyIndex: index };
+    checks.set(cmd.CheckID, next);
+    this.#afterCheckChange(index, '', prev.Node, next);
+    return { ok: true, value: true };
+  }
+
+  #applyKv(index: number, cmd: Extract<Command, { Type: 'kv' }>): ApplyResult {
+    const kv = this.#t.kv;
+    const prev = kv.get(cmd.Key);
+    const del = (key: string): void => {
+      kv.delete(key);
+      this.#t.kvTombstones.set(key, index);
+      this.#bump(IDX.kv(key), index);
+      this.#firedKeys.push(key);
+    };
+    switch (cmd.Verb) {
+      case 'set':
+      case 'cas': {
+        if (cmd.Verb === 'cas') {
+          if (cmd.Index === 0 ? prev !== undefined : prev?.ModifyIndex !== cmd.Index) {
+            return { ok: true, value: false };
+          }
+        }
+        kv.set(cmd.Key, {
+          Key: cmd.Key,
+          Flags: cmd.Flags,
+          Value: cmd.Value === null ? null : Buffer.from(cmd.Value, 'base64'),
+          LockIndex: prev?.LockIndex ?? 0,
+          CreateIndex: prev?.CreateIndex ?? index,
+          ModifyIndex: index,
+        });
+        this.#t.kvTombstones.delete(cmd.Key);
+        this.#bump(IDX.kv(cmd.Key), index);
+        this.#firedKeys.push(cmd.Key);
+        break;
+      }
+      case 'delete':
+        if (prev) del(cmd.Key);
+        break;
+      case 'delete-cas':
+        if (!prev || prev.ModifyIndex !== cmd.Index) return { ok: true, value: false };
+        del(cmd.Key);
+        break;
+      case 'delete-tree':
+        for (const key of [...kv.keys()]) if (key.startsWith(cmd.Key)) del(key);
+        break;
+    }
+    this.#bump(IDX.kvs, index);
+    return { ok: true, value: true };
+  }
+
+  #applyConfigSet(index: number, entry: Record<string, unknown>, cas: number | null): ApplyResult {
+    const kind = String(entry['Kind']);
+    const name = String(entry['Name']);
+    let byKind = this.#t.config.get(kind);
+    const prev = byKind?.get(name);
+    if (cas !== null && (cas === 0 ? prev !== undefined : prev?.ModifyIndex !== cas)) {
+      return { ok: true, value: false };
+    }
+    if (!byKind) {
+      byKind = new Map();
+      this.#t.config.set(kind, byKind);
+    }
+    byKind.set(name, {
+      entry: { ...entry, Kind: kind, Name: name },
+      CreateIndex: prev?.CreateIndex ?? index,
+      ModifyIndex: index,
+    });
+    this.#bump(IDX.configEntries, index);
+    this.#bump(IDX.configKind(kind), index);
+    this.#bump(IDX.configEntry(kind, name), index);
+    return { ok: true, value: true };
+  }
+
+  #applyConfigDelete(index: number, kind: string, name: string, cas: number | null): ApplyResult {
+    const byKind = this.#t.config.get(kind);
+    const prev = byKind?.get(name);
+    if (cas !== null && prev?.ModifyIndex !== cas) return { ok: true, value: false };
+    if (byKind && prev) {
+      byKind.delete(name);
+      this.#bump(IDX.configEntries, index);
+      this.#bump(IDX.configKind(kind), index);
+      this.#bump(IDX.configEntry(kind, name), index);
+    }
+    return { ok: true, value: true };
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** Highest index among `keys` (recorded in `ws`), never below 1 so blocking clients never spin on 0. */
+  maxIndex(ws: WatchSet | undefined, ...keys: string[]): number {
+    let max = 0;
+    for (const key of keys) {
+      ws?.add(key);
+      max = Math.max(max, this.#t.index.get(key) ?? 0);
+    }
+    return Math.max(1, max);
+  }
+
+  nodes(ws: WatchSet | undefined, peer: string): QueryResult<Node[]> {
+    const index = this.maxIndex(ws, IDX.nodes);
+    const out: Node[] = [];
+    for (const n of this.#t.nodes.values()) if ((n.PeerName ?? '') === peer) out.push(n);
+    out.sort((a, b) => cmp(a.Node, b.Node));
+    return { index, value: out };
+  }
+
+  node(ws: WatchSet | undefined, peer: string, name: string): QueryResult<Node | null> {
+    const index = this.maxIndex(ws, IDX.node(peer, name));
+    return { index, value: this.#t.nodes.get(nodeKey(peer, name)) ?? null };
+  }
+
+  /** Services of one node, sorted by ID. */
+  nodeServices(
+    ws: WatchSet | undefined,
+    peer: string,
+    name: string,
+  ): QueryResult<{ node: Node; services: NodeService[] } | null> {
+    const index = this.maxIndex(ws, IDX.node(peer, name));
+    const key = nodeKey(peer, name);
+    const node = this.#t.nodes.get(key);
+    if (!node) return { index, value: null };
+    const services = [...(this.#t.services.get(key)?.values() ?? [])].sort((a, b) => cmp(a.ID, b.ID));
+    return { index, value: { node, services } };
+  }
+
+  nodeChecks(ws: WatchSet | undefined, peer: string, name: string): QueryResult<HealthCheck[]> {
+    const index = this.maxIndex(ws, IDX.node(peer, name));
+    const checks = [...(this.#t.checks.get(nodeKey(peer, name))?.values() ?? [])].sort((a, b) =>
+      cmp(a.CheckID, b.CheckID),
+    );
+    return { index, value: checks };
+  }
+
+  /** All services: name → union of tags, plus each name's kind-bearing instances. */
+  services(ws: WatchSet | undefined, peer: string): QueryResult<ServiceInstance[]> {
+    const index = this.maxIndex(ws, IDX.services);
+    const out: ServiceInstance[] = [];
+    for (const [key, services] of this.#t.services) {
+      const node = this.#t.nodes.get(key);
+      if (!node || (node.PeerName ?? '') !== peer) continue;
+      for (const service of services.values()) out.push({ node, service });
+    }
+    return { index, value: out };
+  }
+
+  /** Instances of one service, sorted by node then service ID. */
+  serviceInstances(ws: WatchSet | undefined, peer: string, name: string): QueryResult<ServiceInstance[]> {
+    const index = this.maxIndex(ws, IDX.service(peer, name));
+    const out: ServiceInstance[] = [];
+    for (const ref of this.#t.byServiceName.get(serviceNameKey(peer, name)) ?? []) {
+      const sep = ref.indexOf('\u0001');
+      const key = ref.slice(0, sep);
+      const node = this.#t.nodes.get(key);
+      const service = this.#t.services.get(key)?.get(ref.slice(sep + 1));
+      if (node && service) out.push({ node, service });
+    }
+    out.sort((a, b) => cmp(a.node.Node, b.node.Node) || cmp(a.service.ID, b.service.ID));
+    return { index, value: out };
+  }
+
+  /** Node-level and service-level checks of one instance, node checks first, each group sorted by CheckID. */
+  instanceChecks(node: Node, serviceID: string): HealthCheck[] {
+    const checks = this.#t.checks.get(nodeKey(node.PeerName ?? '', node.Node));
+    if (!checks) return [];
+    const out = [...checks.values()].filter((c) => c.ServiceID === '' || c.ServiceID === serviceID);
+    out.sort((a, b) => cmp(a.ServiceID, b.ServiceID) || cmp(a.CheckID, b.CheckID));
+    return out;
+  }
+
+  serviceChecks(ws: WatchSet | undefined, peer: string, name: string): QueryResult<HealthCheck[]> {
+    const index = this.maxIndex(ws, IDX.service(peer, name));
+    const out: HealthCheck[] = [];
+    for (const { node, service } of this.serviceInstances(undefined, peer, name).value) {
+      for (const chk of this.#t.checks.get(nodeKey(peer, node.Node))?.values() ?? []) {
+        if (chk.ServiceID === service.ID) out.push(chk);
+      }
+    }
+    return { index, value: out };
+  }
+
+  checksInState(ws: WatchSet | undefined, peer: string, state: string): QueryResult<HealthCheck[]> {
+    const index = this.maxIndex(ws, IDX.checks);
+    const out: HealthCheck[] = [];
+    for (const [key, checks] of this.#t.checks) {
+      const node = this.#t.nodes.get(key);
+      if (!node || (node.PeerName ?? '') !== peer) continue;
+      for (const chk of checks.values()) if (state === 'any' || chk.Status === state) out.push(chk);
+    }
+    out.sort((a, b) => cmp(a.Node, b.Node) || cmp(a.CheckID, b.CheckID));
+    return { index, value: out };
+  }
+
+  /** One check of the local catalog (agent endpoints). */
+  check(node: string, checkID: string): HealthCheck | undefined {
+    return this.#t.checks.get(nodeKey('', node))?.get(checkID);
+  }
+
+  kvGet(ws: WatchSet | undefined, key: string): QueryResult<KVEntry | null> {
+    ws?.add(IDX.kv(key));
+    const entry = this.#t.kv.get(key) ?? null;
+    const index = entry?.ModifyIndex ?? this.#t.kvTombstones.get(key) ?? this.#t.index.get(IDX.kvs) ?? 1;
+    return { index: Math.max(1, index), value: entry };
+  }
+
+  /** Entries whose key starts with `prefix`, sorted by key; the index covers deletions under the prefix too. */
+  kvList(ws: WatchSet | undefined, prefix: string): QueryResult<KVEntry[]> {
+    ws?.addPrefix(prefix);
+    let index = 0;
+    const out: KVEntry[] = [];
+    for (const entry of this.#t.kv.values()) {
+      if (!entry.Key.startsWith(prefix)) continue;
+      out.push(entry);
+      index = Math.max(index, entry.ModifyIndex);
+    }
+    for (const [key, idx] of this.#t.kvTombstones) if (key.startsWith(prefix)) index = Math.max(index, idx);
+    if (index === 0) index = this.#t.index.get(IDX.kvs) ?? 1;
+    out.sort((a, b) => cmp(a.Key, b.Key));
+    return { index: Math.max(1, index), value: out };
+  }
+
+  configEntry(ws: WatchSet | undefined, kind: string, name: string): QueryResult<ConfigEntryRecord | null> {
+    const index = this.maxIndex(ws, IDX.configEntry(kind, name));
+    return { index, value: this.#t.config.get(kind)?.get(name) ?? null };
+  }
+
+  configEntries(ws: WatchSet | undefined, kind: string): QueryResult<ConfigEntryRecord[]> {
+    const index = this.maxIndex(ws, IDX.configKind(kind));
+    const out = [...(this.#t.config.get(kind)?.values() ?? [])].sort((a, b) =>
+      cmp(a.entry.Name, b.entry.Name),
+    );
+    return { index, value: out };
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /** Serializes the whole state as of {@link lastIndex}. */
+  snapshot(): Buffer {
+    const t = this.#t;
+    const data = {
+      Version: SNAPSHOT_VERSION,
+      LastIndex: this.#lastIndex,
+      ClusterID: t.clusterId,
+      Nodes: [...t.nodes.values()],
+      Services: [...t.services.entries()].flatMap(([key, m]) =>
+        [...m.values()].map((s) => [key, s] as const),
+      ),
+      Checks: [...t.checks.entries()].flatMap(([key, m]) => [...m.values()].map((c) => [key, c] as const)),
+      KV: [...t.kv.values()].map((e) => ({
+        ...e,
+        Value: e.Value === null ? null : e.Value.toString('base64'),
+      })),
+      KVTombstones: [...t.kvTombstones.entries()],
+      Config: [...t.config.values()].flatMap((m) => [...m.values()]),
+      Index: [...t.index.entries()],
+    };
+    return Buffer.from(JSON.stringify(data));
+  }
+
+  /** Replaces all state with a snapshot; blocking queries are woken so they re-read. */
+  restore(index: number, buf: Buffer): void {
+    const data = JSON.parse(buf.toString('utf8')) as SnapshotData;
+    if (data.Version !== SNAPSHOT_VERSION)
+      throw new Error(`unsupported snapshot version ${String(data.Version)}`);
+    const t = emptyTables();
+    t.clusterId = data.ClusterID;
+    for (const n of data.Nodes) t.nodes.set(nodeKey(n.PeerName ?? '', n.Node), n);
+    for (const [key, s] of data.Services) {
+      let m = t.services.get(key);
+      if (!m) t.services.set(key, (m = new Map<string, NodeService>()));
+      m.set(s.ID, s);
+      const snKey = serviceNameKey(s.PeerName ?? '', s.Service);
+      let set = t.byServiceName.get(snKey);
+      if (!set) t.byServiceName.set(snKey, (set = new Set()));
+      set.add(`${key}\u0001${s.ID}`);
+    }
+    for (const [key, c] of data.Checks) {
+      let m = t.checks.get(key);
+      if (!m) t.checks.set(key, (m = new Map<string, HealthCheck>()));
+      m.set(c.CheckID, c);
+    }
+    for (const e of data.KV)
+      t.kv.set(e.Key, { ...e, Value: e.Value === null ? null : Buffer.from(e.Value, 'base64') });
+    t.kvTombstones = new Map(data.KVTombstones);
+    for (const rec of data.Config) {
+      let m = t.config.get(rec.entry.Kind);
+      if (!m) t.config.set(rec.entry.Kind, (m = new Map<string, ConfigEntryRecord>()));
+      m.set(rec.entry.Name, rec);
+    }
+    t.index = new Map(data.Index);
+    this.#t = t;
+    this.#lastIndex = Math.max(index, data.LastIndex);
+    this.hub.fire(t.index.keys());
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Wakes every blocking query for good (the store is going away). */
+  abandon(): void {
+    for (const fn of this.#abandonListeners) fn();
+    this.#abandonListeners.clear();
+  }
+
+  onAbandon(fn: () => void): () => void {
+    this.#abandonListeners.add(fn);
+    return () => this.#abandonListeners.delete(fn);
+  }
+}
+
+interface SnapshotData {
+  Version: number;
+  LastIndex: number;
+  ClusterID: string;
+  Nodes: Node[];
+  Services: [string, NodeService][];
+  Checks: [string, HealthCheck][];
+  KV: (Omit<KVEntry, 'Value'> & { Value: string | null })[];
+  KVTombstones: [string, number][];
+  Config: ConfigEntryRecord[];
+  Index: [string, number][];
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Structural equality ignoring CreateIndex/ModifyIndex: re-registering an identical object is not a change. */
+function sameIgnoringIndexes(a: object, b: object): boolean {
+  return stableJson(a) === stableJson(b);
+}
+
+function stableJson(v: object): string {
+  return JSON.stringify(v, (k, val: unknown) =>
+    k === 'CreateIndex' || k === 'ModifyIndex' ? undefined : val,
+  );
+}
