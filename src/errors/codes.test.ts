@@ -35,4 +35,13 @@ test('errors - unknown errors map to a 500 that leaks nothing', () => {
   const known = toHttpError(new AppError('ENT_ERR_NOT_FOUND', 'nope'));
   assert.deepEqual(known, { status: 404, body: 'nope', unexpected: false });
   assert.equal(toHttpError(new AppError('ENT_ERR_CONFLICT', 'x', { http: 500 })).status, 500);
+  const closed = Object.assign(new Error('log closed'), { code: 'ENT_ERR_LOG_CLOSED' });
+  assert.deepEqual(toHttpError(closed), { status: 503, body: 'log closed', unexpected: false });
+  const foreign = Object.assign(new Error('ECONNRESET internals'), { code: 'ECONNRESET' });
+  assert.equal(toHttpError(foreign).body, 'An unexpected error occurred');
+});
+
+test('errors - codes raised by modules that cannot import the registry are registered', async () => {
+  const { LOG_ERROR_CODES } = await import('../wal/index.js');
+  for (const code of Object.values(LOG_ERROR_CODES)) assert.ok(code in ERROR_CODES, `${code} is not registered`);
 });

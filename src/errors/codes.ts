@@ -73,6 +73,26 @@ export const ERROR_CODES = {
     http: 500,
     grpc: GRPC_STATUS.NOT_FOUND,
   },
+  ENT_ERR_LOG_CORRUPT: {
+    summary: 'The command log on disk is damaged in a way that recovery must not guess about.',
+    http: 500,
+    grpc: GRPC_STATUS.DATA_LOSS,
+  },
+  ENT_ERR_LOG_LOCKED: {
+    summary: 'Another process holds the data directory.',
+    http: 503,
+    grpc: GRPC_STATUS.UNAVAILABLE,
+  },
+  ENT_ERR_LOG_CLOSED: {
+    summary: 'The command log is closed (the server is shutting down).',
+    http: 503,
+    grpc: GRPC_STATUS.UNAVAILABLE,
+  },
+  ENT_ERR_LOG_FAILED: {
+    summary: 'A disk write failed; the server refuses writes until restarted.',
+    http: 500,
+    grpc: GRPC_STATUS.INTERNAL,
+  },
   ENT_ERR_INTERNAL: { summary: 'An unexpected error occurred.', http: 500, grpc: GRPC_STATUS.INTERNAL },
 } as const satisfies Record<string, ErrorCodeSpec>;
 

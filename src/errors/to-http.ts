@@ -1,4 +1,5 @@
 import { isAppError } from './app-error.js';
+import { ERROR_CODES, type ErrorCode } from './codes.js';
 
 export interface HttpErrorReply {
   readonly status: number;
@@ -13,5 +14,17 @@ export function toHttpError(err: unknown): HttpErrorReply {
   if (isAppError(err)) {
     return { status: err.httpStatus, body: err.message, unexpected: err.code === 'ENT_ERR_INTERNAL' };
   }
+  // Errors of modules that cannot import this one (wal/) carry a registered code of their own.
+  const code = codeOf(err);
+  if (code !== undefined && err instanceof Error) {
+    const status = ERROR_CODES[code].http;
+    return { status, body: err.message, unexpected: status >= 500 && status !== 503 };
+  }
   return { status: 500, body: 'An unexpected error occurred', unexpected: true };
+}
+
+function codeOf(err: unknown): ErrorCode | undefined {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
+  const code = (err as { code: unknown }).code;
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code) ? (code as ErrorCode) : undefined;
 }

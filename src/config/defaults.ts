@@ -1,0 +1,17 @@
+import type { PortsConfig } from './schema.js';
+
+/** Consul's default ports. */
+export const DEFAULT_PORTS: Readonly<PortsConfig> = {
+  http: 8500,
+  https: -1,
+  dns: 8600,
+  grpc: 8502,
+  grpc_tls: 8503,
+  server: 8300,
+};
+
+/** `-dev` uses the same ports. */
+export const DEV_PORTS: Readonly<PortsConfig> = { ...DEFAULT_PORTS };
+
+/** How long a graceful stop may take before the agent gives up waiting (ms). */
+export const SHUTDOWN_GRACE_MS = 5_000;

@@ -1,0 +1,3 @@
+export type { AgentConfig, PortsConfig } from './schema.js';
+export { loadAgentConfig, parseAgentFlags, buildConfig, ConfigError, type LoadResult } from './load.js';
+export { DEFAULT_PORTS, DEV_PORTS, SHUTDOWN_GRACE_MS } from './defaults.js';

@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadAgentConfig, parseAgentFlags } from './load.js';
+
+function tmp(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'entente-config-'));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+test('config - -dev needs no data dir and keeps Consul defaults', () => {
+  const { config } = loadAgentConfig(['-dev']);
+  assert.equal(config.dev, true);
+  assert.equal(config.dataDir, '');
+  assert.equal(config.datacenter, 'dc1');
+  assert.equal(config.clientAddr, '127.0.0.1');
+  assert.deepEqual(config.ports, { http: 8500, https: -1, dns: 8600, grpc: 8502, grpc_tls: 8503, server: 8300 });
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.ports), 'config is deep-frozen');
+});
+
+test('config - flags use Go syntax and override files', (t) => {
+  const dir = tmp(t);
+  const file = join(dir, 'a.json');
+  writeFileSync(file, JSON.stringify({ datacenter: 'east', ports: { http: 9000, dns: 9600 } }));
+  const { config } = loadAgentConfig(['-dev', '-config-file', file, '--http-port=0', '-datacenter', 'WEST']);
+  assert.equal(config.datacenter, 'west');
+  assert.equal(config.ports.http, 0);
+  assert.equal(config.ports.dns, 9600);
+});
+
+test('config - Consul files in HCL and JSON load; unknown keys warn, do not fail', (t) => {
+  const dir = tmp(t);
+  const conf = join(dir, 'conf.d');
+  mkdirSync(conf);
+  writeFileSync(
+    join(conf, '01-base.hcl'),
+    `
+datacenter = "dc7"
+data_dir = "${dir}/data"
+server = true
+bootstrap_expect = 1
+
+performance { raft_multiplier = 1 }
+encrypt = "abc"
+ports { http = 18500 grpc_tls = -1 serf_lan = 18301 }
+acl { enabled = false tokens { master = "root" agent_master = "x" } }
+connect { enabled = true ca_config { cluster_id = "11111111-2222-3333-4444-555555555555" } }
+peering { enabled = true }
+ui_config { enabled = true }
+log_level = "DEBUG"
+made_up_key = 1
+`,
+  );
+  writeFileSync(join(conf, '02-more.json'), JSON.stringify({ node_name: 'n-7', version: '1.17.0', segments: null }));
+  const { config, warnings } = loadAgentConfig(['-config-dir', conf]);
+  assert.equal(config.datacenter, 'dc7');
+  assert.equal(config.nodeName, 'n-7');
+  assert.equal(config.ports.http, 18500);
+  assert.equal(config.ports.grpc_tls, -1);
+  assert.equal(config.logLevel, 'debug');
+  assert.equal(config.uiEnabled, true);
+  assert.ok(warnings.some((w) => w.includes('unknown config key "made_up_key"')), warnings.join('\n'));
+  assert.ok(warnings.some((w) => w.includes('"encrypt" is not used')));
+  assert.ok(warnings.some((w) => w.includes('"ports.serf_lan"')));
+});
+
+test('config - bad values and contradictions are rejected with the key named', (t) => {
+  const dir = tmp(t);
+  const bad = (argv: string[], re: RegExp): void => {
+    assert.throws(() => loadAgentConfig(argv), (err: unknown) => err instanceof ConfigError && re.test(err.message));
+  };
+  bad(['-server'], /data_dir cannot be empty/);
+  bad(['-dev', '-http-port', 'abc'], /invalid value "abc" for flag -http-port/);
+  bad(['-dev', '-nope'], /flag provided but not defined: -nope/);
+  bad(['-dev', '-http-port', '70000'], /ports.http: invalid port 70000/);
+  bad(['-dev', '-log-level', 'loud'], /log_level: invalid level "loud"/);
+  bad(['-dev', '-datacenter', 'd c'], /datacenter/);
+  bad(['-dev', '-advertise', '0.0.0.0'], /advertise_addr cannot be 0.0.0.0/);
+  const f = join(dir, 'types.json');
+  writeFileSync(f, JSON.stringify({ ports: { http: 'x' } }));
+  bad(['-dev', '-config-file', f], /ports.http: expected an integer/);
+  const h = join(dir, 'broken.hcl');
+  writeFileSync(h, 'ports { http = ');
+  bad(['-dev', '-config-file', h], /Error parsing .*broken\.hcl/);
+  bad(['-dev', '-config-file', join(dir, 'missing.json')], /Error reading config file/);
+});
+
+test('config - repeated flags accumulate', () => {
+  const f = parseAgentFlags(['-dev', '-node-meta', 'rack:r1', '-node-meta', 'zone:z', '-recursor', '1.1.1.1']);
+  assert.deepEqual(f.raw['node_meta'], { rack: 'r1', zone: 'z' });
+  assert.deepEqual(f.raw['recursors'], ['1.1.1.1']);
+});

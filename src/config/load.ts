@@ -1,0 +1,457 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { parseJsonOrHcl } from '../lib/hcl/index.js';
+import { DEFAULT_PORTS, DEV_PORTS } from './defaults.js';
+import type { AgentConfig, PortsConfig } from './schema.js';
+
+/** A configuration problem: the agent refuses to start and prints this message. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Raw = Record<string, unknown>;
+
+/**
+ * Consul config keys Entente acts on. Every other key is accepted with a warning, so config files written for
+ * Consul agents load unchanged.
+ */
+const IMPLEMENTED: Readonly<Record<string, true | Readonly<Record<string, true>>>> = {
+  datacenter: true,
+  primary_datacenter: true,
+  node_name: true,
+  node_id: true,
+  data_dir: true,
+  server: true,
+  bootstrap: true,
+  bootstrap_expect: true,
+  bind_addr: true,
+  client_addr: true,
+  advertise_addr: true,
+  advertise_addr_wan: true,
+  ports: { http: true, https: true, dns: true, grpc: true, grpc_tls: true, server: true },
+  addresses: { http: true, https: true, dns: true, grpc: true, grpc_tls: true },
+  domain: true,
+  alt_domain: true,
+  log_level: true,
+  log_json: true,
+  ui: true,
+  ui_config: { enabled: true },
+  connect: { enabled: true },
+  peering: { enabled: true },
+  acl: { enabled: true, default_policy: true },
+  node_meta: true,
+  recursors: true,
+  dns_config: true,
+};
+
+/** Known Consul keys with no effect in Entente: a quieter warning than for unknown keys. */
+const KNOWN_IGNORED = new Set([
+  'segments',
+  'performance',
+  'encrypt',
+  'encrypt_verify_incoming',
+  'encrypt_verify_outgoing',
+  'ca_file',
+  'ca_path',
+  'cert_file',
+  'key_file',
+  'verify_incoming',
+  'verify_incoming_rpc',
+  'verify_incoming_https',
+  'verify_outgoing',
+  'verify_server_hostname',
+  'tls',
+  'disable_update_check',
+  'skip_leave_on_interrupt',
+  'leave_on_terminate',
+  'retry_join',
+  'retry_join_wan',
+  'start_join',
+  'enable_script_checks',
+  'enable_local_script_checks',
+  'enable_debug',
+  'audit',
+  'telemetry',
+  'raft_protocol',
+  'acl_datacenter',
+  'acl_default_policy',
+  'acl_master_token',
+  'acl_token',
+  'acl_agent_token',
+  'acl_agent_master_token',
+  'acl_replication_token',
+  'version',
+  'pid_file',
+  'rejoin_after_leave',
+  'limits',
+  'autopilot',
+  'locality',
+  'partition',
+  'disable_host_node_id',
+  'enable_central_service_config',
+  'serf_lan',
+  'serf_wan',
+  'server_name',
+  'services',
+  'service',
+  'checks',
+  'check',
+  'config_entries',
+  'http_config',
+  'syslog_facility',
+  'enable_syslog',
+  'log_file',
+  'log_rotate_bytes',
+  'log_rotate_duration',
+  'log_rotate_max_files',
+]);
+
+export interface LoadResult {
+  config: AgentConfig;
+  /** Problems that do not stop the agent (unknown keys, ignored settings); the agent logs them. */
+  warnings: string[];
+}
+
+/** Flags of `entente agent`, Consul's names. Value flags take the next argument or `=value`. */
+const VALUE_FLAGS: Readonly<Record<string, string>> = {
+  datacenter: 'datacenter',
+  node: 'node_name',
+  'node-id': 'node_id',
+  'data-dir': 'data_dir',
+  bind: 'bind_addr',
+  client: 'client_addr',
+  advertise: 'advertise_addr',
+  'advertise-wan': 'advertise_addr_wan',
+  'http-port': 'ports.http',
+  'https-port': 'ports.https',
+  'dns-port': 'ports.dns',
+  'grpc-port': 'ports.grpc',
+  'grpc-tls-port': 'ports.grpc_tls',
+  'server-port': 'ports.server',
+  'log-level': 'log_level',
+  'bootstrap-expect': 'bootstrap_expect',
+  domain: 'domain',
+  'alt-domain': 'alt_domain',
+  'primary-datacenter': 'primary_datacenter',
+  'pid-file': 'pid_file',
+};
+const BOOL_FLAGS: Readonly<Record<string, string>> = {
+  dev: 'dev',
+  server: 'server',
+  bootstrap: 'bootstrap',
+  'log-json': 'log_json',
+  ui: 'ui',
+};
+const REPEAT_FLAGS = new Set([
+  'config-file',
+  'config-dir',
+  'node-meta',
+  'recursor',
+  'retry-join',
+  'join',
+  'hcl',
+]);
+
+interface ParsedFlags {
+  raw: Raw;
+  configFiles: string[];
+  configDirs: string[];
+  dev: boolean;
+}
+
+/** Parses `entente agent` arguments with Go's flag syntax (`-x v`, `-x=v`, `--x`, bool `-x`/`-x=false`). */
+export function parseAgentFlags(argv: readonly string[]): ParsedFlags {
+  const raw: Raw = {};
+  const configFiles: string[] = [];
+  const configDirs: string[] = [];
+  let dev = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('-') || arg === '-') throw new ConfigError(`unexpected argument: ${arg}`);
+    if (arg === '--') break;
+    const body = arg.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    const name = eq < 0 ? body : body.slice(0, eq);
+    let value: string | undefined = eq < 0 ? undefined : body.slice(eq + 1);
+    if (name in BOOL_FLAGS) {
+      const b = value === undefined ? true : parseBool(value, name);
+      if (name === 'dev') dev = b;
+      else setPath(raw, BOOL_FLAGS[name] ?? name, b);
+      continue;
+    }
+    const takeValue = (): string => {
+      if (value !== undefined) return value;
+      const next = argv[i + 1];
+      if (next === undefined) throw new ConfigError(`flag needs an argument: -${name}`);
+      i += 1;
+      return next;
+    };
+    if (name in VALUE_FLAGS) {
+      value = takeValue();
+      const key = VALUE_FLAGS[name] ?? name;
+      if (key.startsWith('ports.') || key === 'bootstrap_expect') {
+        if (!/^-?\d+$/.test(value))
+          throw new ConfigError(`invalid value "${value}" for flag -${name}: parse error`);
+        setPath(raw, key, Number(value));
+      } else {
+        setPath(raw, key, value);
+      }
+      continue;
+    }
+    if (REPEAT_FLAGS.has(name)) {
+      value = takeValue();
+      if (name === 'config-file') configFiles.push(value);
+      else if (name === 'config-dir') configDirs.push(value);
+      else if (name === 'node-meta') {
+        const c = value.indexOf(':');
+        if (c < 0) throw new ConfigError(`invalid value "${value}" for flag -node-meta: must be key:value`);
+        const meta = (raw['node_meta'] ?? {}) as Raw;
+        meta[value.slice(0, c)] = value.slice(c + 1);
+        raw['node_meta'] = meta;
+      } else if (name === 'recursor') {
+        raw['recursors'] = [...((raw['recursors'] as string[] | undefined) ?? []), value];
+      }
+      continue;
+    }
+    throw new ConfigError(`flag provided but not defined: -${name}`);
+  }
+  return { raw, configFiles, configDirs, dev };
+}
+
+function parseBool(v: string, name: string): boolean {
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
+  throw new ConfigError(`invalid boolean value "${v}" for -${name}`);
+}
+
+function setPath(obj: Raw, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) cur[p] = {};
+    cur = cur[p] as Raw;
+  }
+  cur[parts[parts.length - 1] ?? path] = value;
+}
+
+/** Objects merge key by key; later sources win; lists and scalars are replaced. */
+function merge(into: Raw, from: Raw): Raw {
+  for (const [k, v] of Object.entries(from)) {
+    const cur = into[k];
+    if (isObject(v) && isObject(cur)) into[k] = merge({ ...cur }, v);
+    else into[k] = v;
+  }
+  return into;
+}
+
+function isObject(v: unknown): v is Raw {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Reads one config file (JSON or HCL by extension/content); its top level must be an object. */
+function readConfigFile(path: string): Raw {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Error reading config file ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseJsonOrHcl(text, path);
+  } catch (err) {
+    throw new ConfigError(`Error parsing ${path}: ${(err as Error).message}`);
+  }
+  if (!isObject(parsed)) throw new ConfigError(`Error parsing ${path}: top level must be an object`);
+  return parsed;
+}
+
+function configDirFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw new ConfigError(`Error reading config dir ${dir}: ${(err as Error).message}`);
+  }
+  return names
+    .filter((n) => n.endsWith('.json') || n.endsWith('.hcl'))
+    .sort()
+    .map((n) => join(dir, n))
+    .filter((p) => statSync(p).isFile());
+}
+
+function checkKeys(raw: Raw, warnings: string[], source: string): void {
+  for (const [k, v] of Object.entries(raw)) {
+    const spec = IMPLEMENTED[k];
+    if (spec === undefined) {
+      warnings.push(
+        KNOWN_IGNORED.has(k)
+          ? `${source}: config key "${k}" is not used by Entente and is ignored`
+          : `${source}: unknown config key "${k}" is ignored`,
+      );
+      continue;
+    }
+    if (spec !== true && isObject(v)) {
+      for (const sub of Object.keys(v)) {
+        if (!(sub in spec))
+          warnings.push(`${source}: config key "${k}.${sub}" is not used by Entente and is ignored`);
+      }
+    }
+  }
+}
+
+/**
+ * Builds the agent configuration: defaults, then config files and dirs (in order), then flags. Bad values and
+ * contradictions throw {@link ConfigError} with a message naming the key.
+ */
+export function loadAgentConfig(argv: readonly string[]): LoadResult {
+  const flags = parseAgentFlags(argv);
+  const warnings: string[] = [];
+  let raw: Raw = {};
+  for (const file of [...flags.configFiles, ...flags.configDirs.flatMap(configDirFiles)]) {
+    const fileRaw = readConfigFile(file);
+    checkKeys(fileRaw, warnings, file);
+    raw = merge(raw, fileRaw);
+  }
+  raw = merge(raw, flags.raw);
+  const config = buildConfig(raw, flags.dev);
+  return { config: deepFreeze(config), warnings };
+}
+
+function str(raw: Raw, key: string, dflt: string, label = key): string {
+  const v = raw[key];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'string') throw new ConfigError(`${label}: expected a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function bool(raw: Raw, key: string, dflt: boolean, label = key): boolean {
+  const v = raw[key];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'boolean') throw new ConfigError(`${label}: expected a boolean, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function int(raw: Raw, key: string, dflt: number, label = key): number {
+  const v = raw[key];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new ConfigError(`${label}: expected an integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function obj(raw: Raw, key: string): Raw {
+  const v = raw[key];
+  if (v === undefined || v === null) return {};
+  if (!isObject(v)) throw new ConfigError(`${key}: expected an object, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+
+export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
+  const portDefaults = dev ? DEV_PORTS : DEFAULT_PORTS;
+  const portsRaw = obj(raw, 'ports');
+  const ports: PortsConfig = { ...portDefaults };
+  for (const k of Object.keys(ports) as (keyof PortsConfig)[]) {
+    const v = int(portsRaw, k, ports[k], `ports.${k}`);
+    if (v < -1 || v > 65535) throw new ConfigError(`ports.${k}: invalid port ${v}`);
+    ports[k] = v;
+  }
+  const addressesRaw = obj(raw, 'addresses');
+  const addresses: Partial<Record<keyof PortsConfig, string>> = {};
+  for (const k of Object.keys(ports) as (keyof PortsConfig)[]) {
+    const v = str(addressesRaw, k, '', `addresses.${k}`);
+    if (v !== '') addresses[k] = v;
+  }
+  const datacenter = str(raw, 'datacenter', 'dc1').toLowerCase();
+  if (!/^[a-z0-9_-]+$/.test(datacenter)) {
+    throw new ConfigError(
+      `datacenter: "${datacenter}" must contain only alphanumerics, underscores and dashes`,
+    );
+  }
+  const dataDir = str(raw, 'data_dir', '');
+  if (!dev && dataDir === '')
+    throw new ConfigError('data_dir cannot be empty: set -data-dir (or run with -dev)');
+  const level = str(raw, 'log_level', dev ? 'debug' : 'info').toLowerCase();
+  const logLevel = level === 'warning' ? 'warn' : level === 'err' ? 'error' : level;
+  if (!(LEVELS as readonly string[]).includes(logLevel))
+    throw new ConfigError(`log_level: invalid level "${level}"`);
+  const bindAddr = str(raw, 'bind_addr', dev ? '127.0.0.1' : '0.0.0.0');
+  const advertise = str(raw, 'advertise_addr', '') || defaultAdvertise(bindAddr);
+  if (advertise === '0.0.0.0' || advertise === '::')
+    throw new ConfigError('advertise_addr cannot be 0.0.0.0 or ::');
+  const bootstrapExpect = int(raw, 'bootstrap_expect', 0);
+  const bootstrap = bool(raw, 'bootstrap', dev);
+  if (bootstrap && bootstrapExpect > 1)
+    throw new ConfigError('bootstrap and bootstrap_expect > 1 are mutually exclusive');
+  const server = bool(raw, 'server', dev);
+  if (!server)
+    throw new ConfigError('Entente runs servers only: set -server (client agents are not supported)');
+  const acl = obj(raw, 'acl');
+  const defaultPolicy = str(acl, 'default_policy', 'allow', 'acl.default_policy');
+  if (defaultPolicy !== 'allow' && defaultPolicy !== 'deny')
+    throw new ConfigError(`acl.default_policy: must be "allow" or "deny"`);
+  const nodeMeta: Record<string, string> = {};
+  for (const [k, v] of Object.entries(obj(raw, 'node_meta'))) {
+    if (typeof v !== 'string') throw new ConfigError(`node_meta.${k}: expected a string`);
+    nodeMeta[k] = v;
+  }
+  const recursorsRaw = raw['recursors'] ?? [];
+  const recursors = typeof recursorsRaw === 'string' ? [recursorsRaw] : recursorsRaw;
+  if (!Array.isArray(recursors) || recursors.some((r) => typeof r !== 'string'))
+    throw new ConfigError('recursors: expected a list of strings');
+  const ui = obj(raw, 'ui_config');
+  return {
+    dev,
+    server,
+    bootstrap,
+    bootstrapExpect,
+    datacenter,
+    primaryDatacenter: str(raw, 'primary_datacenter', datacenter),
+    nodeName: str(raw, 'node_name', '') || hostname(),
+    nodeId: str(raw, 'node_id', '').toLowerCase(),
+    dataDir,
+    bindAddr,
+    clientAddr: str(raw, 'client_addr', '127.0.0.1'),
+    advertiseAddr: advertise,
+    advertiseAddrWan: str(raw, 'advertise_addr_wan', '') || advertise,
+    ports,
+    addresses,
+    domain: normalizeDomain(str(raw, 'domain', 'consul.')),
+    altDomain: str(raw, 'alt_domain', '') === '' ? '' : normalizeDomain(str(raw, 'alt_domain', '')),
+    logLevel: logLevel as AgentConfig['logLevel'],
+    logJson: bool(raw, 'log_json', false),
+    uiEnabled: bool(ui, 'enabled', bool(raw, 'ui', dev), 'ui_config.enabled'),
+    connectEnabled: bool(obj(raw, 'connect'), 'enabled', true, 'connect.enabled'),
+    peeringEnabled: bool(obj(raw, 'peering'), 'enabled', true, 'peering.enabled'),
+    aclEnabled: bool(acl, 'enabled', false, 'acl.enabled'),
+    aclDefaultPolicy: defaultPolicy,
+    nodeMeta,
+    recursors: recursors as string[],
+    dnsConfig: obj(raw, 'dns_config'),
+  };
+}
+
+function normalizeDomain(d: string): string {
+  return d.endsWith('.') ? d : `${d}.`;
+}
+
+/** A reachable address for a bind-all server: the first private IPv4 address, else loopback. */
+function defaultAdvertise(bind: string): string {
+  if (bind !== '0.0.0.0' && bind !== '::') return bind;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const ni of list ?? []) if (ni.family === 'IPv4' && !ni.internal) return ni.address;
+  }
+  return '127.0.0.1';
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}

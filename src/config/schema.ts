@@ -1,0 +1,44 @@
+/** The agent's runtime configuration, after defaults, files and flags are merged and checked. Deep-frozen. */
+export interface AgentConfig {
+  readonly dev: boolean;
+  readonly server: boolean;
+  readonly bootstrap: boolean;
+  readonly bootstrapExpect: number;
+  readonly datacenter: string;
+  readonly primaryDatacenter: string;
+  readonly nodeName: string;
+  /** Empty: generated at first start and kept in the data dir. */
+  readonly nodeId: string;
+  /** Empty with `dev`: state kept in memory only. */
+  readonly dataDir: string;
+  readonly bindAddr: string;
+  readonly clientAddr: string;
+  /** The address other clusters reach this server at; never 0.0.0.0. */
+  readonly advertiseAddr: string;
+  readonly advertiseAddrWan: string;
+  readonly ports: Readonly<PortsConfig>;
+  readonly addresses: Readonly<Partial<Record<keyof PortsConfig, string>>>;
+  readonly domain: string;
+  readonly altDomain: string;
+  readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  readonly logJson: boolean;
+  readonly uiEnabled: boolean;
+  readonly connectEnabled: boolean;
+  readonly peeringEnabled: boolean;
+  readonly aclEnabled: boolean;
+  readonly aclDefaultPolicy: 'allow' | 'deny';
+  readonly nodeMeta: Readonly<Record<string, string>>;
+  readonly recursors: readonly string[];
+  /** Raw `dns_config` block, read by the DNS server. */
+  readonly dnsConfig: Readonly<Record<string, unknown>>;
+}
+
+/** Listener ports; -1 disables a listener, 0 lets the OS choose. */
+export interface PortsConfig {
+  http: number;
+  https: number;
+  dns: number;
+  grpc: number;
+  grpc_tls: number;
+  server: number;
+}

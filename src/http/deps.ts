@@ -1,0 +1,29 @@
+import type { Logger } from '../logging/index.js';
+import type { ApplyResult, Command, StateStore } from '../state/index.js';
+import type { AgentLocal } from './agent-local.js';
+
+/** What the HTTP handlers need of the server. The agent (composition root) provides it. */
+export interface HttpDeps {
+  readonly store: StateStore;
+  /** Commits a command (durably) and answers once it has been applied. */
+  write(cmd: Command): Promise<{ index: number; result: ApplyResult }>;
+  readonly agent: AgentLocal;
+  readonly info: AgentInfo;
+  readonly logger: Logger;
+}
+
+/** Facts about this agent, for `/v1/agent/self`, `/v1/status/*`, defaults. */
+export interface AgentInfo {
+  readonly datacenter: string;
+  readonly nodeName: string;
+  readonly nodeId: string;
+  readonly advertiseAddr: string;
+  readonly serverPort: number;
+  readonly version: string;
+  readonly revision: string;
+  readonly server: boolean;
+  readonly primaryDatacenter: string;
+  readonly domain: string;
+  /** Ports as configured/bound: http, dns, grpc, grpc_tls (-1 when disabled). */
+  readonly ports: Readonly<Record<string, number>>;
+}

@@ -1,0 +1,318 @@
+import { badRequest, notFound } from '../../errors/index.js';
+import type { HealthCheck, HealthStatus, NodeService } from '../../types/index.js';
+import type { AgentCheckDefinition } from '../agent-local.js';
+import { checkEnterpriseParams, parseGoBool, type RequestContext } from '../context.js';
+import { Fields } from '../decode.js';
+import type { HttpDeps } from '../deps.js';
+import { applyFilter } from '../filter.js';
+import { aggregateStatus, renderCheck } from '../render.js';
+import { json, type Reply } from '../reply.js';
+import { decodeAgentCheck, decodeService, parseStatus } from './structs.js';
+
+const DECODE = 'Request decode failed';
+/** Services and checks the server puts in the catalog itself: not agent registrations. */
+const SYSTEM_SERVICE_IDS = new Set(['consul']);
+const SYSTEM_CHECK_IDS = new Set(['serfHealth']);
+
+function localServices(deps: HttpDeps): NodeService[] {
+  const r = deps.store.nodeServices(undefined, '', deps.info.nodeName).value;
+  return (r?.services ?? []).filter((s) => !SYSTEM_SERVICE_IDS.has(s.ID));
+}
+
+function localChecks(deps: HttpDeps): HealthCheck[] {
+  return deps.store
+    .nodeChecks(undefined, '', deps.info.nodeName)
+    .value.filter((c) => !SYSTEM_CHECK_IDS.has(c.CheckID));
+}
+
+/** Consul's AgentService JSON. */
+export function renderAgentService(deps: HttpDeps, s: NodeService): Record<string, unknown> {
+  return {
+    ...(s.Kind ? { Kind: s.Kind } : {}),
+    ID: s.ID,
+    Service: s.Service,
+    Tags: s.Tags,
+    Meta: s.Meta,
+    Port: s.Port,
+    Address: s.Address,
+    ...(s.SocketPath ? { SocketPath: s.SocketPath } : {}),
+    ...(s.TaggedAddresses && Object.keys(s.TaggedAddresses).length > 0
+      ? { TaggedAddresses: s.TaggedAddresses }
+      : {}),
+    Weights: s.Weights,
+    EnableTagOverride: s.EnableTagOverride,
+    ...(s.Proxy ? { Proxy: s.Proxy } : {}),
+    ...(s.Connect ? { Connect: s.Connect } : {}),
+    Datacenter: deps.info.datacenter,
+  };
+}
+
+function renderAgentCheck(c: HealthCheck): Record<string, unknown> {
+  return { ...renderCheck(c), CreateIndex: 0, ModifyIndex: 0 };
+}
+
+/** GET /v1/agent/self */
+export function agentSelf(deps: HttpDeps): Promise<Reply> {
+  const i = deps.info;
+  return Promise.resolve(
+    json({
+      Config: {
+        Datacenter: i.datacenter,
+        PrimaryDatacenter: i.primaryDatacenter,
+        NodeName: i.nodeName,
+        NodeID: i.nodeId,
+        Revision: i.revision,
+        Server: i.server,
+        Version: i.version,
+        BuildDate: '',
+      },
+      DebugConfig: { Ports: i.ports, DNSDomain: i.domain },
+      Coord: { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 0.00001 },
+      Member: member(deps),
+      Stats: {},
+      Meta: { 'consul-network-segment': '', 'consul-version': i.version },
+      xDS: {
+        SupportedProxies: {},
+        Port: i.ports['grpc'] ?? -1,
+        Ports: { Plaintext: i.ports['grpc'] ?? -1, TLS: i.ports['grpc_tls'] ?? -1 },
+      },
+    }),
+  );
+}
+
+function member(deps: HttpDeps): Record<string, unknown> {
+  const i = deps.info;
+  return {
+    Name: i.nodeName,
+    Addr: i.advertiseAddr,
+    Port: 8301,
+    Tags: {
+      role: 'consul',
+      dc: i.datacenter,
+      port: String(i.serverPort),
+      bootstrap: '1',
+      id: i.nodeId,
+      vsn: '2',
+      vsn_min: '2',
+      vsn_max: '3',
+      build: `${i.version}:${i.revision}`,
+      segment: '',
+      acls: '0',
+      ft_fs: '1',
+      ft_si: '1',
+      grpc_tls_port: String(i.ports['grpc_tls'] ?? -1),
+    },
+    Status: 1,
+    ProtocolMin: 1,
+    ProtocolMax: 5,
+    ProtocolCur: 2,
+    DelegateMin: 2,
+    DelegateMax: 5,
+    DelegateCur: 4,
+  };
+}
+
+/** GET /v1/agent/members: this server is the only member of its cluster. */
+export function agentMembers(deps: HttpDeps): Promise<Reply> {
+  return Promise.resolve(json([member(deps)]));
+}
+
+/** GET /v1/agent/services */
+export function agentServices(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  checkEnterpriseParams(ctx);
+  const rows = applyFilter(
+    localServices(deps).map((s) => renderAgentService(deps, s)),
+    ctx.query('filter') ?? '',
+    'agentService',
+  );
+  const out: Record<string, unknown> = {};
+  for (const r of rows) out[String(r['ID'])] = r;
+  return Promise.resolve(json(out));
+}
+
+/** GET /v1/agent/service/:id */
+export function agentService(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  const svc = localServices(deps).find((s) => s.ID === ctx.rest);
+  if (!svc) throw notFound(`unknown service ID: ${ctx.rest}`);
+  const body = renderAgentService(deps, svc);
+  const hash = contentHash(body);
+  return Promise.resolve({ body: { ...body, ContentHash: hash }, headers: { 'X-Consul-ContentHash': hash } });
+}
+
+function contentHash(v: unknown): string {
+  let h = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(JSON.stringify(v))) {
+    h ^= BigInt(byte);
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, '0');
+}
+
+/** GET /v1/agent/checks */
+export function agentChecks(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  checkEnterpriseParams(ctx);
+  const rows = applyFilter(localChecks(deps).map(renderAgentCheck), ctx.query('filter') ?? '', 'agentCheck');
+  const out: Record<string, unknown> = {};
+  for (const r of rows) out[String(r['CheckID'])] = r;
+  return Promise.resolve(json(out));
+}
+
+/** PUT /v1/agent/service/register */
+export async function agentServiceRegister(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  checkEnterpriseParams(ctx);
+  const f = new Fields(await ctx.json(DECODE), 'ServiceDefinition', DECODE);
+  const svc = decodeService(f, { nameKey: 'Name' });
+  if (svc.Service === '') throw badRequest('Missing service name');
+  const replace =
+    ctx.boolQuery('replace-existing-checks', 'Invalid value for ?replace-existing-checks') ?? false;
+  const checkFields = [
+    ...(f.object('Check') ? [f.object('Check') as Fields] : []),
+    ...f.objectList('Checks'),
+  ];
+  const defs: AgentCheckDefinition[] = checkFields.map((cf, n) =>
+    decodeAgentCheck(cf, {
+      node: deps.info.nodeName,
+      serviceID: svc.ID,
+      serviceName: svc.Service,
+      defaultId: checkFields.length === 1 ? `service:${svc.ID}` : `service:${svc.ID}:${n + 1}`,
+      defaultName: `Service '${svc.Service}' check`,
+    }),
+  );
+  for (const d of defs) d.check.ServiceID = svc.ID;
+  await deps.agent.registerService(svc, defs, replace);
+  return {};
+}
+
+/** PUT /v1/agent/service/deregister/:id */
+export async function agentServiceDeregister(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  checkEnterpriseParams(ctx);
+  if (ctx.rest === '') throw badRequest('Missing service ID');
+  await deps.agent.deregisterService(ctx.rest);
+  return {};
+}
+
+function enableParam(ctx: RequestContext): boolean {
+  const v = ctx.query('enable');
+  if (v === undefined || v === '') throw badRequest('Missing value for enable');
+  const b = parseGoBool(v);
+  if (b === undefined) throw badRequest(`Invalid value for enable: "${v}"`);
+  return b;
+}
+
+/** PUT /v1/agent/service/maintenance/:id */
+export async function agentServiceMaintenance(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  if (ctx.rest === '') throw badRequest('Missing service ID');
+  const enable = enableParam(ctx);
+  await deps.agent.serviceMaintenance(ctx.rest, enable, ctx.query('reason') ?? '');
+  return {};
+}
+
+/** PUT /v1/agent/maintenance */
+export async function agentNodeMaintenance(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  const enable = enableParam(ctx);
+  await deps.agent.nodeMaintenance(enable, ctx.query('reason') ?? '');
+  return {};
+}
+
+/** PUT /v1/agent/check/register */
+export async function agentCheckRegister(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  checkEnterpriseParams(ctx);
+  const f = new Fields(await ctx.json(DECODE), 'CheckDefinition', DECODE);
+  if (f.string('Name') === '') throw badRequest('Missing check name');
+  const serviceID = f.string('ServiceID');
+  let serviceName = '';
+  if (serviceID !== '') {
+    const svc = localServices(deps).find((s) => s.ID === serviceID);
+    if (!svc) throw badRequest(`ServiceID "${serviceID}" does not exist`);
+    serviceName = svc.Service;
+  }
+  const def = decodeAgentCheck(f, {
+    node: deps.info.nodeName,
+    serviceID,
+    serviceName,
+    defaultId: '',
+    defaultName: '',
+  });
+  await deps.agent.registerCheck(def);
+  return {};
+}
+
+/** PUT /v1/agent/check/deregister/:id */
+export async function agentCheckDeregister(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  if (ctx.rest === '') throw badRequest('Missing check ID');
+  await deps.agent.deregisterCheck(ctx.rest);
+  return {};
+}
+
+/** PUT /v1/agent/check/pass|warn|fail/:id (`?note=` becomes the output) */
+export function agentCheckTtl(status: HealthStatus) {
+  return async (deps: HttpDeps, ctx: RequestContext): Promise<Reply> => {
+    if (ctx.rest === '') throw badRequest('Missing check ID');
+    await deps.agent.updateTtlCheck(ctx.rest, status, ctx.query('note') ?? '');
+    return {};
+  };
+}
+
+/** PUT /v1/agent/check/update/:id with `{Status, Output}` */
+export async function agentCheckUpdate(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  if (ctx.rest === '') throw badRequest('Missing check ID');
+  const f = new Fields(await ctx.json(DECODE), 'checkUpdate', DECODE);
+  const statusText = f.string('Status');
+  if (statusText === '') throw badRequest('Invalid check status: ""');
+  const status = parseStatus(statusText, 'critical');
+  await deps.agent.updateTtlCheck(ctx.rest, status, f.string('Output'));
+  return {};
+}
+
+const STATUS_CODE: Record<HealthStatus, number> = { passing: 200, warning: 429, critical: 503 };
+
+function serviceHealth(
+  deps: HttpDeps,
+  svc: NodeService,
+): { status: HealthStatus; body: Record<string, unknown> } {
+  const checks = localChecks(deps).filter((c) => c.ServiceID === svc.ID || c.ServiceID === '');
+  const status = aggregateStatus(checks);
+  return {
+    status,
+    body: {
+      AggregatedStatus: status,
+      Service: renderAgentService(deps, svc),
+      Checks: checks.map(renderAgentCheck),
+    },
+  };
+}
+
+/** GET /v1/agent/health/service/id/:id: 200 passing, 429 warning, 503 critical. */
+export function agentHealthById(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  const svc = localServices(deps).find((s) => s.ID === ctx.rest);
+  const text = ctx.query('format') === 'text';
+  if (!svc) {
+    const msg = `ServiceId ${ctx.rest} not found`;
+    return Promise.resolve(text ? { status: 404, raw: msg } : { status: 404, raw: msg });
+  }
+  const { status, body } = serviceHealth(deps, svc);
+  return Promise.resolve(
+    text ? { status: STATUS_CODE[status], raw: status } : { status: STATUS_CODE[status], body },
+  );
+}
+
+/** GET /v1/agent/health/service/name/:name: worst status over the instances. */
+export function agentHealthByName(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  const svcs = localServices(deps).filter((s) => s.Service === ctx.rest);
+  const text = ctx.query('format') === 'text';
+  if (svcs.length === 0) {
+    const msg = `ServiceName ${ctx.rest} Not Found`;
+    return Promise.resolve({ status: 404, raw: msg });
+  }
+  const results = svcs.map((s) => serviceHealth(deps, s));
+  const order: HealthStatus[] = ['passing', 'warning', 'critical'];
+  const worst = results.reduce<HealthStatus>(
+    (w, r) => (order.indexOf(r.status) > order.indexOf(w) ? r.status : w),
+    'passing',
+  );
+  return Promise.resolve(
+    text
+      ? { status: STATUS_CODE[worst], raw: worst }
+      : { status: STATUS_CODE[worst], body: results.map((r) => r.body) },
+  );
+}

@@ -1,0 +1,239 @@
+import { badRequest } from '../../errors/index.js';
+import { blockingQuery } from '../../blocking/index.js';
+import type { CheckInput, NodeInput, ServiceInput, WatchSet } from '../../state/index.js';
+import { parseQueryOptions, type RequestContext } from '../context.js';
+import { Fields } from '../decode.js';
+import type { HttpDeps } from '../deps.js';
+import { applyFilter } from '../filter.js';
+import { renderNode, renderNodeService, renderServiceNode } from '../render.js';
+import { json, type Reply } from '../reply.js';
+import { commit, nodeMetaFilter, tagFilter } from './common.js';
+import { decodeService, parseStatus, validateMeta } from './structs.js';
+
+const DECODE = 'Request decode failed';
+
+/** PUT /v1/catalog/register */
+export async function catalogRegister(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  const f = new Fields(await ctx.json(DECODE), 'RegisterRequest', DECODE);
+  const dc = f.string('Datacenter');
+  if (dc !== '' && dc !== deps.info.datacenter) throw badRequest('No path to datacenter');
+  const nodeName = f.string('Node');
+  const address = f.string('Address');
+  if (nodeName === '' || address === '') throw badRequest('Must provide node and address');
+  const id = f.string('ID');
+  if (id !== '' && !isUuid(id)) throw badRequest(`Invalid node ID: ${id}`);
+  const node: NodeInput = {
+    ID: id.toLowerCase(),
+    Node: nodeName,
+    Address: address,
+    Datacenter: deps.info.datacenter,
+    TaggedAddresses: f.stringMap('TaggedAddresses'),
+    Meta: f.stringMap('NodeMeta'),
+  };
+  validateMeta(node.Meta);
+  let service: ServiceInput | null = null;
+  const sf = f.object('Service');
+  if (sf) {
+    service = decodeService(sf, { nameKey: 'Service' });
+    if (service.Service === '')
+      throw badRequest('Must provide service name (Service.Service) with Service.ID');
+  }
+  const checks: CheckInput[] = [];
+  const checkFields = [
+    ...(f.object('Check') ? [f.object('Check') as Fields] : []),
+    ...f.objectList('Checks'),
+  ];
+  for (const cf of checkFields) {
+    const checkNode = cf.string('Node');
+    if (checkNode !== '' && checkNode !== nodeName) {
+      throw badRequest(`Health check node '${checkNode}' does not match node '${nodeName}'`);
+    }
+    const name = cf.string('Name');
+    const checkId = cf.string('CheckID') || name;
+    if (checkId === '') throw badRequest('Missing check ID or name');
+    const def = cf.object('Definition');
+    const definition: Record<string, unknown> = {};
+    if (def) {
+      for (const k of [
+        'HTTP',
+        'Method',
+        'Body',
+        'TLSServerName',
+        'TCP',
+        'UDP',
+        'GRPC',
+        'Interval',
+        'Timeout',
+        'DeregisterCriticalServiceAfter',
+      ]) {
+        const v =
+          k === 'Interval' || k === 'Timeout' || k === 'DeregisterCriticalServiceAfter'
+            ? def.durationText(k)
+            : def.string(k);
+        if (v !== '') definition[k] = v;
+      }
+      if (def.bool('TLSSkipVerify')) definition['TLSSkipVerify'] = true;
+    }
+    checks.push({
+      Node: nodeName,
+      CheckID: checkId,
+      Name: name || checkId,
+      Status: parseStatus(cf.string('Status'), 'critical'),
+      Notes: cf.string('Notes'),
+      Output: cf.string('Output'),
+      ServiceID: cf.string('ServiceID'),
+      ServiceName: '',
+      ServiceTags: [],
+      Type: cf.string('Type'),
+      Interval:
+        cf.durationText('Interval') ||
+        (typeof definition['Interval'] === 'string' ? definition['Interval'] : ''),
+      Timeout:
+        cf.durationText('Timeout') ||
+        (typeof definition['Timeout'] === 'string' ? definition['Timeout'] : ''),
+      ExposedPort: cf.int('ExposedPort'),
+      Definition: definition,
+    });
+  }
+  await commit(deps, {
+    Type: 'register',
+    Node: node,
+    SkipNodeUpdate: f.bool('SkipNodeUpdate'),
+    Service: service,
+    Checks: checks,
+  });
+  return json(true);
+}
+
+/** PUT /v1/catalog/deregister */
+export async function catalogDeregister(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  const f = new Fields(await ctx.json(DECODE), 'DeregisterRequest', DECODE);
+  const dc = f.string('Datacenter');
+  if (dc !== '' && dc !== deps.info.datacenter) throw badRequest('No path to datacenter');
+  const node = f.string('Node');
+  if (node === '') throw badRequest('Must provide node');
+  await commit(deps, {
+    Type: 'deregister',
+    PeerName: '',
+    Node: node,
+    ServiceID: f.string('ServiceID'),
+    CheckID: f.string('CheckID'),
+  });
+  return json(true);
+}
+
+/** GET /v1/catalog/datacenters */
+export function catalogDatacenters(deps: HttpDeps): Promise<Reply> {
+  return Promise.resolve(json([deps.info.datacenter]));
+}
+
+/** GET /v1/catalog/nodes */
+export async function catalogNodes(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  const q = parseQueryOptions(ctx, deps.info.datacenter);
+  const meta = nodeMetaFilter(ctx);
+  const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) => deps.store.nodes(ws, q.peer));
+  const items = r.value.filter((n) => meta(n.Meta)).map(renderNode);
+  return json(applyFilter(items, q.filter, 'node'), r.index);
+}
+
+/** GET /v1/catalog/services: name → distinct tags. */
+export async function catalogServices(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  const q = parseQueryOptions(ctx, deps.info.datacenter);
+  const meta = nodeMetaFilter(ctx);
+  const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) => deps.store.services(ws, q.peer));
+  let instances = r.value.filter((i) => meta(i.node.Meta));
+  if (q.filter !== '') {
+    const rows = instances.map((i) => renderServiceNode(i.node, i.service));
+    const kept = new Set(applyFilter(rows, q.filter, 'serviceNode'));
+    instances = instances.filter((_, n) => kept.has(rows[n] as Record<string, unknown>));
+  }
+  const out = new Map<string, Set<string>>();
+  for (const { service } of instances) {
+    let tags = out.get(service.Service);
+    if (!tags) out.set(service.Service, (tags = new Set()));
+    for (const t of service.Tags) tags.add(t);
+  }
+  const body: Record<string, string[]> = {};
+  for (const name of [...out.keys()].sort()) body[name] = [...(out.get(name) ?? [])].sort();
+  return json(body, r.index);
+}
+
+/** GET /v1/catalog/service/:name and /v1/catalog/connect/:name */
+export function catalogService(connect: boolean) {
+  return async (deps: HttpDeps, ctx: RequestContext): Promise<Reply> => {
+    const q = parseQueryOptions(ctx, deps.info.datacenter);
+    const name = ctx.rest;
+    if (name === '') throw badRequest('Missing service name');
+    const tags = tagFilter(ctx);
+    const meta = nodeMetaFilter(ctx);
+    const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) =>
+      connect ? connectInstances(deps, ws, q.peer, name) : deps.store.serviceInstances(ws, q.peer, name),
+    );
+    const rows = r.value
+      .filter((i) => tags(i.service.Tags) && meta(i.node.Meta))
+      .map((i) => renderServiceNode(i.node, i.service));
+    return json(applyFilter(rows, q.filter, 'serviceNode'), r.index);
+  };
+}
+
+/** Mesh-capable instances of a service: its sidecar proxies and Connect-native instances. */
+export function connectInstances(
+  deps: HttpDeps,
+  ws: WatchSet,
+  peer: string,
+  name: string,
+): ReturnType<HttpDeps['store']['serviceInstances']> {
+  const native = deps.store.serviceInstances(ws, peer, name);
+  const all = deps.store.services(ws, peer);
+  const value = [
+    ...native.value.filter((i) => i.service.Connect?.['Native'] === true),
+    ...all.value.filter(
+      (i) => i.service.Kind === 'connect-proxy' && i.service.Proxy?.['DestinationServiceName'] === name,
+    ),
+  ];
+  return { index: Math.max(native.index, all.index), value };
+}
+
+/** GET /v1/catalog/node/:node → {Node, Services: {id: NodeService}} or null. */
+export async function catalogNode(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  const q = parseQueryOptions(ctx, deps.info.datacenter);
+  if (ctx.rest === '') throw badRequest('Missing node name');
+  const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) =>
+    deps.store.nodeServices(ws, q.peer, ctx.rest),
+  );
+  if (!r.value) return json(null, r.index);
+  const services = applyFilter(r.value.services.map(renderNodeService), q.filter, 'nodeService');
+  const map: Record<string, unknown> = {};
+  for (const s of services) map[String(s['ID'])] = s;
+  return json({ Node: renderNode(r.value.node), Services: map }, r.index);
+}
+
+/** GET /v1/catalog/node-services/:node → {Node, Services: [NodeService]}. */
+export async function catalogNodeServices(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  const q = parseQueryOptions(ctx, deps.info.datacenter);
+  if (ctx.rest === '') throw badRequest('Missing node name');
+  const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) =>
+    deps.store.nodeServices(ws, q.peer, ctx.rest),
+  );
+  if (!r.value) return { status: 404, raw: `Node "${ctx.rest}" not found`, index: r.index };
+  const services = applyFilter(r.value.services.map(renderNodeService), q.filter, 'nodeService');
+  return json({ Node: renderNode(r.value.node), Services: services }, r.index);
+}
+
+export function block<T>(
+  deps: HttpDeps,
+  ctx: RequestContext,
+  minIndex: number,
+  waitMs: number | undefined,
+  query: (ws: WatchSet) => { index: number; value: T },
+): Promise<{ index: number; value: T }> {
+  return blockingQuery(
+    deps.store,
+    { minIndex, signal: ctx.signal, ...(waitMs === undefined ? {} : { waitMs }) },
+    query,
+  );
+}
+
+function isUuid(s: string): boolean {
+  return /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(s);
+}

@@ -1,0 +1,36 @@
+import { AppError } from '../../errors/index.js';
+import type { Command } from '../../state/index.js';
+import type { RequestContext } from '../context.js';
+import type { HttpDeps } from '../deps.js';
+
+/** Commits a command; an error answered by the state machine becomes the HTTP error it names. */
+export async function commit(deps: HttpDeps, cmd: Command): Promise<{ index: number; value: unknown }> {
+  const { index, result } = await deps.write(cmd);
+  if (!result.ok) {
+    const code =
+      result.status === 404
+        ? 'ENT_ERR_NOT_FOUND'
+        : result.status === 400
+          ? 'ENT_ERR_BAD_REQUEST'
+          : 'ENT_ERR_CONFLICT';
+    throw new AppError(code, result.error, { http: result.status });
+  }
+  return { index, value: result.value };
+}
+
+/** `?tag=` (repeatable): an instance must carry every tag. */
+export function tagFilter(ctx: RequestContext): (tags: readonly string[]) => boolean {
+  const want = ctx.queryAll('tag');
+  if (want.length === 0) return () => true;
+  return (tags) => want.every((t) => tags.includes(t));
+}
+
+/** `?node-meta=k:v` (repeatable): a node must match every pair. */
+export function nodeMetaFilter(ctx: RequestContext): (meta: Readonly<Record<string, string>>) => boolean {
+  const pairs = ctx.queryAll('node-meta').map((p) => {
+    const i = p.indexOf(':');
+    return i < 0 ? ([p, ''] as const) : ([p.slice(0, i), p.slice(i + 1)] as const);
+  });
+  if (pairs.length === 0) return () => true;
+  return (meta) => pairs.every(([k, v]) => meta[k] === v);
+}

@@ -1,0 +1,71 @@
+import { badRequest } from '../../errors/index.js';
+import { parseQueryOptions, type RequestContext } from '../context.js';
+import type { HttpDeps } from '../deps.js';
+import { applyFilter } from '../filter.js';
+import { renderCheck, renderNode, renderNodeService } from '../render.js';
+import { json, type Reply } from '../reply.js';
+import { block, connectInstances } from './catalog.js';
+import { nodeMetaFilter, tagFilter } from './common.js';
+
+/** GET /v1/health/node/:node */
+export async function healthNode(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  const q = parseQueryOptions(ctx, deps.info.datacenter);
+  if (ctx.rest === '') throw badRequest('Missing node name');
+  const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) => deps.store.nodeChecks(ws, q.peer, ctx.rest));
+  return json(applyFilter(r.value.map(renderCheck), q.filter, 'healthCheck'), r.index);
+}
+
+/** GET /v1/health/checks/:service */
+export async function healthChecks(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  const q = parseQueryOptions(ctx, deps.info.datacenter);
+  if (ctx.rest === '') throw badRequest('Missing service name');
+  const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) =>
+    deps.store.serviceChecks(ws, q.peer, ctx.rest),
+  );
+  return json(applyFilter(r.value.map(renderCheck), q.filter, 'healthCheck'), r.index);
+}
+
+const STATES = ['any', 'passing', 'warning', 'critical'];
+
+/** GET /v1/health/state/:state */
+export async function healthState(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  const q = parseQueryOptions(ctx, deps.info.datacenter);
+  if (ctx.rest === '') throw badRequest('Missing check state');
+  if (!STATES.includes(ctx.rest)) throw badRequest(`Invalid check state: "${ctx.rest}"`);
+  const meta = nodeMetaFilter(ctx);
+  const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) =>
+    deps.store.checksInState(ws, q.peer, ctx.rest),
+  );
+  const nodeMeta = (name: string): Record<string, string> =>
+    deps.store.node(undefined, q.peer, name).value?.Meta ?? {};
+  const rows = r.value.filter((c) => meta(nodeMeta(c.Node))).map(renderCheck);
+  return json(applyFilter(rows, q.filter, 'healthCheck'), r.index);
+}
+
+/** GET /v1/health/service/:service and /v1/health/connect/:service */
+export function healthService(connect: boolean) {
+  return async (deps: HttpDeps, ctx: RequestContext): Promise<Reply> => {
+    const q = parseQueryOptions(ctx, deps.info.datacenter);
+    const name = ctx.rest;
+    if (name === '') throw badRequest('Missing service name');
+    const passing = ctx.boolQuery('passing', 'Invalid value for ?passing') ?? false;
+    const tags = tagFilter(ctx);
+    const meta = nodeMetaFilter(ctx);
+    const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) =>
+      connect ? connectInstances(deps, ws, q.peer, name) : deps.store.serviceInstances(ws, q.peer, name),
+    );
+    const rows: Record<string, unknown>[] = [];
+    for (const { node, service } of r.value) {
+      if (!tags(service.Tags) || !meta(node.Meta)) continue;
+      const checks = deps.store.instanceChecks(node, service.ID);
+      // ?passing drops an instance when any of its checks, node-level included, is not passing.
+      if (passing && checks.some((c) => c.Status !== 'passing')) continue;
+      rows.push({
+        Node: renderNode(node),
+        Service: renderNodeService(service),
+        Checks: checks.map(renderCheck),
+      });
+    }
+    return json(applyFilter(rows, q.filter, 'checkServiceNode'), r.index);
+  };
+}

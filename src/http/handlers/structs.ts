@@ -1,0 +1,177 @@
+import { badRequest } from '../../errors/index.js';
+import { parseDuration } from '../../lib/duration.js';
+import type { CheckInput, ServiceInput } from '../../state/index.js';
+import {
+  HEALTH_STATUSES,
+  SERVICE_KINDS,
+  type HealthCheckDefinition,
+  type HealthStatus,
+  type ServiceKind,
+} from '../../types/index.js';
+import type { AgentCheckDefinition } from '../agent-local.js';
+import type { Fields } from '../decode.js';
+
+/** Decodes a service definition (catalog `Service`, agent registration) into a stored service. */
+export function decodeService(f: Fields, opts: { nameKey: 'Service' | 'Name' }): ServiceInput {
+  const name = opts.nameKey === 'Service' ? f.string('Service') : f.string('Name');
+  const kindText = f.string('Kind');
+  if (!(SERVICE_KINDS as readonly string[]).includes(kindText))
+    throw badRequest(`Invalid service kind: "${kindText}"`);
+  const weights = f.object('Weights');
+  const tagged: Record<string, { Address: string; Port: number }> = {};
+  const taggedF = f.object('TaggedAddresses');
+  if (taggedF) {
+    const raw = f.json('TaggedAddresses') ?? {};
+    for (const k of Object.keys(raw)) {
+      const a = taggedF.object(k);
+      if (a) tagged[k] = { Address: a.string('Address'), Port: a.int('Port') };
+    }
+  }
+  const port = f.int('Port');
+  if (port < 0 || port > 65535) throw badRequest(`Invalid port: ${port}`);
+  const proxy = f.json('Proxy');
+  const connect = f.json('Connect');
+  const socketPath = f.string('SocketPath');
+  const svc: ServiceInput = {
+    Kind: kindText as ServiceKind,
+    ID: f.string('ID') || name,
+    Service: name,
+    Tags: f.stringList('Tags'),
+    Address: f.string('Address'),
+    Meta: f.stringMap('Meta'),
+    Port: port,
+    Weights: weights
+      ? { Passing: weights.int('Passing'), Warning: weights.int('Warning') }
+      : { Passing: 1, Warning: 1 },
+    EnableTagOverride: f.bool('EnableTagOverride'),
+    ...(Object.keys(tagged).length > 0 ? { TaggedAddresses: tagged } : {}),
+    ...(socketPath ? { SocketPath: socketPath } : {}),
+    ...(proxy ? { Proxy: proxy } : {}),
+    ...(connect ? { Connect: connect } : {}),
+  };
+  validateMeta(svc.Meta);
+  return svc;
+}
+
+/** Consul's service/node meta limits. */
+export function validateMeta(meta: Record<string, string>): void {
+  const keys = Object.keys(meta);
+  if (keys.length > 64) throw badRequest(`Node metadata cannot contain more than 64 key/value pairs`);
+  for (const k of keys) {
+    if (k === '') throw badRequest('Key cannot be blank');
+    if (!/^[a-zA-Z0-9_-]+$/.test(k)) throw badRequest(`Key contains invalid characters`);
+    if (k.length > 128) throw badRequest(`Key is too long (limit: 128 characters)`);
+    if (k.startsWith('consul-') && k !== 'consul-network-segment' && k !== 'consul-version') {
+      throw badRequest(`Key prefix 'consul-' is reserved for internal use`);
+    }
+    if ((meta[k] ?? '').length > 512) throw badRequest(`Value is too long (limit: 512 characters)`);
+  }
+}
+
+export function parseStatus(text: string, dflt: HealthStatus): HealthStatus {
+  if (text === '') return dflt;
+  if (!(HEALTH_STATUSES as readonly string[]).includes(text))
+    throw badRequest(`Invalid check status: "${text}"`);
+  return text as HealthStatus;
+}
+
+function durationMs(text: string, field: string): number {
+  if (text === '') return 0;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw badRequest(`Invalid ${field}: time: invalid duration "${text}"`);
+  return ms;
+}
+
+/** The check type Consul reports for a definition. */
+function checkType(def: HealthCheckDefinition): string {
+  if (def.TTL) return 'ttl';
+  if (def.HTTP) return 'http';
+  if (def.TCP) return 'tcp';
+  if (def.UDP) return 'udp';
+  if (def.GRPC) return 'grpc';
+  return '';
+}
+
+/**
+ * Decodes an agent check definition (`/v1/agent/check/register`, or a service's `Check`/`Checks`). Field names
+ * are Consul's AgentServiceCheck / CheckDefinition ones (`ID` or `CheckID`, `Args`/`ScriptArgs`, ...).
+ */
+export function decodeAgentCheck(
+  f: Fields,
+  ctx: { node: string; serviceID: string; serviceName: string; defaultId: string; defaultName: string },
+): AgentCheckDefinition {
+  const ttl = f.durationText('TTL');
+  const interval = f.durationText('Interval');
+  const timeout = f.durationText('Timeout');
+  const deregister = f.durationText('DeregisterCriticalServiceAfter');
+  const header: Record<string, string[]> = {};
+  const headerRaw = f.json('Header');
+  if (headerRaw) {
+    for (const [k, v] of Object.entries(headerRaw)) {
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+        throw badRequest(`Invalid Header for ${k}: must be a list of strings`);
+      header[k] = v as string[];
+    }
+  }
+  const def: HealthCheckDefinition = {};
+  const http = f.string('HTTP');
+  const tcp = f.string('TCP');
+  const udp = f.string('UDP');
+  const grpc = f.string('GRPC');
+  if (http) def.HTTP = http;
+  if (Object.keys(header).length > 0) def.Header = header;
+  const method = f.string('Method');
+  if (method) def.Method = method;
+  const body = f.string('Body');
+  if (body) def.Body = body;
+  const tlsName = f.string('TLSServerName');
+  if (tlsName) def.TLSServerName = tlsName;
+  if (f.bool('TLSSkipVerify')) def.TLSSkipVerify = true;
+  if (tcp) def.TCP = tcp;
+  if (udp) def.UDP = udp;
+  if (grpc) def.GRPC = grpc;
+  if (f.bool('GRPCUseTLS')) def.GRPCUseTLS = true;
+  if (interval) def.Interval = interval;
+  if (timeout) def.Timeout = timeout;
+  if (ttl) def.TTL = ttl;
+  if (deregister) def.DeregisterCriticalServiceAfter = deregister;
+
+  const ttlMs = durationMs(ttl, 'TTL');
+  const intervalMs = durationMs(interval, 'Interval');
+  const timeoutMs = durationMs(timeout, 'Timeout');
+  const deregMs = durationMs(deregister, 'DeregisterCriticalServiceAfter');
+  const hasScript = f.has('Args', 'ScriptArgs');
+  const isTtl = ttl !== '';
+  const isNetwork = http !== '' || tcp !== '' || udp !== '' || grpc !== '' || hasScript;
+  if (!isTtl && !isNetwork && !f.has('AliasService', 'AliasNode')) {
+    throw badRequest(`Invalid check: TTL must be > 0 for TTL checks`);
+  }
+  if (isTtl && ttlMs <= 0) throw badRequest('Invalid check: TTL must be > 0 for TTL checks');
+  if (isNetwork && intervalMs <= 0)
+    throw badRequest('Invalid check: Interval must be > 0 for Script, HTTP, H2PING, or TCP checks');
+  if (hasScript)
+    throw badRequest(
+      "Scripts are disabled on this agent; to enable, configure 'enable_script_checks' or 'enable_local_script_checks' to true",
+    );
+
+  const name = f.string('Name') || ctx.defaultName;
+  const id = f.string('CheckID', 'ID') || ctx.defaultId || name;
+  if (name === '' && id === '') throw badRequest('Missing check name');
+  const check: CheckInput = {
+    Node: ctx.node,
+    CheckID: id,
+    Name: name || id,
+    Status: parseStatus(f.string('Status'), 'critical'),
+    Notes: f.string('Notes'),
+    Output: '',
+    ServiceID: f.string('ServiceID') || ctx.serviceID,
+    ServiceName: ctx.serviceName,
+    ServiceTags: [],
+    Type: checkType(def),
+    Interval: interval,
+    Timeout: timeout,
+    ExposedPort: 0,
+    Definition: def,
+  };
+  return { check, ttlMs, intervalMs, timeoutMs, deregisterCriticalAfterMs: deregMs };
+}

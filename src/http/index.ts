@@ -1,0 +1,4 @@
+export { HttpServer, type Route, type Handler, type HttpServerOptions } from './server.js';
+export { buildRoutes } from './routes.js';
+export type { HttpDeps, AgentInfo } from './deps.js';
+export type { AgentLocal, AgentCheckDefinition } from './agent-local.js';

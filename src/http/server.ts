@@ -1,0 +1,187 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toHttpError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import { RequestContext } from './context.js';
+import type { Reply } from './reply.js';
+
+export type Handler = (ctx: RequestContext) => Promise<Reply>;
+
+/** One entry of the route table: an exact path, or a prefix (ending in `/`) whose rest is the handler's `rest`. */
+export interface Route {
+  path: string;
+  prefix: boolean;
+  methods: Partial<Record<'GET' | 'PUT' | 'POST' | 'DELETE', Handler>>;
+}
+
+export interface HttpServerOptions {
+  routes: readonly Route[];
+  logger: Logger;
+  /** Always pretty-print JSON (Consul does in -dev). */
+  alwaysPretty?: boolean;
+  /** `X-Consul-Default-ACL-Policy`, on every response. */
+  defaultAclPolicy?: 'allow' | 'deny';
+}
+
+/**
+ * The HTTP API server. Routing is a single table (http/routes.ts); errors are mapped once, here, through
+ * errors/to-http.ts; a client that disconnects aborts its request's signal, which ends blocking queries at once.
+ */
+export class HttpServer {
+  readonly #server: Server;
+  readonly #exact = new Map<string, Route>();
+  readonly #prefixes: Route[];
+  readonly #opts: HttpServerOptions;
+  readonly #inflight = new Set<AbortController>();
+
+  constructor(opts: HttpServerOptions) {
+    this.#opts = opts;
+    for (const r of opts.routes) if (!r.prefix) this.#exact.set(r.path, r);
+    // Longest prefix first.
+    this.#prefixes = opts.routes.filter((r) => r.prefix).sort((a, b) => b.path.length - a.path.length);
+    this.#server = createServer((req, res) => {
+      void this.#handle(req, res);
+    });
+    this.#server.keepAliveTimeout = 30_000;
+  }
+
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    return this.#server.address() as AddressInfo;
+  }
+
+  /** Stops accepting, ends blocking queries, waits for in-flight requests. Idempotent. */
+  async close(): Promise<void> {
+    if (!this.#server.listening) return;
+    const closed = new Promise<void>((resolve) => {
+      this.#server.close(() => {
+        resolve();
+      });
+    });
+    for (const c of this.#inflight) c.abort(new Error('server closing'));
+    this.#server.closeIdleConnections();
+    const timer = setTimeout(() => {
+      this.#server.closeAllConnections();
+    }, 2000);
+    timer.unref();
+    await closed;
+    clearTimeout(timer);
+  }
+
+  #match(pathname: string): { route: Route; rest: string } | undefined {
+    const exact = this.#exact.get(pathname);
+    if (exact) return { route: exact, rest: '' };
+    for (const r of this.#prefixes) {
+      if (pathname.startsWith(r.path)) return { route: r, rest: pathname.slice(r.path.length) };
+    }
+    // `/v1/kv` without a trailing slash still reaches the `/v1/kv/` handler with an empty rest.
+    for (const r of this.#prefixes) if (`${pathname}/` === r.path) return { route: r, rest: '' };
+    return undefined;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const controller = new AbortController();
+    this.#inflight.add(controller);
+    const onClose = (): void => {
+      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+    };
+    res.on('close', onClose);
+    let pretty = this.#opts.alwaysPretty ?? false;
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      pretty ||= url.searchParams.has('pretty');
+      res.setHeader('X-Consul-Default-ACL-Policy', this.#opts.defaultAclPolicy ?? 'allow');
+      if (hasControlChars(decodeURIComponentSafe(url.pathname))) {
+        this.#text(res, 400, `Invalid URL path: contains non-printable characters`);
+        return;
+      }
+      const found = this.#match(url.pathname);
+      if (!found) {
+        if (url.pathname === '/') {
+          res.writeHead(301, { Location: '/ui/' }).end();
+          return;
+        }
+        this.#text(res, 404, `Invalid URL path: not a recognized HTTP API endpoint`);
+        return;
+      }
+      const { route } = found;
+      const method = (req.method ?? 'GET').toUpperCase();
+      const allowed = ['OPTIONS', ...Object.keys(route.methods)];
+      if (method === 'OPTIONS') {
+        res.writeHead(200, { Allow: allowed.join(',') }).end();
+        return;
+      }
+      const handler = method === 'HEAD' ? undefined : route.methods[method as keyof Route['methods']];
+      if (!handler) {
+        res.setHeader('Allow', allowed.join(','));
+        this.#text(res, 405, `method ${method} not allowed`);
+        return;
+      }
+      let rest: string;
+      try {
+        rest = decodeURIComponent(found.rest);
+      } catch {
+        this.#text(res, 400, `Invalid URL path: bad escape in "${found.rest}"`);
+        return;
+      }
+      const ctx = new RequestContext(req, url, rest, controller.signal);
+      const reply = await handler(ctx);
+      if (!res.destroyed) this.#send(res, reply, pretty);
+    } catch (err) {
+      const mapped = toHttpError(err);
+      if (mapped.unexpected)
+        this.#opts.logger.error({ err, url: req.url, method: req.method }, 'request failed');
+      if (!res.headersSent && !res.destroyed) this.#text(res, mapped.status, mapped.body);
+    } finally {
+      res.off('close', onClose);
+      this.#inflight.delete(controller);
+    }
+  }
+
+  #send(res: ServerResponse, reply: Reply, pretty: boolean): void {
+    const headers: Record<string, string> = { ...reply.headers };
+    if (reply.index !== undefined) {
+      headers['X-Consul-Index'] = String(Math.max(1, reply.index));
+      headers['X-Consul-KnownLeader'] = 'true';
+      headers['X-Consul-LastContact'] = '0';
+    }
+    let body: Buffer | string | undefined;
+    if (reply.raw !== undefined) {
+      body = reply.raw;
+      if (reply.contentType) headers['Content-Type'] = reply.contentType;
+    } else if (reply.body !== undefined) {
+      body = pretty ? `${JSON.stringify(reply.body, null, 4)}\n` : JSON.stringify(reply.body);
+      headers['Content-Type'] = 'application/json';
+    }
+    res.writeHead(reply.status ?? 200, headers);
+    res.end(body);
+  }
+
+  #text(res: ServerResponse, status: number, text: string): void {
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(text);
+  }
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** URLs with non-printable characters are rejected, as Consul does by default. */
+function hasControlChars(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}

@@ -1,0 +1,61 @@
+/**
+ * The backend-neutral command log contract. The embedded {@link FileLog}, the in-memory {@link MemoryLog} and
+ * (later) an etcd-backed log all implement it; the FSM only ever sees {@link LogHandlers}.
+ *
+ * @module
+ */
+
+/** Callbacks through which a {@link CommandLog} drives the state machine (FSM). */
+export interface LogHandlers {
+  /**
+   * Replace all state with a snapshot taken at `index`. Called at most once, first, during `start()`.
+   *
+   * NOTE: `data` is owned by the callee afterwards; the log keeps no reference to it.
+   */
+  restore(index: number, data: Buffer): void;
+  /**
+   * Apply one committed entry. Called in strictly increasing index order, exactly once per entry per process
+   * lifetime; the return value is handed to the appender.
+   *
+   * If it throws, the entry stays committed (it is durable and will be replayed on the next start); the error
+   * rejects that entry's `append()` and the log carries on with the next entry. The FSM must therefore be
+   * deterministic, throwing or not, so replay reaches the same state.
+   */
+  apply(index: number, data: Buffer): unknown;
+  /**
+   * Serialize the whole state, as of the last applied index, for a snapshot. Synchronous on purpose: the log calls
+   * it between two applies, so the state cannot move underneath it; writing the bytes out is the log's job and
+   * happens asynchronously.
+   */
+  snapshot(): { index: number; data: Buffer };
+}
+
+/** What `append()` resolves with. */
+export interface AppendResult {
+  /** Log index assigned to the entry (1-based, gap-free). */
+  readonly index: number;
+  /** Whatever {@link LogHandlers.apply} returned for the entry. */
+  readonly result: unknown;
+}
+
+/**
+ * An ordered, durable log of opaque commands that feeds a state machine.
+ *
+ * Lifecycle: `start()` once, then any number of `append()`s, then `close()`. Entries are applied in index order,
+ * each exactly once per process lifetime, and an append resolves only once its entry is durable and applied.
+ */
+export interface CommandLog {
+  /** Recover: restore the latest valid snapshot, then apply every later entry; then accept appends. */
+  start(handlers: LogHandlers): Promise<void>;
+  /**
+   * Append one entry. Resolves only after the entry is durable (fsync) AND applied; gives its index and apply()'s
+   * result. Rejects if closed (or not yet started).
+   *
+   * NOTE: the log takes ownership of `data`; the caller must not mutate it afterwards.
+   */
+  append(data: Buffer): Promise<AppendResult>;
+  /** Index of the last applied entry (0 when empty). */
+  readonly lastIndex: number;
+  /** Flush pending appends, write nothing more, close files. Idempotent. */
+  close(): Promise<void>;
+}

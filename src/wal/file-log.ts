@@ -1,0 +1,667 @@
+/**
+ * {@link FileLog}: the embedded, durable command log: segment files with group commit, plus snapshots that bound
+ * replay time and disk use. The on-disk format and recovery rules are described in this folder's README.md.
+ *
+ * @module
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import type { AppendResult, CommandLog, LogHandlers } from './command-log.js';
+import type { Durability } from './fs-io.js';
+import { errorCode, fsyncDirectory, writeFully } from './fs-io.js';
+import type { DirLock } from './lock-file.js';
+import { acquireDirLock } from './lock-file.js';
+import { LogClosedError, LogCorruptionError, LogFailedError } from './log-errors.js';
+import {
+  MAX_ENTRY_BYTES,
+  RECORD_FLAG_BATCH_START,
+  RECORD_HEADER_BYTES,
+  encodeRecordHeader,
+  scanRecords,
+} from './record-codec.js';
+import {
+  SEGMENT_HEADER_BYTES,
+  checkSegmentHeader,
+  createSegmentFile,
+  parseSegmentFileName,
+  segmentFileName,
+} from './segment-file.js';
+import {
+  parseSnapshotFileName,
+  readSnapshotFile,
+  snapshotFileName,
+  writeSnapshotFile,
+} from './snapshot-file.js';
+import type { WalLogger } from './wal-logger.js';
+import { NOOP_WAL_LOGGER } from './wal-logger.js';
+
+/** Default size at which the active segment is sealed and a new one started: 64 MiB. */
+export const DEFAULT_SEGMENT_MAX_BYTES = 64 * 1024 * 1024;
+/** Smallest accepted `segmentMaxBytes`: 1 KiB (tests use tiny segments; production should not). */
+export const MIN_SEGMENT_MAX_BYTES = 1024;
+/** Default number of entries applied since the last snapshot that triggers a new one. */
+export const DEFAULT_SNAPSHOT_THRESHOLD_ENTRIES = 16_384;
+/**
+ * Snapshots kept on disk. Segments are deleted only once covered by the OLDER of the two, so if the newest snapshot
+ * turns out corrupt, start-up falls back to the older one and replays the rest without losing anything.
+ */
+export const SNAPSHOTS_RETAINED = 2;
+/** Most payload bytes written by one group-commit batch (4 MiB); a larger backlog goes in the next batch. */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+/** Options of {@link FileLog}. */
+export interface FileLogOptions {
+  /** Directory holding the segments, snapshots and lock file; created if missing. One log per directory. */
+  readonly dir: string;
+  /** Where recovery warnings and lifecycle events go. Default: discard. A pino logger fits. */
+  readonly logger?: WalLogger;
+  /**
+   * Size in bytes past which the active segment is sealed and a new one started; a single batch larger than this
+   * gets a segment of its own. Default {@link DEFAULT_SEGMENT_MAX_BYTES}; at least {@link MIN_SEGMENT_MAX_BYTES}.
+   */
+  readonly segmentMaxBytes?: number;
+  /**
+   * Entries applied since the last snapshot that trigger a new one. Default
+   * {@link DEFAULT_SNAPSHOT_THRESHOLD_ENTRIES}; a positive integer, or `Infinity` to never snapshot.
+   */
+  readonly snapshotThresholdEntries?: number;
+  /**
+   * fsync before acknowledging. Default `true`. `false` trades durability for speed (tests, benchmarks): a crash of
+   * the machine (not just the process) can then lose acknowledged entries, and recovery may reject the log.
+   */
+  readonly fsync?: boolean;
+}
+
+/** Counters since construction, for tests and metrics. */
+export interface FileLogStats {
+  /** `append()` calls accepted. */
+  readonly appends: number;
+  /** Group-commit batches written (one write + one fsync each). */
+  readonly batches: number;
+  /** fsync/fdatasync calls on files and the directory (0 when `fsync: false`). */
+  readonly fsyncs: number;
+  /** Record bytes (headers + payloads) written to segments. */
+  readonly bytesWritten: number;
+  /** Snapshots written. */
+  readonly snapshots: number;
+  /** Segments created (start-up included). */
+  readonly segmentsCreated: number;
+}
+
+type FileLogState = 'new' | 'starting' | 'open' | 'closing' | 'closed' | 'failed';
+
+interface PendingAppend {
+  readonly index: number;
+  readonly data: Buffer;
+  readonly resolve: (value: AppendResult) => void;
+  readonly reject: (reason: Error) => void;
+}
+
+interface MutableStats {
+  appends: number;
+  batches: number;
+  fsyncs: number;
+  bytesWritten: number;
+  snapshots: number;
+  segmentsCreated: number;
+}
+
+function checkOptions(options: FileLogOptions): void {
+  if (typeof options.dir !== 'string' || options.dir === '')
+    throw new TypeError('FileLog: `dir` is required');
+  const { segmentMaxBytes, snapshotThresholdEntries } = options;
+  if (
+    segmentMaxBytes !== undefined &&
+    (!Number.isSafeInteger(segmentMaxBytes) || segmentMaxBytes < MIN_SEGMENT_MAX_BYTES)
+  ) {
+    throw new RangeError(`FileLog: segmentMaxBytes must be an integer >= ${MIN_SEGMENT_MAX_BYTES}`);
+  }
+  if (
+    snapshotThresholdEntries !== undefined &&
+    snapshotThresholdEntries !== Number.POSITIVE_INFINITY &&
+    (!Number.isSafeInteger(snapshotThresholdEntries) || snapshotThresholdEntries < 1)
+  ) {
+    throw new RangeError('FileLog: snapshotThresholdEntries must be a positive integer or Infinity');
+  }
+}
+
+/**
+ * The durable {@link CommandLog}.
+ *
+ * - **Appends**: the index is assigned synchronously; appends are queued and written in group-commit batches, one
+ *   `writev` + one `fdatasync` per batch, with the next batch collecting whatever arrived meanwhile. After a batch is
+ *   durable its entries are applied in order and their appends resolved.
+ * - **Snapshots**: every `snapshotThresholdEntries` applied entries, `handlers.snapshot()` is called between two
+ *   applies and its bytes written in the background; older snapshots and covered segments are then deleted.
+ * - **Recovery** (`start()`): newest valid snapshot, then replay of later entries; a torn write at the very tail is
+ *   cut off with a warning, anything else throws {@link LogCorruptionError}.
+ * - **Failure**: a failed write or fsync puts the log in a failed state; every pending and later append rejects
+ *   with {@link LogFailedError} and the process should restart (after a failed fsync the kernel's page cache can no
+ *   longer be trusted).
+ */
+export class FileLog implements CommandLog {
+  readonly #dir: string;
+  readonly #logger: WalLogger;
+  readonly #segmentMaxBytes: number;
+  readonly #snapshotThreshold: number;
+  readonly #fsync: boolean;
+  readonly #stats: MutableStats = {
+    appends: 0,
+    batches: 0,
+    fsyncs: 0,
+    bytesWritten: 0,
+    snapshots: 0,
+    segmentsCreated: 0,
+  };
+  readonly #durability: Durability;
+
+  #state: FileLogState = 'new';
+  #failure: LogFailedError | undefined;
+  #handlers: LogHandlers | undefined;
+  #lock: DirLock | undefined;
+  #startTask: Promise<void> | undefined;
+  #closeTask: Promise<void> | undefined;
+
+  /** First index of every segment on disk, ascending; the last one is the active segment. */
+  #segments: number[] = [];
+  #active: FileHandle | undefined;
+  /** Bytes in the active segment, i.e. where the next batch is written. */
+  #activeSize = 0;
+
+  #nextIndex = 1;
+  #lastApplied = 0;
+
+  #queue: PendingAppend[] = [];
+  #flushTask: Promise<void> | undefined;
+
+  /** Snapshot indexes on disk, newest first. */
+  #snapshots: number[] = [];
+  #appliedSinceSnapshot = 0;
+  #snapshotTask: Promise<void> | undefined;
+
+  constructor(options: FileLogOptions) {
+    checkOptions(options);
+    this.#dir = options.dir;
+    this.#logger = options.logger ?? NOOP_WAL_LOGGER;
+    this.#segmentMaxBytes = options.segmentMaxBytes ?? DEFAULT_SEGMENT_MAX_BYTES;
+    this.#snapshotThreshold = options.snapshotThresholdEntries ?? DEFAULT_SNAPSHOT_THRESHOLD_ENTRIES;
+    this.#fsync = options.fsync ?? true;
+    this.#durability = {
+      syncFile: async (fh) => {
+        if (!this.#fsync) return;
+        this.#stats.fsyncs++;
+        await fh.datasync();
+      },
+      syncDir: async () => {
+        if (!this.#fsync) return;
+        this.#stats.fsyncs++;
+        await fsyncDirectory(this.#dir);
+      },
+    };
+  }
+
+  /** The log directory. */
+  get dir(): string {
+    return this.#dir;
+  }
+
+  /** Index of the last applied entry (0 when empty). */
+  get lastIndex(): number {
+    return this.#lastApplied;
+  }
+
+  /** A copy of the counters. */
+  get stats(): FileLogStats {
+    return { ...this.#stats };
+  }
+
+  /**
+   * Locks the directory and recovers: restores the newest valid snapshot, replays every later entry through
+   * `handlers.apply`, cuts off a torn tail. Call once.
+   *
+   * @throws {LogLockedError} if another live process holds the directory.
+   * @throws {LogCorruptionError} on damage that is not a torn tail write (names the file and byte offset).
+   */
+  async start(handlers: LogHandlers): Promise<void> {
+    if (this.#state !== 'new') throw new Error(`FileLog.start() called while ${this.#state}`);
+    this.#state = 'starting';
+    this.#handlers = handlers;
+    this.#startTask = this.#recover(handlers);
+    try {
+      await this.#startTask;
+    } catch (err) {
+      this.#state = 'closed';
+      await this.#active?.close().catch(() => undefined);
+      this.#active = undefined;
+      await this.#lock?.release().catch(() => undefined);
+      throw err;
+    }
+    // close() may have been called while recovering; it then owns the state.
+    if (this.#closeTask === undefined) this.#state = 'open';
+    this.#maybeSnapshot(handlers);
+  }
+
+  /**
+   * Appends one entry: resolves once it is fsynced and applied, with its index and `apply()`'s result.
+   *
+   * @throws {LogClosedError} (rejection) before `start()` completed or once `close()` was called.
+   * @throws {LogFailedError} (rejection) after a write or fsync failure.
+   */
+  append(data: Buffer): Promise<AppendResult> {
+    if (this.#state !== 'open') {
+      return Promise.reject(
+        this.#failure ?? new LogClosedError(this.#state === 'new' ? 'not started' : this.#state),
+      );
+    }
+    if (data.length > MAX_ENTRY_BYTES) {
+      return Promise.reject(new RangeError(`entry of ${data.length} bytes exceeds ${MAX_ENTRY_BYTES}`));
+    }
+    const index = this.#nextIndex++;
+    this.#stats.appends++;
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.#queue.push({ index, data, resolve, reject });
+      this.#kickFlush();
+    });
+  }
+
+  /**
+   * Stops accepting appends, writes and applies those already accepted, waits for an in-flight snapshot, closes the
+   * files and releases the lock. Idempotent: every call returns the same promise.
+   */
+  close(): Promise<void> {
+    this.#closeTask ??= this.#close();
+    return this.#closeTask;
+  }
+
+  async #close(): Promise<void> {
+    if (this.#state !== 'failed') this.#state = 'closing';
+    await this.#startTask?.catch(() => undefined);
+    while (this.#flushTask !== undefined) await this.#flushTask;
+    while (this.#snapshotTask !== undefined) await this.#snapshotTask;
+    const active = this.#active;
+    this.#active = undefined;
+    try {
+      await active?.close();
+    } finally {
+      await this.#lock?.release();
+      if (this.#state !== 'failed') this.#state = 'closed';
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- recovery
+
+  async #recover(handlers: LogHandlers): Promise<void> {
+    const dir = this.#dir;
+    await mkdir(dir, { recursive: true });
+    this.#lock = await acquireDirLock(dir, this.#logger);
+    const started = performance.now();
+
+    const names = await readdir(dir);
+    const segments: number[] = [];
+    const snapshots: number[] = [];
+    for (const name of names) {
+      if (name.endsWith('.wal.tmp') || name.endsWith('.snap.tmp')) {
+        // An interrupted segment creation or snapshot write: never renamed, so never used.
+        await unlink(join(dir, name));
+        continue;
+      }
+      const first = parseSegmentFileName(name);
+      if (first !== undefined) segments.push(first);
+      const snap = parseSnapshotFileName(name);
+      if (snap !== undefined) snapshots.push(snap);
+    }
+    segments.sort((a, b) => a - b);
+    snapshots.sort((a, b) => b - a);
+
+    // Newest valid snapshot; invalid ones are set aside (renamed, kept for inspection) with a warning.
+    let base = 0;
+    let baseData: Buffer | undefined;
+    const usable: number[] = [];
+    for (const index of snapshots) {
+      if (baseData !== undefined) {
+        usable.push(index);
+        continue;
+      }
+      const file = join(dir, snapshotFileName(index));
+      const read = await readSnapshotFile(file, index);
+      if (!read.ok) {
+        this.#logger.warn(
+          { file, reason: read.reason },
+          'ignoring corrupt snapshot, falling back to an older snapshot or a full replay',
+        );
+        await rename(file, `${file}.corrupt`);
+        continue;
+      }
+      base = index;
+      baseData = read.data;
+      usable.push(index);
+    }
+    if (baseData === undefined && snapshots.length > 0) {
+      this.#logger.warn({ dir }, 'no valid snapshot: replaying the log from the start');
+    }
+
+    // Segments entirely covered by the snapshot are skipped unread; replay starts at the last one beginning at or
+    // before base + 1.
+    let from = 0;
+    while (from + 1 < segments.length && (segments[from + 1] ?? 0) <= base + 1) from++;
+    const firstSegment = segments[from];
+    if (firstSegment !== undefined && firstSegment > base + 1) {
+      throw new LogCorruptionError(
+        join(dir, segmentFileName(firstSegment)),
+        0,
+        `entries ${base + 1}..${firstSegment - 1} are missing (no valid snapshot covers them)`,
+      );
+    }
+    if (baseData !== undefined) handlers.restore(base, baseData);
+    baseData = undefined;
+
+    let lastIndex = base;
+    /** Index the next record in the log would carry, per the segments read so far. */
+    let logNext = firstSegment ?? base + 1;
+    let entries = 0;
+    for (let i = from; i < segments.length; i++) {
+      const first = segments[i] ?? 0;
+      const file = join(dir, segmentFileName(first));
+      const isLast = i === segments.length - 1;
+      if (i > from && first !== logNext) {
+        throw new LogCorruptionError(
+          file,
+          0,
+          `index gap: segment starts at entry ${first}, previous segment ends at ${logNext - 1}`,
+        );
+      }
+      const buf = await readFile(file);
+      const headerProblem = checkSegmentHeader(buf, first);
+      if (headerProblem !== undefined) throw new LogCorruptionError(file, 0, headerProblem);
+      const scan = scanRecords(buf, SEGMENT_HEADER_BYTES, first, isLast);
+      if (scan.kind === 'corrupt') throw new LogCorruptionError(file, scan.offset, scan.reason);
+      if (scan.kind === 'torn') {
+        this.#logger.warn(
+          { file, offset: scan.end, discarded_bytes: buf.length - scan.end, reason: scan.reason },
+          'truncating torn write at the tail of the command log',
+        );
+        await this.#truncate(file, scan.end);
+      }
+      for (const record of scan.records) {
+        if (record.index <= base) continue;
+        // A copy, so the FSM may keep it without pinning the whole segment buffer.
+        const data = Buffer.from(
+          buf.subarray(record.payloadOffset, record.payloadOffset + record.payloadLength),
+        );
+        this.#applyOne(handlers, record.index, data);
+        lastIndex = record.index;
+        entries++;
+      }
+      logNext = first + scan.records.length;
+      if (isLast) this.#activeSize = scan.end;
+    }
+
+    this.#lastApplied = lastIndex;
+    this.#nextIndex = lastIndex + 1;
+    this.#snapshots = usable;
+    this.#appliedSinceSnapshot = lastIndex - base;
+    this.#segments = segments;
+
+    const last = segments[segments.length - 1];
+    if (last !== undefined && logNext === this.#nextIndex) {
+      this.#active = await open(join(dir, segmentFileName(last)), 'r+');
+    } else {
+      if (last !== undefined) {
+        this.#logger.warn(
+          { dir, log_end: logNext - 1, snapshot_index: base },
+          'snapshot is newer than the end of the log; continuing after the snapshot',
+        );
+      }
+      await this.#startSegment(this.#nextIndex);
+    }
+    this.#logger.info(
+      {
+        dir,
+        snapshot_index: base,
+        last_index: lastIndex,
+        replayed_entries: entries,
+        duration_ms: Math.round(performance.now() - started),
+      },
+      'command log recovered',
+    );
+  }
+
+  async #truncate(file: string, length: number): Promise<void> {
+    const fh = await open(file, 'r+');
+    try {
+      await fh.truncate(length);
+      await this.#durability.syncFile(fh);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Creates segment `firstIndex`, makes it the active one and closes the previous one. */
+  async #startSegment(firstIndex: number): Promise<void> {
+    const fh = await createSegmentFile(this.#dir, firstIndex, this.#durability);
+    this.#stats.segmentsCreated++;
+    const previous = this.#active;
+    this.#active = fh;
+    this.#activeSize = SEGMENT_HEADER_BYTES;
+    this.#segments.push(firstIndex);
+    // The previous segment was synced after its last batch; closing it only releases the descriptor.
+    await previous?.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------- write path
+
+  /** Starts the flush loop unless it runs. */
+  #kickFlush(): void {
+    this.#flushTask ??= this.#drain();
+  }
+
+  /**
+   * Writes batches until the queue is empty. Never rejects: failures reject the appends instead.
+   *
+   * NOTE: `#flushTask` is cleared in the same synchronous step that finds the queue empty, so an append made by a
+   * continuation of a resolved append (which runs only after this function yields) always restarts the loop.
+   */
+  async #drain(): Promise<void> {
+    // Yield once, so appends made in the same tick as the first one share its batch.
+    await Promise.resolve();
+    const handlers = this.#handlers;
+    for (;;) {
+      if (this.#queue.length === 0) {
+        this.#flushTask = undefined;
+        return;
+      }
+      const batch = this.#takeBatch();
+      if (this.#failure !== undefined || handlers === undefined) {
+        this.#rejectAll(batch, this.#failure ?? new LogClosedError('not started'));
+        continue;
+      }
+      try {
+        await this.#writeBatch(batch);
+      } catch (err) {
+        this.#fail(err, batch);
+        continue;
+      }
+      for (const entry of batch) {
+        try {
+          entry.resolve({
+            index: entry.index,
+            result: this.#applyOne(handlers, entry.index, entry.data, true),
+          });
+        } catch (err) {
+          entry.reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
+      this.#appliedSinceSnapshot += batch.length;
+      this.#maybeSnapshot(handlers);
+    }
+  }
+
+  /** Takes the queued appends that make up the next batch (at least one; at most {@link MAX_BATCH_BYTES}). */
+  #takeBatch(): PendingAppend[] {
+    let bytes = 0;
+    let count = 0;
+    for (const entry of this.#queue) {
+      if (count > 0 && bytes + entry.data.length > MAX_BATCH_BYTES) break;
+      bytes += entry.data.length;
+      count++;
+    }
+    if (count === this.#queue.length) {
+      const batch = this.#queue;
+      this.#queue = [];
+      return batch;
+    }
+    return this.#queue.splice(0, count);
+  }
+
+  async #writeBatch(batch: readonly PendingAppend[]): Promise<void> {
+    const first = batch[0];
+    if (first === undefined) return;
+    let bytes = 0;
+    for (const entry of batch) bytes += RECORD_HEADER_BYTES + entry.data.length;
+    // A batch never spans segments: the batch-start flag (and torn-write detection) relies on it.
+    if (this.#activeSize > SEGMENT_HEADER_BYTES && this.#activeSize + bytes > this.#segmentMaxBytes) {
+      await this.#startSegment(first.index);
+    }
+    const active = this.#active;
+    if (active === undefined) throw new Error('no active segment');
+    const headers = Buffer.allocUnsafe(RECORD_HEADER_BYTES * batch.length);
+    const iov: Buffer[] = [];
+    batch.forEach((entry, i) => {
+      const at = i * RECORD_HEADER_BYTES;
+      encodeRecordHeader(headers, at, entry.index, entry.data, i === 0 ? RECORD_FLAG_BATCH_START : 0);
+      iov.push(headers.subarray(at, at + RECORD_HEADER_BYTES), entry.data);
+    });
+    await writeFully(active, iov, this.#activeSize);
+    this.#activeSize += bytes;
+    await this.#durability.syncFile(active);
+    this.#stats.batches++;
+    this.#stats.bytesWritten += bytes;
+  }
+
+  /**
+   * Applies one entry and records it as applied. At start-up (`rethrow` false) an exception is logged and replay
+   * goes on, matching what happened when the entry was first appended.
+   */
+  #applyOne(handlers: LogHandlers, index: number, data: Buffer, rethrow = false): unknown {
+    try {
+      return handlers.apply(index, data);
+    } catch (err) {
+      if (rethrow) throw err;
+      this.#logger.error({ index, err }, 'apply failed during replay; continuing');
+      return undefined;
+    } finally {
+      this.#lastApplied = index;
+    }
+  }
+
+  #fail(err: unknown, batch: readonly PendingAppend[]): void {
+    const failure = new LogFailedError(`write or fsync of entries ${batch[0]?.index ?? '?'}.. failed`, {
+      cause: err,
+    });
+    this.#logger.error({ dir: this.#dir, err }, 'command log write failed; refusing further appends');
+    this.#failure = failure;
+    this.#state = 'failed';
+    this.#rejectAll(batch, failure);
+  }
+
+  #rejectAll(batch: readonly PendingAppend[], reason: Error): void {
+    for (const entry of batch) entry.reject(reason);
+  }
+
+  // ---------------------------------------------------------------------------------------------- snapshots
+
+  #maybeSnapshot(handlers: LogHandlers): void {
+    if (this.#appliedSinceSnapshot < this.#snapshotThreshold || this.#snapshotTask !== undefined) return;
+    if (this.#state !== 'open' && this.#state !== 'closing') return;
+    let snapshot: { index: number; data: Buffer };
+    try {
+      snapshot = handlers.snapshot();
+    } catch (err) {
+      this.#logger.error({ err }, 'FSM snapshot() failed; will retry after the next threshold');
+      this.#appliedSinceSnapshot = 0;
+      return;
+    }
+    const newest = this.#snapshots[0] ?? 0;
+    if (
+      !Number.isSafeInteger(snapshot.index) ||
+      snapshot.index > this.#lastApplied ||
+      snapshot.index <= newest
+    ) {
+      this.#logger.error(
+        { snapshot_index: snapshot.index, last_index: this.#lastApplied, newest_snapshot: newest },
+        'FSM snapshot() returned an impossible index; snapshot skipped',
+      );
+      this.#appliedSinceSnapshot = 0;
+      return;
+    }
+    this.#appliedSinceSnapshot = this.#lastApplied - snapshot.index;
+    this.#snapshotTask = this.#persistSnapshot(snapshot.index, snapshot.data).finally(() => {
+      this.#snapshotTask = undefined;
+    });
+  }
+
+  /** Writes the snapshot, then compacts. Never rejects: a failed snapshot is logged and the log goes on. */
+  async #persistSnapshot(index: number, data: Buffer): Promise<void> {
+    const started = performance.now();
+    let file: string;
+    try {
+      file = await writeSnapshotFile(this.#dir, index, data, this.#durability);
+    } catch (err) {
+      this.#logger.error({ dir: this.#dir, snapshot_index: index, err }, 'writing snapshot failed');
+      return;
+    }
+    this.#stats.snapshots++;
+    this.#snapshots.unshift(index);
+    this.#logger.info(
+      {
+        file,
+        snapshot_index: index,
+        bytes: data.length,
+        duration_ms: Math.round(performance.now() - started),
+      },
+      'snapshot written',
+    );
+    try {
+      await this.#compact();
+    } catch (err) {
+      this.#logger.warn({ dir: this.#dir, err }, 'compaction failed; will retry after the next snapshot');
+    }
+  }
+
+  /**
+   * Deletes snapshots beyond the {@link SNAPSHOTS_RETAINED} newest, and sealed segments whose entries are all
+   * covered by the oldest retained snapshot. Oldest first, so a crash midway leaves a contiguous suffix.
+   */
+  async #compact(): Promise<void> {
+    const dropSnapshots = this.#snapshots.splice(SNAPSHOTS_RETAINED);
+    const bound = this.#snapshots[this.#snapshots.length - 1] ?? 0;
+    const dropSegments: number[] = [];
+    if (this.#snapshots.length >= SNAPSHOTS_RETAINED) {
+      // Segment i holds entries up to (first index of segment i+1) - 1; the last (active) one is never deleted.
+      while (this.#segments.length > 1 && (this.#segments[1] ?? 0) - 1 <= bound) {
+        const first = this.#segments.shift();
+        if (first !== undefined) dropSegments.push(first);
+      }
+    }
+    if (dropSnapshots.length === 0 && dropSegments.length === 0) return;
+    for (const first of dropSegments) await this.#unlinkIfPresent(join(this.#dir, segmentFileName(first)));
+    for (const index of dropSnapshots.reverse()) {
+      await this.#unlinkIfPresent(join(this.#dir, snapshotFileName(index)));
+    }
+    await this.#durability.syncDir();
+    this.#logger.debug(
+      { dir: this.#dir, segments_deleted: dropSegments.length, snapshots_deleted: dropSnapshots.length },
+      'compacted command log',
+    );
+  }
+
+  async #unlinkIfPresent(path: string): Promise<void> {
+    try {
+      await unlink(path);
+    } catch (err) {
+      if (errorCode(err) !== 'ENOENT') throw err;
+    }
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The command log: an ordered, durable stream of opaque commands feeding the FSM. See README.md.
+ *
+ * @module
+ */
+export type { AppendResult, CommandLog, LogHandlers } from './command-log.js';
+export {
+  DEFAULT_SEGMENT_MAX_BYTES,
+  DEFAULT_SNAPSHOT_THRESHOLD_ENTRIES,
+  FileLog,
+  MAX_BATCH_BYTES,
+  MIN_SEGMENT_MAX_BYTES,
+  SNAPSHOTS_RETAINED,
+} from './file-log.js';
+export type { FileLogOptions, FileLogStats } from './file-log.js';
+export { LOCK_FILE_NAME } from './lock-file.js';
+export {
+  LOG_ERROR_CODES,
+  LogClosedError,
+  LogCorruptionError,
+  LogError,
+  LogFailedError,
+  LogLockedError,
+} from './log-errors.js';
+export type { LogErrorCode } from './log-errors.js';
+export { MemoryLog } from './memory-log.js';
+export { MAX_ENTRY_BYTES } from './record-codec.js';
+export { NOOP_WAL_LOGGER } from './wal-logger.js';
+export type { WalLogger } from './wal-logger.js';

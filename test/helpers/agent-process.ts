@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const ENTENTE_BIN = join(ROOT, 'bin', 'entente.js');
+
+export interface AgentProcess {
+  readonly child: ChildProcess;
+  /** `http://127.0.0.1:<port>` */
+  readonly httpAddr: string;
+  readonly httpPort: number;
+  readonly dataDir: string;
+  readonly logs: string[];
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+}
+
+export interface StartAgentOptions {
+  /** Extra flags; `-http-port 0 -dns-port -1 -grpc-port -1 -grpc-tls-port -1 -log-json` are added. */
+  args?: string[];
+  /** Reuse a data dir (restart); default: a fresh temp dir (not used with -dev). */
+  dataDir?: string;
+  dev?: boolean;
+  timeoutMs?: number;
+}
+
+/**
+ * Starts a real `entente agent` process on loopback, port chosen by the OS, and waits until its HTTP server is up
+ * (read from its JSON log). Stopped (and its temp dir removed) when the test ends.
+ */
+export async function startAgentProcess(
+  t: TestContext | undefined,
+  opts: StartAgentOptions = {},
+): Promise<AgentProcess> {
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'entente-test-'));
+  const args = [
+    ENTENTE_BIN,
+    'agent',
+    ...(opts.dev ? ['-dev'] : ['-server', '-bootstrap', '-data-dir', dataDir]),
+    '-node',
+    'node1',
+    '-bind',
+    '127.0.0.1',
+    '-client',
+    '127.0.0.1',
+    '-http-port',
+    '0',
+    '-dns-port',
+    '-1',
+    '-grpc-port',
+    '-1',
+    '-grpc-tls-port',
+    '-1',
+    '-log-json',
+    '-log-level',
+    'info',
+    ...(opts.args ?? []),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`agent did not start in time; logs:\n${logs.join('\n')}`)),
+      opts.timeoutMs ?? 20_000,
+    );
+    const onLine = (line: string): void => {
+      logs.push(line);
+      try {
+        const rec = JSON.parse(line) as { msg?: string; address?: string };
+        if (rec.msg === 'Started HTTP server' && rec.address) {
+          clearTimeout(timer);
+          resolve(Number(rec.address.split(':').pop()));
+        }
+      } catch {
+        /* not JSON */
+      }
+    };
+    createInterface({ input: child.stdout }).on('line', onLine);
+    createInterface({ input: child.stderr }).on('line', (l) => logs.push(l));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`agent exited with ${String(code)} before starting; logs:\n${logs.join('\n')}`));
+    });
+  });
+  const proc: AgentProcess = {
+    child,
+    httpAddr: `http://127.0.0.1:${port}`,
+    httpPort: port,
+    dataDir,
+    logs,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  t?.after(async () => {
+    await proc.kill();
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  return proc;
+}
