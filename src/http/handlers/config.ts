@@ -68,7 +68,7 @@ export async function configDelete(deps: HttpDeps, ctx: RequestContext): Promise
   parseQueryOptions(ctx, deps.info.datacenter);
   const [kind, name] = splitKindName(ctx.rest);
   if (kind === '' || name === '') throw badRequest('Must provide both a kind and name to delete');
-  validateKindName(kind, name);
+  validateKindName(kind, name, 'delete');
   const cas = casParam(ctx);
   const { value } = await commit(deps, { Type: 'config-delete', Kind: kind, Name: name, Cas: cas });
   return cas === null ? json({}) : json(value);
