@@ -1,0 +1,13 @@
+export { ApiClient, type ApiClientOptions } from './client.js';
+export { DEFAULT_HTTP_ADDRESS, parseAddress } from './address.js';
+export { ApiError, ApiConnectionError, isApiError } from './api-error.js';
+export type { QueryOptions, WriteOptions, QueryMeta, QueryResult } from './request.js';
+export { Catalog } from './catalog.js';
+export { Health, HEALTH_STATES, type HealthState, type HealthServiceOptions } from './health.js';
+export { Agent, ALL_SEGMENTS, type MembersOptions } from './agent.js';
+export { KV, kvValueBytes, type KVWrite } from './kv.js';
+export { ConfigEntries } from './config-entries.js';
+export { Status } from './status.js';
+export { Peerings } from './peerings.js';
+export { decodePeeringToken } from './peering-token.js';
+export * from './types.js';

@@ -1,0 +1,73 @@
+import type { Peering } from '../../../api/index.js';
+import { defineCommand, errorText, EXIT_ERROR } from '../../command.js';
+import { formatGoTime } from '../../format/go-time.js';
+import { goJson } from '../../format/go-json.js';
+import { checkNameAndFormat, formatFlag, nameFlag, sortedPairs } from './format.js';
+
+/** `entente peering read` (Consul `command/peering/read`). */
+export const peeringRead = defineCommand({
+  synopsis: 'Read a peering connection',
+  usage: `
+Usage: entente peering read [options] -name <peer name>
+
+  Read a peering connection with the provided name.  If one is not found,
+  the command will exit with a non-zero code. The result will be filtered according
+  to ACL policy configuration.
+
+  Example:
+
+    $ entente peering read -name west-dc
+`,
+  http: 'client',
+  connectError: 'Error connect to Consul agent',
+  flags: (fs) => ({ name: nameFlag(fs), format: formatFlag(fs) }),
+  run: async ({ flags, ui, signal, client }) => {
+    if (!checkNameAndFormat(ui, flags.name.value, flags.format.value)) return EXIT_ERROR;
+    const api = await client();
+    if (api === undefined) return EXIT_ERROR;
+    let peer: Peering | null;
+    try {
+      peer = (await api.peerings.read(flags.name.value, { signal })).value;
+    } catch (err) {
+      ui.error(`Error reading peering: ${errorText(err)}`);
+      return EXIT_ERROR;
+    }
+    if (peer === null) {
+      ui.error(`No peering with name ${flags.name.value} found.`);
+      return EXIT_ERROR;
+    }
+    ui.output(flags.format.value === 'json' ? goJson(peer) : formatPeering(peer));
+    return 0;
+  },
+});
+
+/**
+ * Consul's `formatPeering` (1.14+ layout). Entente prints meta sorted and one server address per line
+ * (Consul prints them without newlines between).
+ */
+export function formatPeering(p: Peering): string {
+  let out = `Name:         ${p.Name}\n`;
+  out += `ID:           ${p.ID}\n`;
+  if (p.Partition !== undefined && p.Partition !== '') out += `Partition:    ${p.Partition}\n`;
+  if (p.DeletedAt !== undefined && p.DeletedAt !== '') out += `DeletedAt:    ${p.DeletedAt}\n`;
+  out += `State:        ${p.State}\n`;
+  const meta = sortedPairs(p.Meta);
+  if (meta.length > 0) out += `Meta:\n${meta.map((kv) => `    ${kv}\n`).join('')}`;
+  out += '\n';
+  out += `Peer ID:               ${p.PeerID ?? ''}\n`;
+  out += `Peer Server Name:      ${p.PeerServerName ?? ''}\n`;
+  out += `Peer CA Pems:          ${p.PeerCAPems?.length ?? 0}\n`;
+  const addresses = p.PeerServerAddresses ?? [];
+  if (addresses.length > 0) out += `Peer Server Addresses:\n${addresses.map((a) => `    ${a}\n`).join('')}`;
+  out += '\n';
+  out += `Imported Services: ${p.StreamStatus?.ImportedServices?.length ?? 0}\n`;
+  out += `Exported Services: ${p.StreamStatus?.ExportedServices?.length ?? 0}\n`;
+  out += '\n';
+  out += `Last Heartbeat:    ${formatGoTime(p.StreamStatus?.LastHeartbeat)}\n`;
+  out += `Last Send:         ${formatGoTime(p.StreamStatus?.LastSend)}\n`;
+  out += `Last Receive:      ${formatGoTime(p.StreamStatus?.LastReceive)}\n`;
+  out += '\n';
+  out += `Create Index: ${p.CreateIndex}\n`;
+  out += `Modify Index: ${p.ModifyIndex}\n`;
+  return out;
+}
