@@ -1,4 +1,5 @@
 import type { Logger } from '../logging/index.js';
+import type { PeeringService, StreamTracker } from '../peering/index.js';
 import type { ApplyResult, Command, StateStore } from '../state/index.js';
 import type { AgentLocal } from './agent-local.js';
 
@@ -10,6 +11,7 @@ export interface HttpDeps {
   readonly agent: AgentLocal;
   readonly info: AgentInfo;
   readonly logger: Logger;
+  readonly peering: { readonly service: PeeringService; readonly tracker: StreamTracker };
 }
 
 /** Facts about this agent, for `/v1/agent/self`, `/v1/status/*`, defaults. */

@@ -5,6 +5,7 @@ import * as catalog from './handlers/catalog.js';
 import * as config from './handlers/config.js';
 import * as health from './handlers/health.js';
 import * as kv from './handlers/kv.js';
+import * as peering from './handlers/peering.js';
 import * as status from './handlers/status.js';
 import type { Reply } from './reply.js';
 import type { Handler, Route } from './server.js';
@@ -51,6 +52,10 @@ const TABLE: readonly (readonly [string, Methods])[] = [
   ['/v1/kv/', { GET: kv.kvGet, PUT: kv.kvPut, DELETE: kv.kvDelete }],
   ['/v1/config', { PUT: config.configApply }],
   ['/v1/config/', { GET: config.configGet, DELETE: config.configDelete }],
+  ['/v1/peering/token', { POST: peering.peeringGenerateToken }],
+  ['/v1/peering/establish', { POST: peering.peeringEstablish }],
+  ['/v1/peering/', { GET: peering.peeringRead, DELETE: peering.peeringDelete }],
+  ['/v1/peerings', { GET: peering.peeringList }],
   ['/v1/status/leader', { GET: status.statusLeader }],
   ['/v1/status/peers', { GET: status.statusPeers }],
 ];

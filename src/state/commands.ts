@@ -1,4 +1,4 @@
-import type { HealthCheck, HealthStatus, Node, NodeService } from '../types/index.js';
+import type { HealthCheck, HealthStatus, Node, NodeService, PeeringRemote } from '../types/index.js';
 
 /** A node, service or check as a write carries it: indexes are assigned by the store. */
 export type NodeInput = Omit<Node, 'CreateIndex' | 'ModifyIndex'>;
@@ -30,7 +30,79 @@ export type Command =
       Index: number;
     }
   | { Type: 'config-set'; Entry: Record<string, unknown>; Cas: number | null }
-  | { Type: 'config-delete'; Kind: string; Name: string; Cas: number | null };
+  | { Type: 'config-delete'; Kind: string; Name: string; Cas: number | null }
+  | { Type: 'ca-init'; Roots: CARootRecord[]; SigningKeyPem: string }
+  | {
+      /** Acceptor: a token was generated. Creates the peering (PENDING) or keeps it; replaces the establishment secret. */
+      Type: 'peering-token';
+      ID: string;
+      Name: string;
+      Meta: Record<string, string>;
+      EstablishmentSecret: string;
+    }
+  | {
+      /** Acceptor: the dialer presented the establishment secret; it is burnt and a pending stream secret stored. */
+      Type: 'peering-exchange-secret';
+      ID: string;
+      EstablishmentSecret: string;
+      PendingStreamSecret: string;
+    }
+  | {
+      /** Dialer: create or update the dialing side from a token; with a secret, it becomes ESTABLISHING. */
+      Type: 'peering-establish';
+      ID: string;
+      Name: string;
+      Meta: Record<string, string>;
+      PeerID: string;
+      PeerCAPems: string[];
+      PeerServerName: string;
+      PeerServerAddresses: string[];
+      ManualServerAddresses: string[];
+      Remote: PeeringRemote;
+      ActiveStreamSecret: string;
+    }
+  | { Type: 'peering-promote-secret'; ID: string; Remote: PeeringRemote }
+  | { Type: 'peering-delete'; Name: string; DeletedAt: string }
+  | { Type: 'peering-terminated'; ID: string }
+  | { Type: 'peering-remove'; ID: string }
+  | { Type: 'peering-trust-bundle'; ID: string; TrustDomain: string; RootPEMs: string[]; ExportedPartition: string }
+  | { Type: 'peering-server-addresses'; ID: string; Addresses: string[] }
+  | {
+      /** Importer: replace every instance of one service imported from a peer (empty Nodes = delete it). */
+      Type: 'peering-import-service';
+      PeerName: string;
+      ServiceName: string;
+      Nodes: ImportedInstance[];
+    }
+  | {
+      /** Importer: drop imported services the peer no longer exports (and their synthetic sidecar proxies). */
+      Type: 'peering-import-list';
+      PeerName: string;
+      Services: string[];
+    };
+
+/** One instance as a peer replicates it (indexes zeroed; PeerName set by the importer). */
+export interface ImportedInstance {
+  Node: NodeInput;
+  Service: ServiceInput;
+  Checks: CheckInput[];
+}
+
+/** One Connect CA root as stored (Consul's CARoot, minus what is derived on read). */
+export interface CARootRecord {
+  ID: string;
+  Name: string;
+  SerialNumber: number;
+  SigningKeyID: string;
+  NotBefore: string;
+  NotAfter: string;
+  RootCert: string;
+  Active: boolean;
+  PrivateKeyType: string;
+  PrivateKeyBits: number;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
 
 export type CommandType = Command['Type'];
 

@@ -1,5 +1,14 @@
-import type { HealthCheck, KVEntry, Node, NodeService } from '../types/index.js';
-import type { ApplyResult, CheckInput, Command, ServiceInput } from './commands.js';
+import type {
+  HealthCheck,
+  KVEntry,
+  Node,
+  NodeService,
+  Peering,
+  PeeringSecrets,
+  PeeringTrustBundle,
+} from '../types/index.js';
+import { isPeeringActive, shouldDial } from '../types/index.js';
+import type { ApplyResult, CARootRecord, CheckInput, Command, ServiceInput } from './commands.js';
 import { WatchHub, type WatchSet } from './watch.js';
 
 /** Index-table keys. They double as watch topics: bumping a key wakes the blocking queries that read it. */
@@ -10,6 +19,9 @@ export const IDX = {
   kvs: 'kvs',
   configEntries: 'config-entries',
   system: 'system',
+  peerings: 'peerings',
+  caRoots: 'ca-roots',
+  trustBundles: 'peering-trust-bundles',
   service: (peer: string, name: string): string => `service.${peer}/${name.toLowerCase()}`,
   node: (peer: string, name: string): string => `node.${peer}/${name.toLowerCase()}`,
   kv: (key: string): string => `kv.${key}`,
@@ -54,6 +66,13 @@ interface Tables {
   config: Map<string, Map<string, ConfigEntryRecord>>;
   index: Map<string, number>;
   clusterId: string;
+  /** peering ID → record */
+  peerings: Map<string, Peering>;
+  secrets: Map<string, PeeringSecrets>;
+  /** local peer name → bundle */
+  trustBundles: Map<string, PeeringTrustBundle>;
+  caRoots: CARootRecord[];
+  caSigningKeyPem: string;
 }
 
 function emptyTables(): Tables {
@@ -67,6 +86,11 @@ function emptyTables(): Tables {
     config: new Map(),
     index: new Map(),
     clusterId: '',
+    peerings: new Map(),
+    secrets: new Map(),
+    trustBundles: new Map(),
+    caRoots: [],
+    caSigningKeyPem: '',
   };
 }
 
@@ -131,6 +155,31 @@ export class StateStore {
         break;
       case 'config-delete':
         result = this.#applyConfigDelete(index, cmd.Kind, cmd.Name, cmd.Cas);
+        break;
+      case 'ca-init':
+        if (this.#t.caRoots.length === 0) {
+          this.#t.caRoots = cmd.Roots.map((r) => ({ ...r, CreateIndex: index, ModifyIndex: index }));
+          this.#t.caSigningKeyPem = cmd.SigningKeyPem;
+          this.#bump(IDX.caRoots, index);
+        }
+        result = { ok: true, value: true };
+        break;
+      case 'peering-token':
+      case 'peering-exchange-secret':
+      case 'peering-establish':
+      case 'peering-promote-secret':
+      case 'peering-delete':
+      case 'peering-terminated':
+      case 'peering-remove':
+      case 'peering-trust-bundle':
+      case 'peering-server-addresses':
+        result = this.#applyPeering(index, cmd);
+        break;
+      case 'peering-import-service':
+        result = this.#applyImportService(index, cmd);
+        break;
+      case 'peering-import-list':
+        result = this.#applyImportList(index, cmd.PeerName, cmd.Services);
         break;
     }
     const fired = this.#fired;
@@ -468,6 +517,235 @@ export class StateStore {
     return { ok: true, value: true };
   }
 
+  #peeringByName(name: string): Peering | undefined {
+    for (const p of this.#t.peerings.values()) if (p.Name === name) return p;
+    return undefined;
+  }
+
+  #putPeering(index: number, p: Peering): void {
+    this.#t.peerings.set(p.ID, { ...p, ModifyIndex: index });
+    this.#bump(IDX.peerings, index);
+  }
+
+  #applyPeering(index: number, cmd: PeeringCommand): ApplyResult {
+    const fail = (error: string, status = 500): ApplyResult => ({ ok: false, status, error });
+    switch (cmd.Type) {
+      case 'peering-token': {
+        const existing = this.#peeringByName(cmd.Name);
+        if (existing && shouldDial(existing)) {
+          return fail(`cannot create peering with name: "${cmd.Name}"; there is already an established peering`);
+        }
+        if (existing && !isPeeringActive(existing)) {
+          return fail(`cannot write to peering that is marked for deletion`);
+        }
+        const p: Peering = existing ?? {
+          ID: cmd.ID,
+          Name: cmd.Name,
+          Meta: cmd.Meta,
+          State: 'PENDING',
+          PeerID: '',
+          PeerCAPems: [],
+          PeerServerName: '',
+          PeerServerAddresses: [],
+          ManualServerAddresses: [],
+          Remote: { Partition: '', Datacenter: '' },
+          CreateIndex: index,
+          ModifyIndex: index,
+        };
+        this.#putPeering(index, p);
+        const prev = this.#t.secrets.get(p.ID);
+        this.#t.secrets.set(p.ID, {
+          EstablishmentSecret: cmd.EstablishmentSecret,
+          ActiveStreamSecret: prev?.ActiveStreamSecret ?? '',
+          PendingStreamSecret: prev?.PendingStreamSecret ?? '',
+        });
+        return { ok: true, value: p.ID };
+      }
+      case 'peering-exchange-secret': {
+        const secrets = this.#t.secrets.get(cmd.ID);
+        if (!secrets || secrets.EstablishmentSecret === '') {
+          return fail('invalid establishment secret: peering was already established', 403);
+        }
+        if (secrets.EstablishmentSecret !== cmd.EstablishmentSecret) return fail('invalid establishment secret', 403);
+        this.#t.secrets.set(cmd.ID, { ...secrets, EstablishmentSecret: '', PendingStreamSecret: cmd.PendingStreamSecret });
+        this.#bump(IDX.peerings, index);
+        return { ok: true, value: true };
+      }
+      case 'peering-establish': {
+        const existing = this.#t.peerings.get(cmd.ID) ?? this.#peeringByName(cmd.Name);
+        if (existing && !shouldDial(existing) && existing.State !== 'TERMINATED' && existing.PeerID === '') {
+          return fail(`cannot create peering with name: "${cmd.Name}"; there is an existing peering expecting to be dialed`);
+        }
+        if (existing && existing.State === 'DELETING') return fail('cannot write to peering that is marked for deletion');
+        const p: Peering = {
+          ID: existing?.ID ?? cmd.ID,
+          Name: cmd.Name,
+          Meta: cmd.Meta,
+          State: cmd.ActiveStreamSecret === '' ? (existing?.State ?? 'PENDING') : 'ESTABLISHING',
+          PeerID: cmd.PeerID,
+          PeerCAPems: cmd.PeerCAPems,
+          PeerServerName: cmd.PeerServerName,
+          PeerServerAddresses: cmd.PeerServerAddresses,
+          ManualServerAddresses: cmd.ManualServerAddresses,
+          Remote: cmd.Remote,
+          CreateIndex: existing?.CreateIndex ?? index,
+          ModifyIndex: index,
+        };
+        this.#putPeering(index, p);
+        if (cmd.ActiveStreamSecret !== '') {
+          this.#t.secrets.set(p.ID, { EstablishmentSecret: '', ActiveStreamSecret: cmd.ActiveStreamSecret, PendingStreamSecret: '' });
+        }
+        return { ok: true, value: p.ID };
+      }
+      case 'peering-promote-secret': {
+        const p = this.#t.peerings.get(cmd.ID);
+        const secrets = this.#t.secrets.get(cmd.ID);
+        if (!p || !secrets || secrets.PendingStreamSecret === '') return fail('no pending stream secret to promote');
+        this.#t.secrets.set(cmd.ID, { ...secrets, ActiveStreamSecret: secrets.PendingStreamSecret, PendingStreamSecret: '' });
+        this.#putPeering(index, { ...p, Remote: cmd.Remote });
+        return { ok: true, value: true };
+      }
+      case 'peering-delete': {
+        const p = this.#peeringByName(cmd.Name);
+        // Deleting a missing or already-deleting peering succeeds silently, as in Consul.
+        if (!p || p.State === 'DELETING') return { ok: true, value: true };
+        this.#putPeering(index, { ...p, State: 'DELETING', DeletedAt: cmd.DeletedAt });
+        this.#t.secrets.delete(p.ID);
+        return { ok: true, value: true };
+      }
+      case 'peering-terminated': {
+        const p = this.#t.peerings.get(cmd.ID);
+        if (!p || p.State === 'DELETING' || p.State === 'TERMINATED') return { ok: true, value: true };
+        this.#putPeering(index, { ...p, State: 'TERMINATED' });
+        this.#dropImported(index, p.Name);
+        return { ok: true, value: true };
+      }
+      case 'peering-remove': {
+        const p = this.#t.peerings.get(cmd.ID);
+        if (!p) return { ok: true, value: true };
+        if (isPeeringActive(p)) return fail('cannot delete a peering that is still active');
+        this.#dropImported(index, p.Name);
+        this.#t.peerings.delete(p.ID);
+        this.#t.secrets.delete(p.ID);
+        this.#bump(IDX.peerings, index);
+        return { ok: true, value: true };
+      }
+      case 'peering-trust-bundle': {
+        const p = this.#t.peerings.get(cmd.ID);
+        if (!p) return fail(`peering ${cmd.ID} not found`, 404);
+        if (!isPeeringActive(p)) return fail('cannot write to peering that is marked for deletion');
+        const prev = this.#t.trustBundles.get(p.Name);
+        const pems = cmd.RootPEMs.map((r) => (r.endsWith('\n') ? r : `${r}\n`));
+        this.#t.trustBundles.set(p.Name, {
+          PeerName: p.Name,
+          TrustDomain: cmd.TrustDomain,
+          RootPEMs: pems,
+          ExportedPartition: cmd.ExportedPartition,
+          CreateIndex: prev?.CreateIndex ?? index,
+          ModifyIndex: index,
+        });
+        this.#bump(IDX.trustBundles, index);
+        this.#putPeering(index, { ...p, PeerCAPems: pems });
+        return { ok: true, value: true };
+      }
+      case 'peering-server-addresses': {
+        const p = this.#t.peerings.get(cmd.ID);
+        if (!p || !isPeeringActive(p)) return fail(`peering ${cmd.ID} is not active`);
+        this.#putPeering(index, { ...p, PeerServerAddresses: cmd.Addresses });
+        return { ok: true, value: true };
+      }
+    }
+  }
+
+  /**
+   * Makes the imported instances of one service equal to `cmd.Nodes`: registers what changed (writes of unchanged
+   * objects are no-ops, so indexes do not move), removes instances and checks no longer sent, then nodes left with
+   * no service. Every object written carries `PeerName`; nothing outside that peer's data is touched.
+   */
+  #applyImportService(index: number, cmd: Extract<Command, { Type: 'peering-import-service' }>): ApplyResult {
+    const peer = cmd.PeerName;
+    if (peer === '') return { ok: false, status: 400, error: 'import needs a peer name' };
+    for (const inst of cmd.Nodes) {
+      if (inst.Service.Service.toLowerCase() !== cmd.ServiceName.toLowerCase()) {
+        return {
+          ok: false,
+          status: 400,
+          error: `instance ${inst.Service.ID} of service "${inst.Service.Service}" does not belong to "${cmd.ServiceName}"`,
+        };
+      }
+    }
+    const keep = new Set<string>();
+    const touchedNodes = new Set<string>();
+    for (const inst of cmd.Nodes) {
+      const node = { ...inst.Node, PeerName: peer };
+      const service = { ...inst.Service, PeerName: peer };
+      const checks = inst.Checks.map((c) => ({ ...c, Node: node.Node, PeerName: peer }));
+      const r = this.#applyRegister(index, { Type: 'register', Node: node, SkipNodeUpdate: false, Service: service, Checks: checks });
+      if (!r.ok) return r;
+      const key = nodeKey(peer, node.Node);
+      keep.add(`${key}\u0001${service.ID}`);
+      touchedNodes.add(key);
+      // Service checks the peer no longer sends.
+      const sent = new Set(checks.map((c) => c.CheckID));
+      for (const chk of [...(this.#t.checks.get(key)?.values() ?? [])]) {
+        if (chk.ServiceID === service.ID && !sent.has(chk.CheckID)) {
+          this.#t.checks.get(key)?.delete(chk.CheckID);
+          this.#afterCheckChange(index, peer, node.Node, undefined, chk);
+        }
+      }
+    }
+    for (const ref of [...(this.#t.byServiceName.get(serviceNameKey(peer, cmd.ServiceName)) ?? [])]) {
+      if (keep.has(ref)) continue;
+      const sep = ref.indexOf('\u0001');
+      const key = ref.slice(0, sep);
+      const node = this.#t.nodes.get(key);
+      if (node) {
+        this.#deleteService(index, peer, key, node.Node, ref.slice(sep + 1));
+        touchedNodes.add(key);
+      }
+    }
+    this.#dropEmptyImportedNodes(index, peer, touchedNodes);
+    return { ok: true, value: true };
+  }
+
+  #applyImportList(index: number, peer: string, services: string[]): ApplyResult {
+    const listed = new Set<string>();
+    for (const s of services) {
+      listed.add(s.toLowerCase());
+      listed.add(`${s}-sidecar-proxy`.toLowerCase());
+    }
+    const touched = new Set<string>();
+    for (const [key, byId] of this.#t.services) {
+      const node = this.#t.nodes.get(key);
+      if (!node || (node.PeerName ?? '') !== peer || peer === '') continue;
+      for (const svc of [...byId.values()]) {
+        if (!listed.has(svc.Service.toLowerCase())) {
+          this.#deleteService(index, peer, key, node.Node, svc.ID);
+          touched.add(key);
+        }
+      }
+    }
+    this.#dropEmptyImportedNodes(index, peer, touched);
+    return { ok: true, value: true };
+  }
+
+  #dropEmptyImportedNodes(index: number, peer: string, keys: Iterable<string>): void {
+    for (const key of keys) {
+      const node = this.#t.nodes.get(key);
+      if (node && (this.#t.services.get(key)?.size ?? 0) === 0) this.#applyDeregister(index, peer, node.Node, '', '');
+    }
+  }
+
+  /** Deletes every node (with its services and checks) imported from `peerName`, and its trust bundle. */
+  #dropImported(index: number, peerName: string): void {
+    for (const node of [...this.#t.nodes.values()]) {
+      if ((node.PeerName ?? '') === peerName && peerName !== '') {
+        this.#applyDeregister(index, peerName, node.Node, '', '');
+      }
+    }
+    if (this.#t.trustBundles.delete(peerName)) this.#bump(IDX.trustBundles, index);
+  }
+
   // ---------------------------------------------------------------- reads
 
   /** Highest index among `keys` (recorded in `ws`), never below 1 so blocking clients never spin on 0. */
@@ -615,6 +893,47 @@ export class StateStore {
     return { index, value: out };
   }
 
+  peerings(ws: WatchSet | undefined): QueryResult<Peering[]> {
+    const index = this.maxIndex(ws, IDX.peerings);
+    return { index, value: [...this.#t.peerings.values()].sort((a, b) => cmp(a.Name, b.Name)) };
+  }
+
+  peering(ws: WatchSet | undefined, name: string): QueryResult<Peering | null> {
+    const index = this.maxIndex(ws, IDX.peerings);
+    return { index, value: this.#peeringByName(name) ?? null };
+  }
+
+  peeringById(id: string): Peering | undefined {
+    return this.#t.peerings.get(id);
+  }
+
+  /** Secrets of a peering. Callers compare them in constant time and never log them. */
+  peeringSecrets(id: string): PeeringSecrets | undefined {
+    return this.#t.secrets.get(id);
+  }
+
+  trustBundle(ws: WatchSet | undefined, peerName: string): QueryResult<PeeringTrustBundle | null> {
+    const index = this.maxIndex(ws, IDX.trustBundles);
+    return { index, value: this.#t.trustBundles.get(peerName) ?? null };
+  }
+
+  /** Names of services imported from `peerName` (instances present), sorted. */
+  importedServiceNames(peerName: string): string[] {
+    const names = new Set<string>();
+    for (const inst of this.services(undefined, peerName).value) names.add(inst.service.Service);
+    return [...names].sort();
+  }
+
+  caRoots(ws: WatchSet | undefined): QueryResult<CARootRecord[]> {
+    const index = this.maxIndex(ws, IDX.caRoots);
+    return { index, value: this.#t.caRoots };
+  }
+
+  /** The active root's private key (PEM). Never rendered, never logged. */
+  get caSigningKeyPem(): string {
+    return this.#t.caSigningKeyPem;
+  }
+
   // ---------------------------------------------------------------- snapshots
 
   /** Serializes the whole state as of {@link lastIndex}. */
@@ -636,6 +955,11 @@ export class StateStore {
       KVTombstones: [...t.kvTombstones.entries()],
       Config: [...t.config.values()].flatMap((m) => [...m.values()]),
       Index: [...t.index.entries()],
+      Peerings: [...t.peerings.values()],
+      Secrets: [...t.secrets.entries()],
+      TrustBundles: [...t.trustBundles.values()],
+      CARoots: t.caRoots,
+      CASigningKeyPem: t.caSigningKeyPem,
     };
     return Buffer.from(JSON.stringify(data));
   }
@@ -671,6 +995,11 @@ export class StateStore {
       m.set(rec.entry.Name, rec);
     }
     t.index = new Map(data.Index);
+    for (const p of data.Peerings) t.peerings.set(p.ID, p);
+    t.secrets = new Map(data.Secrets);
+    for (const b of data.TrustBundles) t.trustBundles.set(b.PeerName, b);
+    t.caRoots = data.CARoots;
+    t.caSigningKeyPem = data.CASigningKeyPem;
     this.#t = t;
     this.#lastIndex = Math.max(index, data.LastIndex);
     this.hub.fire(t.index.keys());
@@ -690,6 +1019,22 @@ export class StateStore {
   }
 }
 
+type PeeringCommand = Extract<
+  Command,
+  {
+    Type:
+      | 'peering-token'
+      | 'peering-exchange-secret'
+      | 'peering-establish'
+      | 'peering-promote-secret'
+      | 'peering-delete'
+      | 'peering-terminated'
+      | 'peering-remove'
+      | 'peering-trust-bundle'
+      | 'peering-server-addresses';
+  }
+>;
+
 interface SnapshotData {
   Version: number;
   LastIndex: number;
@@ -701,6 +1046,11 @@ interface SnapshotData {
   KVTombstones: [string, number][];
   Config: ConfigEntryRecord[];
   Index: [string, number][];
+  Peerings: Peering[];
+  Secrets: [string, PeeringSecrets][];
+  TrustBundles: PeeringTrustBundle[];
+  CARoots: CARootRecord[];
+  CASigningKeyPem: string;
 }
 
 function cmp(a: string, b: string): number {

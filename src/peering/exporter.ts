@@ -1,0 +1,129 @@
+import { exportedServicesForPeer, type ExportedServicesEntry } from '../config-entry/index.js';
+import { IDX, type StateStore, type WatchSet } from '../state/index.js';
+import type { HealthCheck, HealthStatus, NodeService } from '../types/index.js';
+import type { CheckServiceNode } from './messages.js';
+
+/** Name of the exported-services config entry in Consul CE. */
+const EXPORTED_SERVICES_NAME = 'default';
+const SIDECAR_SUFFIX = '-sidecar-proxy';
+const VIRTUAL_TAGGED_ADDRESS = 'consul-virtual';
+
+/** What one peer should see now: the exported names and, per name, a version that moves when its data changes. */
+export interface ExportView {
+  names: string[];
+  /** service name → index of its data (moves on any change to its instances, their checks or nodes) */
+  versions: Map<string, number>;
+}
+
+/**
+ * Decides what a peer receives (the exported-services entry × the local catalog) and builds the replicated
+ * instances as Consul does: typical services only, Connect/Proxy stripped, this cluster's virtual IP removed, checks
+ * flattened into one `<serviceID>:overall-check`, indexes zeroed. Reads record their watch topics in `ws`.
+ */
+export class Exporter {
+  readonly #store: StateStore;
+  readonly #peerName: string;
+
+  constructor(store: StateStore, peerName: string) {
+    this.#store = store;
+    this.#peerName = peerName;
+  }
+
+  view(ws: WatchSet): ExportView {
+    const entry = this.#store.configEntry(ws, 'exported-services', EXPORTED_SERVICES_NAME).value;
+    const names = new Set<string>();
+    if (entry) {
+      const exp = exportedServicesForPeer(entry.entry as unknown as ExportedServicesEntry, this.#peerName);
+      if (exp.all) {
+        for (const { service } of this.#store.services(ws, '').value) {
+          if (service.Kind === '' && !service.Service.endsWith(SIDECAR_SUFFIX)) names.add(service.Service);
+        }
+      }
+      for (const n of exp.names) names.add(n);
+    }
+    names.delete('consul');
+    const versions = new Map<string, number>();
+    for (const name of names) versions.set(name, this.#store.serviceInstances(ws, '', name).index);
+    ws.add(IDX.configEntry('exported-services', EXPORTED_SERVICES_NAME));
+    return { names: [...names].sort(), versions };
+  }
+
+  /** The instances of `name` as the peer receives them, sorted by node then ID. */
+  instances(name: string): CheckServiceNode[] {
+    const out: CheckServiceNode[] = [];
+    for (const { node, service } of this.#store.serviceInstances(undefined, '', name).value) {
+      if (service.Kind !== '' || service.Service.endsWith(SIDECAR_SUFFIX)) continue;
+      const checks = this.#store.instanceChecks(node, service.ID);
+      out.push({
+        Node: {
+          ID: node.ID,
+          Node: node.Node,
+          Address: node.Address,
+          Datacenter: node.Datacenter,
+          TaggedAddresses: node.TaggedAddresses,
+          Meta: node.Meta,
+        },
+        Service: exportedService(service),
+        Checks: checks.length === 0 ? [] : [flattenChecks(node.Node, service, checks)],
+      });
+    }
+    return out;
+  }
+}
+
+function exportedService(s: NodeService): CheckServiceNode['Service'] {
+  const tagged = { ...(s.TaggedAddresses ?? {}) };
+  delete tagged[VIRTUAL_TAGGED_ADDRESS];
+  return {
+    Kind: '',
+    ID: s.ID,
+    Service: s.Service,
+    Tags: s.Tags,
+    Address: s.Address,
+    Meta: s.Meta,
+    Port: s.Port,
+    Weights: s.Weights,
+    EnableTagOverride: s.EnableTagOverride,
+    ...(Object.keys(tagged).length > 0 ? { TaggedAddresses: tagged } : {}),
+    ...(s.SocketPath ? { SocketPath: s.SocketPath } : {}),
+  };
+}
+
+const MAINTENANCE_NODE = '_node_maintenance';
+const MAINTENANCE_SERVICE_PREFIX = '_service_maintenance:';
+
+/**
+ * One synthetic check for the instance. Maintenance is sent as `critical` with an output that says so: Consul
+ * sends a `maintenance` status its own importers drop (hashicorp/consul#23311), so the peer would still route to
+ * an instance under maintenance.
+ */
+export function flattenChecks(node: string, service: NodeService, checks: readonly HealthCheck[]): CheckServiceNode['Checks'][number] {
+  const rank: Record<HealthStatus, number> = { critical: 2, warning: 3, passing: 4 };
+  let status: HealthStatus = 'passing';
+  let output = '';
+  for (const c of checks) {
+    if (c.CheckID === MAINTENANCE_NODE || c.CheckID.startsWith(MAINTENANCE_SERVICE_PREFIX)) {
+      status = 'critical';
+      output = `maintenance mode: ${c.Notes}`;
+      break;
+    }
+    if (rank[c.Status] < rank[status]) status = c.Status;
+  }
+  const id = service.ID || service.Service;
+  return {
+    Node: node,
+    CheckID: `${id}:overall-check`,
+    Name: 'overall-check',
+    Status: status,
+    Notes: '',
+    Output: output,
+    ServiceID: service.ID,
+    ServiceName: service.Service,
+    ServiceTags: [],
+    Type: '',
+    Interval: '',
+    Timeout: '',
+    ExposedPort: 0,
+    Definition: {},
+  };
+}

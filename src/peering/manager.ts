@@ -1,0 +1,284 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Logger } from '../logging/index.js';
+import { WatchSet, type ApplyResult, type Command, type StateStore } from '../state/index.js';
+import { isPeeringActive, shouldDial, type Peering } from '../types/index.js';
+import { STREAM_CODE, StreamError, type BidiStream } from './messages.js';
+import { PeerDialError, type LocalPeeringIdentity } from './service.js';
+import { handleStream, type StreamOutcome } from './stream-handler.js';
+import type { StreamTracker } from './tracker.js';
+
+/** What the manager needs from the transport to dial a peer's stream. */
+export interface StreamDialer {
+  openStream(address: string, target: { serverName: string; caPems: readonly string[] }, signal: AbortSignal): Promise<BidiStream>;
+}
+
+/** Reconnect delays (ms): Consul retries fast on FailedPrecondition, otherwise 2^n s capped at 64 s. */
+export interface BackoffOptions {
+  baseMs: number;
+  maxMs: number;
+  fastMs: number;
+}
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 64_000, fastMs: 8 };
+
+export interface PeeringManagerOptions {
+  store: StateStore;
+  write(cmd: Command): Promise<{ index: number; result: ApplyResult }>;
+  tracker: StreamTracker;
+  identity: LocalPeeringIdentity;
+  dialer: StreamDialer;
+  logger: Logger;
+  heartbeatIntervalMs?: number;
+  heartbeatTimeoutMs?: number;
+  backoff?: BackoffOptions;
+}
+
+interface RunningStream {
+  terminate: AbortController;
+  done: Promise<StreamOutcome>;
+}
+
+/**
+ * Runs the peering streams of this server: dials every active dialing peering (with backoff, always from the
+ * latest stored addresses and CA roots), serves acceptor streams, and carries out deletions (terminate the
+ * stream, drop imported data, remove the record).
+ */
+export class PeeringManager {
+  readonly #o: PeeringManagerOptions;
+  readonly #shutdown = new AbortController();
+  readonly #streams = new Map<string, RunningStream>();
+  readonly #dialLoops = new Map<string, Promise<void>>();
+  #loop: Promise<void> | undefined;
+
+  constructor(opts: PeeringManagerOptions) {
+    this.#o = opts;
+  }
+
+  start(): void {
+    this.#loop ??= this.#reconcileLoop();
+  }
+
+  async close(): Promise<void> {
+    this.#shutdown.abort();
+    await this.#loop;
+    await Promise.allSettled([...this.#dialLoops.values(), ...[...this.#streams.values()].map((s) => s.done)]);
+  }
+
+  /** Watches the peering table and starts/stops dial loops and deletions as records change. */
+  async #reconcileLoop(): Promise<void> {
+    const deleting = new Set<string>();
+    while (!this.#shutdown.signal.aborted) {
+      const ws = new WatchSet();
+      const peerings = this.#o.store.peerings(ws).value;
+      for (const p of peerings) {
+        if (p.State === 'DELETING' && !deleting.has(p.ID)) {
+          deleting.add(p.ID);
+          void this.#delete(p).finally(() => deleting.delete(p.ID));
+        } else if (isPeeringActive(p) && shouldDial(p) && this.#hasSecret(p) && !this.#dialLoops.has(p.ID)) {
+          const loop = this.#dialLoop(p.ID).finally(() => this.#dialLoops.delete(p.ID));
+          this.#dialLoops.set(p.ID, loop);
+        }
+      }
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          off();
+          this.#shutdown.signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const off = this.#o.store.hub.subscribe(ws, done);
+        this.#shutdown.signal.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  #hasSecret(p: Peering): boolean {
+    return (this.#o.store.peeringSecrets(p.ID)?.ActiveStreamSecret ?? '') !== '';
+  }
+
+  /** Terminates the stream if one runs (the peer goes TERMINATED), then removes imported data and the record. */
+  async #delete(p: Peering): Promise<void> {
+    const running = this.#streams.get(p.ID);
+    if (running) {
+      running.terminate.abort();
+      await running.done;
+    }
+    const { result } = await this.#o.write({ Type: 'peering-remove', ID: p.ID });
+    if (!result.ok) this.#o.logger.error({ peer_name: p.Name, error: result.error }, 'failed to remove peering');
+    this.#o.tracker.delete(p.ID);
+    this.#o.logger.info({ peer_name: p.Name, peer_id: p.ID }, 'peering deleted');
+  }
+
+  /** Keeps a stream to the peer up while the peering is an active dialer. */
+  async #dialLoop(id: string): Promise<void> {
+    const backoff = this.#o.backoff ?? DEFAULT_BACKOFF;
+    let failures = 0;
+    let ring = 0;
+    while (!this.#shutdown.signal.aborted) {
+      const p = this.#o.store.peeringById(id);
+      const secret = this.#o.store.peeringSecrets(id)?.ActiveStreamSecret ?? '';
+      if (!p || !isPeeringActive(p) || !shouldDial(p) || secret === '') return;
+      const addresses = p.ManualServerAddresses.length > 0 ? p.ManualServerAddresses : p.PeerServerAddresses;
+      const address = addresses[ring % addresses.length] ?? '';
+      ring += 1;
+      this.#o.tracker.attempt(id, address);
+      let outcome: StreamOutcome;
+      let fast = false;
+      const started = Date.now();
+      try {
+        const stream = await this.#o.dialer.openStream(
+          address,
+          { serverName: p.PeerServerName, caPems: p.PeerCAPems },
+          this.#shutdown.signal,
+        );
+        await stream.send({
+          kind: 'open',
+          peerId: p.PeerID,
+          streamSecretId: secret,
+          remote: { Partition: '', Datacenter: this.#o.identity.datacenter },
+        });
+        outcome = await this.#run(p, stream, true);
+      } catch (err) {
+        const e =
+          err instanceof PeerDialError ? err : new PeerDialError('STREAM_ERROR', err instanceof Error ? err.message : String(err), address);
+        this.#o.tracker.attempt(id, address, { reason: e.reason, message: e.message });
+        fast = e.grpcCode === STREAM_CODE.failedPrecondition;
+        outcome = { kind: 'error', reason: e.reason, message: e.message };
+      }
+      if (outcome.kind !== 'error') return;
+      // A stream that lived a while resets the backoff.
+      failures = Date.now() - started > 2 * backoff.baseMs ? 1 : failures + 1;
+      const delay = fast
+        ? Math.min(backoff.fastMs * 2 ** Math.max(0, failures - 5), 8192)
+        : Math.min(backoff.baseMs * 2 ** (failures - 1), backoff.maxMs);
+      this.#o.logger.debug({ peer_id: id, delay_ms: delay, reason: outcome.reason }, 'peering stream retry scheduled');
+      await sleep(delay, this.#shutdown.signal);
+    }
+  }
+
+  /** Runs the common stream handler for a peering and records it as running (so deletes can terminate it). */
+  #run(p: Peering, stream: BidiStream, isDialer: boolean): Promise<StreamOutcome> {
+    if (this.#streams.has(p.ID)) {
+      stream.fail(new StreamError(STREAM_CODE.failedPrecondition, `there is an active stream for the given PeerID "${p.ID}"`));
+      return Promise.resolve({ kind: 'error', reason: 'STREAM_ERROR', message: 'duplicate stream' });
+    }
+    const terminate = new AbortController();
+    const done = handleStream({
+      stream,
+      peering: p,
+      isDialer,
+      store: this.#o.store,
+      write: (cmd) => this.#o.write(cmd),
+      tracker: this.#o.tracker,
+      identity: this.#o.identity,
+      logger: this.#o.logger,
+      terminate: terminate.signal,
+      shutdown: this.#shutdown.signal,
+      ...(this.#o.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: this.#o.heartbeatIntervalMs }),
+      ...(this.#o.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: this.#o.heartbeatTimeoutMs }),
+    }).finally(() => this.#streams.delete(p.ID));
+    this.#streams.set(p.ID, { terminate, done });
+    return done;
+  }
+
+  /**
+   * Serves ExchangeSecret (acceptor side): burns the establishment secret and answers a new pending stream secret.
+   * Secrets are compared in constant time and never logged.
+   */
+  async exchangeSecret(req: { PeerID: string; EstablishmentSecret: string }): Promise<string> {
+    const secrets = this.#o.store.peeringSecrets(req.PeerID);
+    if (!secrets || !secretEqual(req.EstablishmentSecret, secrets.EstablishmentSecret)) {
+      throw new StreamError(STREAM_CODE.permissionDenied, 'invalid peering establishment secret');
+    }
+    const streamSecret = randomUUID();
+    const { result } = await this.#o.write({
+      Type: 'peering-exchange-secret',
+      ID: req.PeerID,
+      EstablishmentSecret: req.EstablishmentSecret,
+      PendingStreamSecret: streamSecret,
+    });
+    if (!result.ok) {
+      throw new StreamError(
+        result.status === 403 ? STREAM_CODE.permissionDenied : STREAM_CODE.internal,
+        result.status === 403 ? 'invalid peering establishment secret' : `failed to persist peering secret: ${result.error}`,
+      );
+    }
+    return streamSecret;
+  }
+
+  /**
+   * Serves one incoming StreamResources call (acceptor side): checks `Open` as Consul does, promotes a pending
+   * secret, then runs the stream. Every rejection ends the call with Consul's gRPC status and text.
+   */
+  async accept(stream: BidiStream): Promise<void> {
+    const first = await stream.recv();
+    if (first?.kind !== 'open') {
+      stream.fail(new StreamError(STREAM_CODE.invalidArgument, 'first message when initiating a peering must be: Open'));
+      return;
+    }
+    if (first.peerId === '') {
+      stream.fail(new StreamError(STREAM_CODE.invalidArgument, 'initial subscription request must specify a PeerID'));
+      return;
+    }
+    const p = this.#o.store.peeringById(first.peerId);
+    if (!p) {
+      stream.fail(new StreamError(STREAM_CODE.invalidArgument, `initial subscription for unknown PeerID: ${first.peerId}`));
+      return;
+    }
+    if (!isPeeringActive(p)) {
+      if (p.State !== 'TERMINATED') await stream.send({ kind: 'terminated' }).catch(() => undefined);
+      stream.fail(new StreamError(STREAM_CODE.aborted, `peering is marked as deleted: ${p.ID}`));
+      return;
+    }
+    const secrets = this.#o.store.peeringSecrets(p.ID);
+    if (!secrets || (secrets.ActiveStreamSecret === '' && secrets.PendingStreamSecret === '')) {
+      stream.fail(new StreamError(STREAM_CODE.internal, 'unable to authorize connection, peering must be re-established'));
+      return;
+    }
+    const isActive = secretEqual(first.streamSecretId, secrets.ActiveStreamSecret);
+    const isPending = !isActive && secretEqual(first.streamSecretId, secrets.PendingStreamSecret);
+    if (!isActive && !isPending) {
+      stream.fail(new StreamError(STREAM_CODE.permissionDenied, 'invalid peering stream secret'));
+      return;
+    }
+    if (p.PeerID !== '') {
+      stream.fail(new StreamError(STREAM_CODE.invalidArgument, 'expected PeerID to be empty; the wrong end of peering is being dialed'));
+      return;
+    }
+    if (isPending) {
+      const { result } = await this.#o.write({
+        Type: 'peering-promote-secret',
+        ID: p.ID,
+        Remote: first.remote ?? { Partition: '', Datacenter: '' },
+      });
+      if (!result.ok) {
+        stream.fail(new StreamError(STREAM_CODE.internal, `failed to promote pending stream secret: ${result.error}`));
+        return;
+      }
+    }
+    const current = this.#o.store.peeringById(p.ID) ?? p;
+    await this.#run(current, stream, false);
+  }
+}
+
+/** Constant-time comparison; empty secrets never match. */
+export function secretEqual(a: string, b: string): boolean {
+  if (a === '' || b === '') return false;
+  const ba = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ba.length === bb.length && timingSafeEqual(ba, bb);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

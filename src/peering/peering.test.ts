@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AppError } from '../errors/index.js';
+import { renderPeering } from './render.js';
+import { TestNetwork, type TestCluster } from './testing/cluster.js';
+
+async function until<T>(fn: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function state(c: TestCluster, name: string): string | undefined {
+  const p = c.store.peering(undefined, name).value;
+  return p ? String(renderPeering(p, c.tracker)['State']) : undefined;
+}
+
+function imported(c: TestCluster, peer: string, svc: string) {
+  return c.store.serviceInstances(undefined, peer, svc).value;
+}
+
+async function peer(acceptor: TestCluster, dialer: TestCluster): Promise<void> {
+  const token = await acceptor.service.generateToken({ PeerName: dialer.name, Meta: { env: 'test' }, ServerExternalAddresses: [] });
+  assert.equal(state(acceptor, dialer.name), 'PENDING');
+  await dialer.service.establish({ PeerName: acceptor.name, PeeringToken: token, Meta: {} });
+  await until(() => state(dialer, acceptor.name) === 'ACTIVE', 'dialer ACTIVE');
+  await until(() => state(acceptor, dialer.name) === 'ACTIVE', 'acceptor ACTIVE');
+}
+
+test('peering - establish, replicate both ways, health changes, un-export, delete and re-establish', async (t) => {
+  const net = new TestNetwork();
+  t.after(() => net.close());
+  const a = await net.cluster('alpha');
+  const b = await net.cluster('beta');
+  await a.register('web', 'a-node-1');
+  await a.register('web', 'a-node-2', 'passing', 'web-2');
+  await a.register('db', 'a-node-1');
+  await b.register('api', 'b-node-1');
+  await a.exportTo('beta', ['web', 'db']);
+  await b.exportTo('alpha', ['api']);
+  await peer(a, b);
+
+  // A's exports arrive on B with PeerName and a flattened check; B's on A.
+  const web = await until(() => (imported(b, 'alpha', 'web').length === 2 ? imported(b, 'alpha', 'web') : undefined), 'web on beta');
+  assert.equal(web[0]?.service.PeerName, 'alpha');
+  assert.equal(web[0]?.node.PeerName, 'alpha');
+  const checks = b.store.instanceChecks(web[0]!.node, web[0]!.service.ID);
+  assert.deepEqual(checks.map((c) => [c.CheckID, c.Status, c.PeerName]), [['web:overall-check', 'passing', 'alpha']]);
+  await until(() => imported(a, 'beta', 'api').length === 1, 'api on alpha');
+  assert.equal(b.store.serviceInstances(undefined, '', 'web').value.length, 0, 'imports never mix with local data');
+
+  // Health change propagates.
+  await a.register('web', 'a-node-1', 'critical');
+  await until(() => {
+    const inst = imported(b, 'alpha', 'web').find((i) => i.node.Node === 'a-node-1');
+    return inst && b.store.instanceChecks(inst.node, inst.service.ID)[0]?.Status === 'critical';
+  }, 'critical on beta');
+
+  // Maintenance shows as critical on the importer (Consul loses it: #23311).
+  await a.write({
+    Type: 'register',
+    Node: { ID: '', Node: 'a-node-2', Address: '10.0.0.1', Datacenter: 'alpha', TaggedAddresses: {}, Meta: {} },
+    SkipNodeUpdate: true,
+    Service: null,
+    Checks: [
+      { Node: 'a-node-2', CheckID: '_service_maintenance:web-2', Name: 'Service Maintenance Mode', Status: 'critical', Notes: 'upgrade', Output: '', ServiceID: 'web-2', ServiceName: 'web', ServiceTags: [], Type: 'maintenance', Interval: '', Timeout: '', ExposedPort: 0, Definition: {} },
+    ],
+  });
+  await until(() => {
+    const inst = imported(b, 'alpha', 'web').find((i) => i.service.ID === 'web-2');
+    const c = inst && b.store.instanceChecks(inst.node, inst.service.ID)[0];
+    return c && c.Status === 'critical' && c.Output.includes('maintenance');
+  }, 'maintenance → critical on beta');
+
+  // Deregistering an instance and un-exporting a service propagate.
+  await a.write({ Type: 'deregister', PeerName: '', Node: 'a-node-2', ServiceID: 'web-2', CheckID: '' });
+  await until(() => imported(b, 'alpha', 'web').length === 1, 'instance removed on beta');
+  await a.write({ Type: 'config-set', Entry: { Kind: 'exported-services', Name: 'default', Services: [{ Name: 'web', Consumers: [{ Peer: 'beta' }] }] }, Cas: null });
+  await until(() => imported(b, 'alpha', 'db').length === 0, 'db un-exported on beta');
+  const bp = renderPeering(b.store.peering(undefined, 'alpha').value!, b.tracker);
+  assert.deepEqual((bp['StreamStatus'] as { ImportedServices: string[] }).ImportedServices, ['web']);
+  const ap = renderPeering(a.store.peering(undefined, 'beta').value!, a.tracker);
+  assert.deepEqual((ap['StreamStatus'] as { ExportedServices: string[] }).ExportedServices, ['web']);
+  assert.equal(typeof (ap['Diagnostics'] as { ReplicationLagMs: { Last: number } }).ReplicationLagMs.Last, 'number');
+
+  // Delete on the acceptor: it is removed there; the dialer goes TERMINATED and drops its imports.
+  await a.service.delete('beta');
+  await until(() => a.store.peering(undefined, 'beta').value === null, 'acceptor record removed');
+  await until(() => state(b, 'alpha') === 'TERMINATED', 'dialer TERMINATED');
+  assert.equal(imported(b, 'alpha', 'web').length, 0);
+  assert.equal(imported(a, 'beta', 'api').length, 0);
+  assert.equal(b.store.nodes(undefined, 'alpha').value.length, 0, 'no imported nodes left');
+
+  // After both deletes, a new token re-establishes cleanly.
+  await b.service.delete('alpha');
+  await until(() => b.store.peering(undefined, 'alpha').value === null, 'dialer record removed');
+  await peer(a, b);
+  await until(() => imported(b, 'alpha', 'web').length === 1, 'web back on beta');
+});
+
+test('peering - tokens are single-use; regenerating voids an unused token; own tokens are refused', async (t) => {
+  const net = new TestNetwork();
+  t.after(() => net.close());
+  const a = await net.cluster('alpha');
+  const b = await net.cluster('beta');
+  const c = await net.cluster('gamma');
+  const old = await a.service.generateToken({ PeerName: 'beta', Meta: {}, ServerExternalAddresses: [] });
+  const fresh = await a.service.generateToken({ PeerName: 'beta', Meta: {}, ServerExternalAddresses: [] });
+  await assert.rejects(b.service.establish({ PeerName: 'alpha', PeeringToken: old, Meta: {} }), (err: unknown) => {
+    return err instanceof AppError && err.httpStatus === 403 && /a new peering token must be generated/.test(err.message);
+  });
+  await b.service.establish({ PeerName: 'alpha', PeeringToken: fresh, Meta: {} });
+  await until(() => state(b, 'alpha') === 'ACTIVE', 'ACTIVE');
+  // The same token again (from another cluster) is refused.
+  await assert.rejects(c.service.establish({ PeerName: 'alpha', PeeringToken: fresh, Meta: {} }), (err: unknown) => {
+    return err instanceof AppError && err.httpStatus === 403;
+  });
+  // Regenerating for a live peering does not break its stream.
+  await a.service.generateToken({ PeerName: 'beta', Meta: {}, ServerExternalAddresses: [] });
+  assert.equal(state(b, 'alpha'), 'ACTIVE');
+  // A cluster cannot peer with itself.
+  const own = await a.service.generateToken({ PeerName: 'self', Meta: {}, ServerExternalAddresses: [] });
+  await assert.rejects(a.service.establish({ PeerName: 'self2', PeeringToken: own, Meta: {} }), /within the same cluster/);
+  await assert.rejects(a.service.generateToken({ PeerName: 'Bad_Name', Meta: {}, ServerExternalAddresses: [] }), /not a valid peer name/);
+});
+
+test('peering - an unreachable acceptor makes the dialer FAILING with a reason, and it converges when back', async (t) => {
+  const net = new TestNetwork();
+  t.after(() => net.close());
+  const a = await net.cluster('alpha', { heartbeatIntervalMs: 20, heartbeatTimeoutMs: 300 });
+  const b = await net.cluster('beta', { heartbeatIntervalMs: 20, heartbeatTimeoutMs: 300 });
+  await a.register('web', 'n1');
+  await a.exportTo('beta', ['web']);
+  await peer(a, b);
+  await until(() => imported(b, 'alpha', 'web').length === 1, 'web on beta');
+  a.setReachable(false);
+  // Kill the live stream by stopping the acceptor's manager (as a crash would).
+  await a.manager.close();
+  await until(() => state(b, 'alpha') === 'FAILING', 'FAILING');
+  const diag = renderPeering(b.store.peering(undefined, 'alpha').value!, b.tracker)['Diagnostics'] as Record<string, unknown>;
+  assert.ok(typeof diag['Reason'] === 'string' && diag['Reason'] !== '', JSON.stringify(diag));
+  assert.ok(typeof diag['Message'] === 'string' && diag['Message'] !== '');
+  assert.equal(diag['LastAttemptAddress'], 'alpha:8503');
+  assert.equal(imported(b, 'alpha', 'web').length, 1, 'imported data is kept while FAILING');
+});
