@@ -246,6 +246,20 @@ export interface Peering {
   readonly Remote?: PeeringRemoteInfo;
   readonly CreateIndex: number;
   readonly ModifyIndex: number;
+  /** Entente extension: why a peering is not ACTIVE, the last dial attempt, replication lag. */
+  readonly Diagnostics?: PeeringDiagnostics;
+}
+
+/** Entente's `Diagnostics` on a peering (absent from Consul's answers). */
+export interface PeeringDiagnostics {
+  /** Stable machine-readable reason, e.g. `ADDRESS_UNREACHABLE`, `HEARTBEAT_TIMEOUT`. */
+  readonly Reason?: string;
+  readonly Message?: string;
+  readonly LastAttemptAddress?: string;
+  readonly LastAttemptAt?: string | null;
+  readonly LastNack?: string | null;
+  readonly LastNackMessage?: string;
+  readonly ReplicationLagMs?: { readonly Last: number | null; readonly P99: number | null };
 }
 
 export interface PeeringGenerateTokenRequest {

@@ -15,3 +15,9 @@ export const DEV_PORTS: Readonly<PortsConfig> = { ...DEFAULT_PORTS };
 
 /** How long a graceful stop may take before the agent gives up waiting (ms). */
 export const SHUTDOWN_GRACE_MS = 5_000;
+
+/** Consul's peer-stream heartbeat: every 15 s. */
+export const PEERING_HEARTBEAT_INTERVAL_MS = 15_000;
+
+/** Consul drops a peer stream that has been silent for 2 min. */
+export const PEERING_HEARTBEAT_TIMEOUT_MS = 120_000;

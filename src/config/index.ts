@@ -1,3 +1,9 @@
 export type { AgentConfig, PortsConfig } from './schema.js';
 export { loadAgentConfig, parseAgentFlags, buildConfig, ConfigError, type LoadResult } from './load.js';
-export { DEFAULT_PORTS, DEV_PORTS, SHUTDOWN_GRACE_MS } from './defaults.js';
+export {
+  DEFAULT_PORTS,
+  DEV_PORTS,
+  SHUTDOWN_GRACE_MS,
+  PEERING_HEARTBEAT_INTERVAL_MS,
+  PEERING_HEARTBEAT_TIMEOUT_MS,
+} from './defaults.js';

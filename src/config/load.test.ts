@@ -19,7 +19,14 @@ test('config - -dev needs no data dir and keeps Consul defaults', () => {
   assert.equal(config.dataDir, '');
   assert.equal(config.datacenter, 'dc1');
   assert.equal(config.clientAddr, '127.0.0.1');
-  assert.deepEqual(config.ports, { http: 8500, https: -1, dns: 8600, grpc: 8502, grpc_tls: 8503, server: 8300 });
+  assert.deepEqual(config.ports, {
+    http: 8500,
+    https: -1,
+    dns: 8600,
+    grpc: 8502,
+    grpc_tls: 8503,
+    server: 8300,
+  });
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.ports), 'config is deep-frozen');
 });
 
@@ -56,7 +63,10 @@ log_level = "DEBUG"
 made_up_key = 1
 `,
   );
-  writeFileSync(join(conf, '02-more.json'), JSON.stringify({ node_name: 'n-7', version: '1.17.0', segments: null }));
+  writeFileSync(
+    join(conf, '02-more.json'),
+    JSON.stringify({ node_name: 'n-7', version: '1.17.0', segments: null }),
+  );
   const { config, warnings } = loadAgentConfig(['-config-dir', conf]);
   assert.equal(config.datacenter, 'dc7');
   assert.equal(config.nodeName, 'n-7');
@@ -64,7 +74,10 @@ made_up_key = 1
   assert.equal(config.ports.grpc_tls, -1);
   assert.equal(config.logLevel, 'debug');
   assert.equal(config.uiEnabled, true);
-  assert.ok(warnings.some((w) => w.includes('unknown config key "made_up_key"')), warnings.join('\n'));
+  assert.ok(
+    warnings.some((w) => w.includes('unknown config key "made_up_key"')),
+    warnings.join('\n'),
+  );
   assert.ok(warnings.some((w) => w.includes('"encrypt" is not used')));
   assert.ok(warnings.some((w) => w.includes('"ports.serf_lan"')));
 });
@@ -72,7 +85,10 @@ made_up_key = 1
 test('config - bad values and contradictions are rejected with the key named', (t) => {
   const dir = tmp(t);
   const bad = (argv: string[], re: RegExp): void => {
-    assert.throws(() => loadAgentConfig(argv), (err: unknown) => err instanceof ConfigError && re.test(err.message));
+    assert.throws(
+      () => loadAgentConfig(argv),
+      (err: unknown) => err instanceof ConfigError && re.test(err.message),
+    );
   };
   bad(['-server'], /data_dir cannot be empty/);
   bad(['-dev', '-http-port', 'abc'], /invalid value "abc" for flag -http-port/);
@@ -91,7 +107,15 @@ test('config - bad values and contradictions are rejected with the key named', (
 });
 
 test('config - repeated flags accumulate', () => {
-  const f = parseAgentFlags(['-dev', '-node-meta', 'rack:r1', '-node-meta', 'zone:z', '-recursor', '1.1.1.1']);
+  const f = parseAgentFlags([
+    '-dev',
+    '-node-meta',
+    'rack:r1',
+    '-node-meta',
+    'zone:z',
+    '-recursor',
+    '1.1.1.1',
+  ]);
   assert.deepEqual(f.raw['node_meta'], { rack: 'r1', zone: 'z' });
   assert.deepEqual(f.raw['recursors'], ['1.1.1.1']);
 });

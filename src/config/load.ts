@@ -1,8 +1,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import { parseDuration } from '../lib/duration.js';
 import { parseJsonOrHcl } from '../lib/hcl/index.js';
-import { DEFAULT_PORTS, DEV_PORTS } from './defaults.js';
+import {
+  DEFAULT_PORTS,
+  DEV_PORTS,
+  PEERING_HEARTBEAT_INTERVAL_MS,
+  PEERING_HEARTBEAT_TIMEOUT_MS,
+} from './defaults.js';
 import type { AgentConfig, PortsConfig } from './schema.js';
 
 /** A configuration problem: the agent refuses to start and prints this message. */
@@ -38,7 +44,7 @@ const IMPLEMENTED: Readonly<Record<string, true | Readonly<Record<string, true>>
   ui: true,
   ui_config: { enabled: true },
   connect: { enabled: true },
-  peering: { enabled: true },
+  peering: { enabled: true, heartbeat_interval: true, heartbeat_timeout: true },
   acl: { enabled: true, default_policy: true },
   node_meta: true,
   recursors: true,
@@ -342,6 +348,15 @@ function int(raw: Raw, key: string, dflt: number, label = key): number {
   return v;
 }
 
+/** A Go duration string (`"15s"`) or a number of milliseconds; must be positive. */
+function duration(raw: Raw, key: string, dflt: number, label: string): number {
+  const v = raw[key];
+  if (v === undefined || v === null) return dflt;
+  const ms = typeof v === 'number' ? v : typeof v === 'string' ? parseDuration(v) : undefined;
+  if (ms === undefined || !(ms > 0)) throw new ConfigError(`${label}: invalid duration ${JSON.stringify(v)}`);
+  return ms;
+}
+
 function obj(raw: Raw, key: string): Raw {
   const v = raw[key];
   if (v === undefined || v === null) return {};
@@ -404,6 +419,22 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
   if (!Array.isArray(recursors) || recursors.some((r) => typeof r !== 'string'))
     throw new ConfigError('recursors: expected a list of strings');
   const ui = obj(raw, 'ui_config');
+  const peering = obj(raw, 'peering');
+  const hbInterval = duration(
+    peering,
+    'heartbeat_interval',
+    PEERING_HEARTBEAT_INTERVAL_MS,
+    'peering.heartbeat_interval',
+  );
+  const hbTimeout = duration(
+    peering,
+    'heartbeat_timeout',
+    PEERING_HEARTBEAT_TIMEOUT_MS,
+    'peering.heartbeat_timeout',
+  );
+  if (hbTimeout <= hbInterval) {
+    throw new ConfigError('peering.heartbeat_timeout must be longer than peering.heartbeat_interval');
+  }
   return {
     dev,
     server,
@@ -426,7 +457,9 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
     logJson: bool(raw, 'log_json', false),
     uiEnabled: bool(ui, 'enabled', bool(raw, 'ui', dev), 'ui_config.enabled'),
     connectEnabled: bool(obj(raw, 'connect'), 'enabled', true, 'connect.enabled'),
-    peeringEnabled: bool(obj(raw, 'peering'), 'enabled', true, 'peering.enabled'),
+    peeringEnabled: bool(peering, 'enabled', true, 'peering.enabled'),
+    peeringHeartbeatIntervalMs: hbInterval,
+    peeringHeartbeatTimeoutMs: hbTimeout,
     aclEnabled: bool(acl, 'enabled', false, 'acl.enabled'),
     aclDefaultPolicy: defaultPolicy,
     nodeMeta,

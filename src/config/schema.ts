@@ -25,6 +25,10 @@ export interface AgentConfig {
   readonly uiEnabled: boolean;
   readonly connectEnabled: boolean;
   readonly peeringEnabled: boolean;
+  /** Entente extension `peering { heartbeat_interval = "15s" }`: how often each side sends a heartbeat (ms). */
+  readonly peeringHeartbeatIntervalMs: number;
+  /** Entente extension `peering { heartbeat_timeout = "2m" }`: a stream silent this long is dropped (ms). */
+  readonly peeringHeartbeatTimeoutMs: number;
   readonly aclEnabled: boolean;
   readonly aclDefaultPolicy: 'allow' | 'deny';
   readonly nodeMeta: Readonly<Record<string, string>>;

@@ -13,8 +13,7 @@ export function applyFilter<T>(items: T[], expression: string, schema: FilterSch
   try {
     filter = compileFilter(expression, schemas[schema]);
   } catch (err) {
-    if (err instanceof FilterError)
-      throw badRequest(err.message);
+    if (err instanceof FilterError) throw badRequest(err.message);
     throw err;
   }
   return items.filter((item) => filter.matches(item));

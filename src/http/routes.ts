@@ -3,6 +3,7 @@ import type { HttpDeps } from './deps.js';
 import * as agent from './handlers/agent.js';
 import * as catalog from './handlers/catalog.js';
 import * as config from './handlers/config.js';
+import * as connect from './handlers/connect.js';
 import * as health from './handlers/health.js';
 import * as kv from './handlers/kv.js';
 import * as peering from './handlers/peering.js';
@@ -35,6 +36,8 @@ const TABLE: readonly (readonly [string, Methods])[] = [
   ['/v1/agent/check/update/', { PUT: agent.agentCheckUpdate }],
   ['/v1/agent/health/service/name/', { GET: agent.agentHealthByName }],
   ['/v1/agent/health/service/id/', { GET: agent.agentHealthById }],
+  ['/v1/agent/connect/ca/roots', { GET: connect.connectCARoots }],
+  ['/v1/connect/ca/roots', { GET: connect.connectCARoots }],
   ['/v1/catalog/register', { PUT: catalog.catalogRegister }],
   ['/v1/catalog/deregister', { PUT: catalog.catalogDeregister }],
   ['/v1/catalog/datacenters', { GET: catalog.catalogDatacenters }],

@@ -97,7 +97,11 @@ const MAINTENANCE_SERVICE_PREFIX = '_service_maintenance:';
  * sends a `maintenance` status its own importers drop (hashicorp/consul#23311), so the peer would still route to
  * an instance under maintenance.
  */
-export function flattenChecks(node: string, service: NodeService, checks: readonly HealthCheck[]): CheckServiceNode['Checks'][number] {
+export function flattenChecks(
+  node: string,
+  service: NodeService,
+  checks: readonly HealthCheck[],
+): CheckServiceNode['Checks'][number] {
   const rank: Record<HealthStatus, number> = { critical: 2, warning: 3, passing: 4 };
   let status: HealthStatus = 'passing';
   let output = '';

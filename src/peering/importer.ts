@@ -20,12 +20,21 @@ export class Importer {
     const name = serviceNameOf(resourceId);
     if (name === '') throw new Error('ResourceID names no service');
     const instances = nodes.map((n) => this.#instance(name, n));
-    await this.#commit({ Type: 'peering-import-service', PeerName: this.#peerName, ServiceName: name, Nodes: instances });
+    await this.#commit({
+      Type: 'peering-import-service',
+      PeerName: this.#peerName,
+      ServiceName: name,
+      Nodes: instances,
+    });
   }
 
   /** Applies an ExportedServiceList: services not listed are dropped. */
   async list(services: readonly string[]): Promise<void> {
-    await this.#commit({ Type: 'peering-import-list', PeerName: this.#peerName, Services: services.map(serviceNameOf) });
+    await this.#commit({
+      Type: 'peering-import-list',
+      PeerName: this.#peerName,
+      Services: services.map(serviceNameOf),
+    });
   }
 
   async #commit(cmd: Command): Promise<void> {
@@ -38,7 +47,9 @@ export class Importer {
     if (n.Service.Service !== name) {
       throw new Error(`instance "${n.Service.ID}" belongs to service "${n.Service.Service}", not "${name}"`);
     }
-    const kind: ServiceKind = (SERVICE_KINDS as readonly string[]).includes(n.Service.Kind) ? n.Service.Kind : '';
+    const kind: ServiceKind = (SERVICE_KINDS as readonly string[]).includes(n.Service.Kind)
+      ? n.Service.Kind
+      : '';
     return {
       Node: { ...n.Node, PeerName: this.#peerName },
       Service: { ...n.Service, Kind: kind, ID: n.Service.ID || name, PeerName: this.#peerName },

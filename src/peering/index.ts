@@ -1,10 +1,24 @@
 export { PeeringService, PeerDialError, validatePeerName, validateAddress } from './service.js';
-export type { DialTarget, ExchangeSecretFn, LocalPeeringIdentity, PeeringServiceOptions, GenerateTokenRequest, EstablishRequest } from './service.js';
+export type {
+  DialTarget,
+  ExchangeSecretFn,
+  LocalPeeringIdentity,
+  PeeringServiceOptions,
+  GenerateTokenRequest,
+  EstablishRequest,
+} from './service.js';
 export { StreamTracker, PEERING_REASONS, p99, type PeeringReason, type StreamStatus } from './tracker.js';
 export { renderPeering, effectiveState } from './render.js';
 export { encodePeeringToken, decodePeeringToken, type PeeringToken } from './token.js';
 export * from './messages.js';
-export { PeeringManager, secretEqual, DEFAULT_BACKOFF, type StreamDialer, type BackoffOptions, type PeeringManagerOptions } from './manager.js';
-export { handleStream, PEERING_HEARTBEAT_INTERVAL_MS, PEERING_HEARTBEAT_TIMEOUT_MS, type StreamOutcome } from './stream-handler.js';
+export {
+  PeeringManager,
+  secretEqual,
+  DEFAULT_BACKOFF,
+  type StreamDialer,
+  type BackoffOptions,
+  type PeeringManagerOptions,
+} from './manager.js';
+export { handleStream, type StreamOutcome } from './stream-handler.js';
 export { Exporter, flattenChecks } from './exporter.js';
 export { Importer, importedStatus } from './importer.js';

@@ -9,7 +9,11 @@ import type { StreamTracker } from './tracker.js';
 
 /** What the manager needs from the transport to dial a peer's stream. */
 export interface StreamDialer {
-  openStream(address: string, target: { serverName: string; caPems: readonly string[] }, signal: AbortSignal): Promise<BidiStream>;
+  openStream(
+    address: string,
+    target: { serverName: string; caPems: readonly string[] },
+    signal: AbortSignal,
+  ): Promise<BidiStream>;
 }
 
 /** Reconnect delays (ms): Consul retries fast on FailedPrecondition, otherwise 2^n s capped at 64 s. */
@@ -27,8 +31,8 @@ export interface PeeringManagerOptions {
   identity: LocalPeeringIdentity;
   dialer: StreamDialer;
   logger: Logger;
-  heartbeatIntervalMs?: number;
-  heartbeatTimeoutMs?: number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
   backoff?: BackoffOptions;
 }
 
@@ -60,7 +64,10 @@ export class PeeringManager {
   async close(): Promise<void> {
     this.#shutdown.abort();
     await this.#loop;
-    await Promise.allSettled([...this.#dialLoops.values(), ...[...this.#streams.values()].map((s) => s.done)]);
+    await Promise.allSettled([
+      ...this.#dialLoops.values(),
+      ...[...this.#streams.values()].map((s) => s.done),
+    ]);
   }
 
   /** Watches the peering table and starts/stops dial loops and deletions as records change. */
@@ -102,7 +109,8 @@ export class PeeringManager {
       await running.done;
     }
     const { result } = await this.#o.write({ Type: 'peering-remove', ID: p.ID });
-    if (!result.ok) this.#o.logger.error({ peer_name: p.Name, error: result.error }, 'failed to remove peering');
+    if (!result.ok)
+      this.#o.logger.error({ peer_name: p.Name, error: result.error }, 'failed to remove peering');
     this.#o.tracker.delete(p.ID);
     this.#o.logger.info({ peer_name: p.Name, peer_id: p.ID }, 'peering deleted');
   }
@@ -138,7 +146,9 @@ export class PeeringManager {
         outcome = await this.#run(p, stream, true);
       } catch (err) {
         const e =
-          err instanceof PeerDialError ? err : new PeerDialError('STREAM_ERROR', err instanceof Error ? err.message : String(err), address);
+          err instanceof PeerDialError
+            ? err
+            : new PeerDialError('STREAM_ERROR', err instanceof Error ? err.message : String(err), address);
         this.#o.tracker.attempt(id, address, { reason: e.reason, message: e.message });
         fast = e.grpcCode === STREAM_CODE.failedPrecondition;
         outcome = { kind: 'error', reason: e.reason, message: e.message };
@@ -149,7 +159,10 @@ export class PeeringManager {
       const delay = fast
         ? Math.min(backoff.fastMs * 2 ** Math.max(0, failures - 5), 8192)
         : Math.min(backoff.baseMs * 2 ** (failures - 1), backoff.maxMs);
-      this.#o.logger.debug({ peer_id: id, delay_ms: delay, reason: outcome.reason }, 'peering stream retry scheduled');
+      this.#o.logger.debug(
+        { peer_id: id, delay_ms: delay, reason: outcome.reason },
+        'peering stream retry scheduled',
+      );
       await sleep(delay, this.#shutdown.signal);
     }
   }
@@ -157,7 +170,12 @@ export class PeeringManager {
   /** Runs the common stream handler for a peering and records it as running (so deletes can terminate it). */
   #run(p: Peering, stream: BidiStream, isDialer: boolean): Promise<StreamOutcome> {
     if (this.#streams.has(p.ID)) {
-      stream.fail(new StreamError(STREAM_CODE.failedPrecondition, `there is an active stream for the given PeerID "${p.ID}"`));
+      stream.fail(
+        new StreamError(
+          STREAM_CODE.failedPrecondition,
+          `there is an active stream for the given PeerID "${p.ID}"`,
+        ),
+      );
       return Promise.resolve({ kind: 'error', reason: 'STREAM_ERROR', message: 'duplicate stream' });
     }
     const terminate = new AbortController();
@@ -172,8 +190,8 @@ export class PeeringManager {
       logger: this.#o.logger,
       terminate: terminate.signal,
       shutdown: this.#shutdown.signal,
-      ...(this.#o.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: this.#o.heartbeatIntervalMs }),
-      ...(this.#o.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: this.#o.heartbeatTimeoutMs }),
+      heartbeatIntervalMs: this.#o.heartbeatIntervalMs,
+      heartbeatTimeoutMs: this.#o.heartbeatTimeoutMs,
     }).finally(() => this.#streams.delete(p.ID));
     this.#streams.set(p.ID, { terminate, done });
     return done;
@@ -198,7 +216,9 @@ export class PeeringManager {
     if (!result.ok) {
       throw new StreamError(
         result.status === 403 ? STREAM_CODE.permissionDenied : STREAM_CODE.internal,
-        result.status === 403 ? 'invalid peering establishment secret' : `failed to persist peering secret: ${result.error}`,
+        result.status === 403
+          ? 'invalid peering establishment secret'
+          : `failed to persist peering secret: ${result.error}`,
       );
     }
     return streamSecret;
@@ -211,16 +231,25 @@ export class PeeringManager {
   async accept(stream: BidiStream): Promise<void> {
     const first = await stream.recv();
     if (first?.kind !== 'open') {
-      stream.fail(new StreamError(STREAM_CODE.invalidArgument, 'first message when initiating a peering must be: Open'));
+      stream.fail(
+        new StreamError(STREAM_CODE.invalidArgument, 'first message when initiating a peering must be: Open'),
+      );
       return;
     }
     if (first.peerId === '') {
-      stream.fail(new StreamError(STREAM_CODE.invalidArgument, 'initial subscription request must specify a PeerID'));
+      stream.fail(
+        new StreamError(STREAM_CODE.invalidArgument, 'initial subscription request must specify a PeerID'),
+      );
       return;
     }
     const p = this.#o.store.peeringById(first.peerId);
     if (!p) {
-      stream.fail(new StreamError(STREAM_CODE.invalidArgument, `initial subscription for unknown PeerID: ${first.peerId}`));
+      stream.fail(
+        new StreamError(
+          STREAM_CODE.invalidArgument,
+          `initial subscription for unknown PeerID: ${first.peerId}`,
+        ),
+      );
       return;
     }
     if (!isPeeringActive(p)) {
@@ -230,7 +259,12 @@ export class PeeringManager {
     }
     const secrets = this.#o.store.peeringSecrets(p.ID);
     if (!secrets || (secrets.ActiveStreamSecret === '' && secrets.PendingStreamSecret === '')) {
-      stream.fail(new StreamError(STREAM_CODE.internal, 'unable to authorize connection, peering must be re-established'));
+      stream.fail(
+        new StreamError(
+          STREAM_CODE.internal,
+          'unable to authorize connection, peering must be re-established',
+        ),
+      );
       return;
     }
     const isActive = secretEqual(first.streamSecretId, secrets.ActiveStreamSecret);
@@ -240,7 +274,12 @@ export class PeeringManager {
       return;
     }
     if (p.PeerID !== '') {
-      stream.fail(new StreamError(STREAM_CODE.invalidArgument, 'expected PeerID to be empty; the wrong end of peering is being dialed'));
+      stream.fail(
+        new StreamError(
+          STREAM_CODE.invalidArgument,
+          'expected PeerID to be empty; the wrong end of peering is being dialed',
+        ),
+      );
       return;
     }
     if (isPending) {
@@ -250,7 +289,9 @@ export class PeeringManager {
         Remote: first.remote ?? { Partition: '', Datacenter: '' },
       });
       if (!result.ok) {
-        stream.fail(new StreamError(STREAM_CODE.internal, `failed to promote pending stream secret: ${result.error}`));
+        stream.fail(
+          new StreamError(STREAM_CODE.internal, `failed to promote pending stream secret: ${result.error}`),
+        );
         return;
       }
     }

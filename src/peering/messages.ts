@@ -45,7 +45,13 @@ export interface StatusError {
 
 export type ReplicationMessage =
   | { kind: 'open'; peerId: string; streamSecretId: string; remote: RemoteInfo | undefined }
-  | { kind: 'request'; peerId: string; responseNonce: string; resourceUrl: string; error: StatusError | undefined }
+  | {
+      kind: 'request';
+      peerId: string;
+      responseNonce: string;
+      resourceUrl: string;
+      error: StatusError | undefined;
+    }
   | {
       kind: 'response';
       nonce: string;

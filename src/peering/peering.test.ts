@@ -24,7 +24,11 @@ function imported(c: TestCluster, peer: string, svc: string) {
 }
 
 async function peer(acceptor: TestCluster, dialer: TestCluster): Promise<void> {
-  const token = await acceptor.service.generateToken({ PeerName: dialer.name, Meta: { env: 'test' }, ServerExternalAddresses: [] });
+  const token = await acceptor.service.generateToken({
+    PeerName: dialer.name,
+    Meta: { env: 'test' },
+    ServerExternalAddresses: [],
+  });
   assert.equal(state(acceptor, dialer.name), 'PENDING');
   await dialer.service.establish({ PeerName: acceptor.name, PeeringToken: token, Meta: {} });
   await until(() => state(dialer, acceptor.name) === 'ACTIVE', 'dialer ACTIVE');
@@ -45,13 +49,23 @@ test('peering - establish, replicate both ways, health changes, un-export, delet
   await peer(a, b);
 
   // A's exports arrive on B with PeerName and a flattened check; B's on A.
-  const web = await until(() => (imported(b, 'alpha', 'web').length === 2 ? imported(b, 'alpha', 'web') : undefined), 'web on beta');
+  const web = await until(
+    () => (imported(b, 'alpha', 'web').length === 2 ? imported(b, 'alpha', 'web') : undefined),
+    'web on beta',
+  );
   assert.equal(web[0]?.service.PeerName, 'alpha');
   assert.equal(web[0]?.node.PeerName, 'alpha');
   const checks = b.store.instanceChecks(web[0]!.node, web[0]!.service.ID);
-  assert.deepEqual(checks.map((c) => [c.CheckID, c.Status, c.PeerName]), [['web:overall-check', 'passing', 'alpha']]);
+  assert.deepEqual(
+    checks.map((c) => [c.CheckID, c.Status, c.PeerName]),
+    [['web:overall-check', 'passing', 'alpha']],
+  );
   await until(() => imported(a, 'beta', 'api').length === 1, 'api on alpha');
-  assert.equal(b.store.serviceInstances(undefined, '', 'web').value.length, 0, 'imports never mix with local data');
+  assert.equal(
+    b.store.serviceInstances(undefined, '', 'web').value.length,
+    0,
+    'imports never mix with local data',
+  );
 
   // Health change propagates.
   await a.register('web', 'a-node-1', 'critical');
@@ -63,11 +77,33 @@ test('peering - establish, replicate both ways, health changes, un-export, delet
   // Maintenance shows as critical on the importer (Consul loses it: #23311).
   await a.write({
     Type: 'register',
-    Node: { ID: '', Node: 'a-node-2', Address: '10.0.0.1', Datacenter: 'alpha', TaggedAddresses: {}, Meta: {} },
+    Node: {
+      ID: '',
+      Node: 'a-node-2',
+      Address: '10.0.0.1',
+      Datacenter: 'alpha',
+      TaggedAddresses: {},
+      Meta: {},
+    },
     SkipNodeUpdate: true,
     Service: null,
     Checks: [
-      { Node: 'a-node-2', CheckID: '_service_maintenance:web-2', Name: 'Service Maintenance Mode', Status: 'critical', Notes: 'upgrade', Output: '', ServiceID: 'web-2', ServiceName: 'web', ServiceTags: [], Type: 'maintenance', Interval: '', Timeout: '', ExposedPort: 0, Definition: {} },
+      {
+        Node: 'a-node-2',
+        CheckID: '_service_maintenance:web-2',
+        Name: 'Service Maintenance Mode',
+        Status: 'critical',
+        Notes: 'upgrade',
+        Output: '',
+        ServiceID: 'web-2',
+        ServiceName: 'web',
+        ServiceTags: [],
+        Type: 'maintenance',
+        Interval: '',
+        Timeout: '',
+        ExposedPort: 0,
+        Definition: {},
+      },
     ],
   });
   await until(() => {
@@ -79,13 +115,24 @@ test('peering - establish, replicate both ways, health changes, un-export, delet
   // Deregistering an instance and un-exporting a service propagate.
   await a.write({ Type: 'deregister', PeerName: '', Node: 'a-node-2', ServiceID: 'web-2', CheckID: '' });
   await until(() => imported(b, 'alpha', 'web').length === 1, 'instance removed on beta');
-  await a.write({ Type: 'config-set', Entry: { Kind: 'exported-services', Name: 'default', Services: [{ Name: 'web', Consumers: [{ Peer: 'beta' }] }] }, Cas: null });
+  await a.write({
+    Type: 'config-set',
+    Entry: {
+      Kind: 'exported-services',
+      Name: 'default',
+      Services: [{ Name: 'web', Consumers: [{ Peer: 'beta' }] }],
+    },
+    Cas: null,
+  });
   await until(() => imported(b, 'alpha', 'db').length === 0, 'db un-exported on beta');
   const bp = renderPeering(b.store.peering(undefined, 'alpha').value!, b.tracker);
   assert.deepEqual((bp['StreamStatus'] as { ImportedServices: string[] }).ImportedServices, ['web']);
   const ap = renderPeering(a.store.peering(undefined, 'beta').value!, a.tracker);
   assert.deepEqual((ap['StreamStatus'] as { ExportedServices: string[] }).ExportedServices, ['web']);
-  assert.equal(typeof (ap['Diagnostics'] as { ReplicationLagMs: { Last: number } }).ReplicationLagMs.Last, 'number');
+  assert.equal(
+    typeof (ap['Diagnostics'] as { ReplicationLagMs: { Last: number } }).ReplicationLagMs.Last,
+    'number',
+  );
 
   // Delete on the acceptor: it is removed there; the dialer goes TERMINATED and drops its imports.
   await a.service.delete('beta');
@@ -110,22 +157,38 @@ test('peering - tokens are single-use; regenerating voids an unused token; own t
   const c = await net.cluster('gamma');
   const old = await a.service.generateToken({ PeerName: 'beta', Meta: {}, ServerExternalAddresses: [] });
   const fresh = await a.service.generateToken({ PeerName: 'beta', Meta: {}, ServerExternalAddresses: [] });
-  await assert.rejects(b.service.establish({ PeerName: 'alpha', PeeringToken: old, Meta: {} }), (err: unknown) => {
-    return err instanceof AppError && err.httpStatus === 403 && /a new peering token must be generated/.test(err.message);
-  });
+  await assert.rejects(
+    b.service.establish({ PeerName: 'alpha', PeeringToken: old, Meta: {} }),
+    (err: unknown) => {
+      return (
+        err instanceof AppError &&
+        err.httpStatus === 403 &&
+        /a new peering token must be generated/.test(err.message)
+      );
+    },
+  );
   await b.service.establish({ PeerName: 'alpha', PeeringToken: fresh, Meta: {} });
   await until(() => state(b, 'alpha') === 'ACTIVE', 'ACTIVE');
   // The same token again (from another cluster) is refused.
-  await assert.rejects(c.service.establish({ PeerName: 'alpha', PeeringToken: fresh, Meta: {} }), (err: unknown) => {
-    return err instanceof AppError && err.httpStatus === 403;
-  });
+  await assert.rejects(
+    c.service.establish({ PeerName: 'alpha', PeeringToken: fresh, Meta: {} }),
+    (err: unknown) => {
+      return err instanceof AppError && err.httpStatus === 403;
+    },
+  );
   // Regenerating for a live peering does not break its stream.
   await a.service.generateToken({ PeerName: 'beta', Meta: {}, ServerExternalAddresses: [] });
   assert.equal(state(b, 'alpha'), 'ACTIVE');
   // A cluster cannot peer with itself.
   const own = await a.service.generateToken({ PeerName: 'self', Meta: {}, ServerExternalAddresses: [] });
-  await assert.rejects(a.service.establish({ PeerName: 'self2', PeeringToken: own, Meta: {} }), /within the same cluster/);
-  await assert.rejects(a.service.generateToken({ PeerName: 'Bad_Name', Meta: {}, ServerExternalAddresses: [] }), /not a valid peer name/);
+  await assert.rejects(
+    a.service.establish({ PeerName: 'self2', PeeringToken: own, Meta: {} }),
+    /within the same cluster/,
+  );
+  await assert.rejects(
+    a.service.generateToken({ PeerName: 'Bad_Name', Meta: {}, ServerExternalAddresses: [] }),
+    /not a valid peer name/,
+  );
 });
 
 test('peering - an unreachable acceptor makes the dialer FAILING with a reason, and it converges when back', async (t) => {
@@ -141,7 +204,10 @@ test('peering - an unreachable acceptor makes the dialer FAILING with a reason, 
   // Kill the live stream by stopping the acceptor's manager (as a crash would).
   await a.manager.close();
   await until(() => state(b, 'alpha') === 'FAILING', 'FAILING');
-  const diag = renderPeering(b.store.peering(undefined, 'alpha').value!, b.tracker)['Diagnostics'] as Record<string, unknown>;
+  const diag = renderPeering(b.store.peering(undefined, 'alpha').value!, b.tracker)['Diagnostics'] as Record<
+    string,
+    unknown
+  >;
   assert.ok(typeof diag['Reason'] === 'string' && diag['Reason'] !== '', JSON.stringify(diag));
   assert.ok(typeof diag['Message'] === 'string' && diag['Message'] !== '');
   assert.equal(diag['LastAttemptAddress'], 'alpha:8503');

@@ -48,7 +48,9 @@ export function renderPeering(p: Peering, tracker: StreamTracker): Record<string
     ExportedServiceCount: exported.length,
     Diagnostics: {
       ...(reason ? { Reason: reason, Message: s?.message || defaultMessage(p, state) } : {}),
-      ...(s?.lastAttemptAddress ? { LastAttemptAddress: s.lastAttemptAddress, LastAttemptAt: time(s.lastAttemptAt) } : {}),
+      ...(s?.lastAttemptAddress
+        ? { LastAttemptAddress: s.lastAttemptAddress, LastAttemptAt: time(s.lastAttemptAt) }
+        : {}),
       ...(s?.lastNack ? { LastNack: time(s.lastNack), LastNackMessage: s.lastNackMessage } : {}),
       ReplicationLagMs: { Last: s?.lag.lastMs ?? null, P99: p99(s?.lag.samples ?? []) ?? null },
     },

@@ -94,9 +94,13 @@ export class PeeringService {
   async #commit(cmd: Command): Promise<unknown> {
     const { result } = await this.#o.write(cmd);
     if (!result.ok) {
-      throw new AppError(result.status === 403 ? 'ENT_ERR_PERMISSION_DENIED' : 'ENT_ERR_CONFLICT', result.error, {
-        http: result.status,
-      });
+      throw new AppError(
+        result.status === 403 ? 'ENT_ERR_PERMISSION_DENIED' : 'ENT_ERR_CONFLICT',
+        result.error,
+        {
+          http: result.status,
+        },
+      );
     }
     return result.value;
   }
@@ -105,13 +109,16 @@ export class PeeringService {
   async generateToken(req: GenerateTokenRequest): Promise<string> {
     this.assertEnabled();
     validatePeerName(req.PeerName);
-    for (const a of req.ServerExternalAddresses) validateAddress(a, `${a} is not a valid peering server address`);
+    for (const a of req.ServerExternalAddresses)
+      validateAddress(a, `${a} is not a valid peering server address`);
     const id = this.#o.identity;
     const roots = id.rootPems();
     if (roots.length === 0) throw new AppError('ENT_ERR_UNAVAILABLE', 'CA has not finished initializing');
     const serverAddresses = id.serverAddresses();
     if (serverAddresses.length === 0 && req.ServerExternalAddresses.length === 0) {
-      throw badRequest('TLS for gRPC must be enabled when generating peering tokens: set ports { grpc_tls = 8503 }');
+      throw badRequest(
+        'TLS for gRPC must be enabled when generating peering tokens: set ports { grpc_tls = 8503 }',
+      );
     }
     const existing = this.#o.store.peering(undefined, req.PeerName).value;
     const peeringId = existing?.ID ?? randomUUID();
@@ -151,7 +158,9 @@ export class PeeringService {
       );
     }
     if (existing?.State === 'DELETING') {
-      throw badRequest(`cannot establish peering "${req.PeerName}": it is being deleted; wait until it is gone`);
+      throw badRequest(
+        `cannot establish peering "${req.PeerName}": it is being deleted; wait until it is gone`,
+      );
     }
     const base = {
       ID: existing?.ID ?? randomUUID(),
@@ -165,7 +174,8 @@ export class PeeringService {
       Remote: { Partition: token.Remote.Partition, Datacenter: token.Remote.Datacenter },
     };
     await this.#commit({ Type: 'peering-establish', ...base, ActiveStreamSecret: '' });
-    const addresses = base.ManualServerAddresses.length > 0 ? base.ManualServerAddresses : base.PeerServerAddresses;
+    const addresses =
+      base.ManualServerAddresses.length > 0 ? base.ManualServerAddresses : base.PeerServerAddresses;
     let streamSecret: string;
     try {
       streamSecret = await this.#o.exchangeSecret(
@@ -177,11 +187,18 @@ export class PeeringService {
       if (err instanceof PeerDialError) {
         this.#o.tracker.attempt(base.ID, err.address, { reason: err.reason, message: err.message });
         if (err.reason === 'SECRET_REJECTED') {
-          throw new AppError('ENT_ERR_PERMISSION_DENIED', `a new peering token must be generated: ${err.message}`);
+          throw new AppError(
+            'ENT_ERR_PERMISSION_DENIED',
+            `a new peering token must be generated: ${err.message}`,
+          );
         }
-        throw new AppError('ENT_ERR_UNAVAILABLE', `failed to exchange the peering secret with ${err.address}: ${err.message}`, {
-          http: 500,
-        });
+        throw new AppError(
+          'ENT_ERR_UNAVAILABLE',
+          `failed to exchange the peering secret with ${err.address}: ${err.message}`,
+          {
+            http: 500,
+          },
+        );
       }
       throw err;
     }
@@ -193,7 +210,6 @@ export class PeeringService {
     this.assertEnabled();
     await this.#commit({ Type: 'peering-delete', Name: name, DeletedAt: new Date().toISOString() });
   }
-
 }
 
 export function validatePeerName(name: string): void {

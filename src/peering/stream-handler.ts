@@ -17,10 +17,6 @@ import {
 import { PeerDialError, type LocalPeeringIdentity } from './service.js';
 import type { PeeringReason, StreamTracker } from './tracker.js';
 
-/** Consul's defaults: a heartbeat every 15 s, and a stream silent for 2 min is dropped. */
-export const PEERING_HEARTBEAT_INTERVAL_MS = 15_000;
-export const PEERING_HEARTBEAT_TIMEOUT_MS = 120_000;
-
 export interface StreamHandlerOptions {
   stream: BidiStream;
   /** The local peering record when the stream started. */
@@ -31,8 +27,10 @@ export interface StreamHandlerOptions {
   tracker: StreamTracker;
   identity: LocalPeeringIdentity;
   logger: Logger;
-  heartbeatIntervalMs?: number;
-  heartbeatTimeoutMs?: number;
+  /** How often to send a heartbeat (ms); Consul: 15 s (config/defaults.ts). */
+  heartbeatIntervalMs: number;
+  /** Drop the stream after this long without a heartbeat (ms); Consul: 2 min. */
+  heartbeatTimeoutMs: number;
   /** Aborted when the local peering is deleted: the handler sends `Terminated` and ends. */
   terminate: AbortSignal;
   /** Aborted on shutdown: the handler ends without telling the peer anything. */
@@ -83,7 +81,14 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
     nonce += 1;
     const n = formatNonce(nonce);
     pending.set(n, observedAt);
-    void send({ kind: 'response', nonce: n, resourceUrl, resourceId, resource, operation: OPERATION.upsert }).then(
+    void send({
+      kind: 'response',
+      nonce: n,
+      resourceUrl,
+      resourceId,
+      resource,
+      operation: OPERATION.upsert,
+    }).then(
       () => {
         o.tracker.sendOk(id);
       },
@@ -99,13 +104,17 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
   // Heartbeats out, silence in.
   const hbOut = setInterval(() => {
     void send({ kind: 'heartbeat' });
-  }, o.heartbeatIntervalMs ?? PEERING_HEARTBEAT_INTERVAL_MS);
+  }, o.heartbeatIntervalMs);
   let hbIn: NodeJS.Timeout | undefined;
   const armHeartbeatTimeout = (): void => {
     clearTimeout(hbIn);
     hbIn = setTimeout(() => {
-      finish({ kind: 'error', reason: 'HEARTBEAT_TIMEOUT', message: 'heartbeat timeout: no message from the peer' });
-    }, o.heartbeatTimeoutMs ?? PEERING_HEARTBEAT_TIMEOUT_MS);
+      finish({
+        kind: 'error',
+        reason: 'HEARTBEAT_TIMEOUT',
+        message: 'heartbeat timeout: no message from the peer',
+      });
+    }, o.heartbeatTimeoutMs);
   };
   armHeartbeatTimeout();
 
@@ -124,7 +133,13 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
     void send({ kind: 'request', peerId: remoteId, responseNonce: '', resourceUrl: url, error: undefined });
   }
   if (o.isDialer) {
-    void send({ kind: 'request', peerId: remoteId, responseNonce: '', resourceUrl: TYPE_URL.serverAddresses, error: undefined });
+    void send({
+      kind: 'request',
+      peerId: remoteId,
+      responseNonce: '',
+      resourceUrl: TYPE_URL.serverAddresses,
+      error: undefined,
+    });
   }
 
   const startExports = (): void => {
@@ -148,7 +163,12 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
     });
   };
   const startServerAddresses = (): void => {
-    respond(TYPE_URL.serverAddresses, 'server-addrs', { type: 'server-addresses', addresses: o.identity.serverAddresses() }, Date.now());
+    respond(
+      TYPE_URL.serverAddresses,
+      'server-addrs',
+      { type: 'server-addresses', addresses: o.identity.serverAddresses() },
+      Date.now(),
+    );
   };
 
   const receive = async (): Promise<void> => {
@@ -169,14 +189,23 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
           return;
         case 'request': {
           if (!KNOWN_TYPE_URLS.has(msg.resourceUrl)) {
-            throw new StreamError(STREAM_CODE.invalidArgument, `subscription request to unknown resource URL: ${msg.resourceUrl}`);
+            throw new StreamError(
+              STREAM_CODE.invalidArgument,
+              `subscription request to unknown resource URL: ${msg.resourceUrl}`,
+            );
           }
           if (!subscribed.has(msg.resourceUrl)) {
             if (msg.responseNonce !== '') {
-              throw new StreamError(STREAM_CODE.invalidArgument, 'initial subscription requests for a resource type must not contain a nonce');
+              throw new StreamError(
+                STREAM_CODE.invalidArgument,
+                'initial subscription requests for a resource type must not contain a nonce',
+              );
             }
             if (msg.error) {
-              throw new StreamError(STREAM_CODE.invalidArgument, 'initial subscription request for a resource type must not contain an error');
+              throw new StreamError(
+                STREAM_CODE.invalidArgument,
+                'initial subscription request for a resource type must not contain an error',
+              );
             }
             if (!o.isDialer && msg.peerId !== '' && msg.peerId !== id) {
               throw new StreamError(
@@ -185,7 +214,10 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
               );
             }
             if (msg.resourceUrl === TYPE_URL.serverAddresses && o.isDialer) {
-              throw new StreamError(STREAM_CODE.invalidArgument, 'only a dialer may subscribe to server addresses');
+              throw new StreamError(
+                STREAM_CODE.invalidArgument,
+                'only a dialer may subscribe to server addresses',
+              );
             }
             subscribed.add(msg.resourceUrl);
             if (msg.resourceUrl === TYPE_URL.exportedService) startExports();
@@ -198,7 +230,10 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
           if (msg.error) {
             const text = `client peer was unable to apply resource: ${msg.error.message}`;
             o.tracker.nack(id, text);
-            log.warn({ peer_name: name, nonce: msg.responseNonce, error: msg.error.message }, 'peer NACKed a resource');
+            log.warn(
+              { peer_name: name, nonce: msg.responseNonce, error: msg.error.message },
+              'peer NACKed a resource',
+            );
           } else {
             o.tracker.ack(id);
             if (observedAt !== undefined) o.tracker.lag(id, Date.now() - observedAt);
@@ -228,7 +263,11 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
     } else if (err instanceof PeerDialError) {
       finish({ kind: 'error', reason: err.reason, message: err.message });
     } else {
-      finish({ kind: 'error', reason: 'STREAM_ERROR', message: `unexpected error receiving from the stream: ${errText(err)}` });
+      finish({
+        kind: 'error',
+        reason: 'STREAM_ERROR',
+        message: `unexpected error receiving from the stream: ${errText(err)}`,
+      });
     }
   });
 
@@ -263,14 +302,23 @@ async function applyResponse(
 ): Promise<{ code: number; message: string } | undefined> {
   const nack = (code: number, message: string): { code: number; message: string } => {
     o.tracker.recvError(o.peering.ID, message);
-    o.logger.warn({ peer_name: o.peering.Name, resource_url: msg.resourceUrl, error: message }, 'NACK sent to peer');
+    o.logger.warn(
+      { peer_name: o.peering.Name, resource_url: msg.resourceUrl, error: message },
+      'NACK sent to peer',
+    );
     return { code, message };
   };
   if (!KNOWN_TYPE_URLS.has(msg.resourceUrl)) {
-    return nack(STREAM_CODE.invalidArgument, `received response for unknown resource type ${JSON.stringify(msg.resourceUrl)}`);
+    return nack(
+      STREAM_CODE.invalidArgument,
+      `received response for unknown resource type ${JSON.stringify(msg.resourceUrl)}`,
+    );
   }
   if (msg.nonce === '') {
-    return nack(STREAM_CODE.invalidArgument, `received response without a nonce for: ${msg.resourceUrl}:${msg.resourceId}`);
+    return nack(
+      STREAM_CODE.invalidArgument,
+      `received response without a nonce for: ${msg.resourceUrl}:${msg.resourceId}`,
+    );
   }
   if (msg.operation !== OPERATION.upsert) {
     return nack(STREAM_CODE.invalidArgument, `unsupported operation: ${msg.operation}`);
@@ -305,7 +353,11 @@ async function applyResponse(
       case 'server-addresses': {
         expect(msg.resourceUrl, TYPE_URL.serverAddresses);
         if (!o.isDialer) throw new Error('server addresses are only sent to the dialing side');
-        const { result } = await o.write({ Type: 'peering-server-addresses', ID: o.peering.ID, Addresses: r.addresses });
+        const { result } = await o.write({
+          Type: 'peering-server-addresses',
+          ID: o.peering.ID,
+          Addresses: r.addresses,
+        });
         if (!result.ok) throw new Error(result.error);
         break;
       }
@@ -340,7 +392,12 @@ async function exportLoop(
     for (const [svc, version] of view.versions) {
       if (sent.get(svc) === version) continue;
       sent.set(svc, version);
-      respond(TYPE_URL.exportedService, svc, { type: 'exported-service', nodes: exporter.instances(svc) }, observedAt);
+      respond(
+        TYPE_URL.exportedService,
+        svc,
+        { type: 'exported-service', nodes: exporter.instances(svc) },
+        observedAt,
+      );
     }
     for (const svc of [...sent.keys()]) {
       if (view.versions.has(svc)) continue;
@@ -350,7 +407,12 @@ async function exportLoop(
     const list = JSON.stringify(view.names);
     if (list !== sentList) {
       sentList = list;
-      respond(TYPE_URL.exportedServiceList, 'exported-service-list', { type: 'exported-service-list', services: view.names }, observedAt);
+      respond(
+        TYPE_URL.exportedServiceList,
+        'exported-service-list',
+        { type: 'exported-service-list', services: view.names },
+        observedAt,
+      );
       o.tracker.setExported(o.peering.ID, view.names);
     }
     await waitForChange(o.store, ws, stop);

@@ -1,4 +1,13 @@
-import type { HealthCheck, HealthStatus, Node, NodeService, PeeringRemote } from '../types/index.js';
+import type {
+  CARootRecord,
+  HealthCheck,
+  HealthStatus,
+  Node,
+  NodeService,
+  PeeringRemote,
+} from '../types/index.js';
+
+export type { CARootRecord };
 
 /** A node, service or check as a write carries it: indexes are assigned by the store. */
 export type NodeInput = Omit<Node, 'CreateIndex' | 'ModifyIndex'>;
@@ -65,7 +74,13 @@ export type Command =
   | { Type: 'peering-delete'; Name: string; DeletedAt: string }
   | { Type: 'peering-terminated'; ID: string }
   | { Type: 'peering-remove'; ID: string }
-  | { Type: 'peering-trust-bundle'; ID: string; TrustDomain: string; RootPEMs: string[]; ExportedPartition: string }
+  | {
+      Type: 'peering-trust-bundle';
+      ID: string;
+      TrustDomain: string;
+      RootPEMs: string[];
+      ExportedPartition: string;
+    }
   | { Type: 'peering-server-addresses'; ID: string; Addresses: string[] }
   | {
       /** Importer: replace every instance of one service imported from a peer (empty Nodes = delete it). */
@@ -86,22 +101,6 @@ export interface ImportedInstance {
   Node: NodeInput;
   Service: ServiceInput;
   Checks: CheckInput[];
-}
-
-/** One Connect CA root as stored (Consul's CARoot, minus what is derived on read). */
-export interface CARootRecord {
-  ID: string;
-  Name: string;
-  SerialNumber: number;
-  SigningKeyID: string;
-  NotBefore: string;
-  NotAfter: string;
-  RootCert: string;
-  Active: boolean;
-  PrivateKeyType: string;
-  PrivateKeyBits: number;
-  CreateIndex: number;
-  ModifyIndex: number;
 }
 
 export type CommandType = Command['Type'];

@@ -1,3 +1,12 @@
 export { StateStore, IDX, type QueryResult, type ServiceInstance, type ConfigEntryRecord } from './store.js';
 export { WatchHub, WatchSet } from './watch.js';
-export type { Command, CommandType, ApplyResult, NodeInput, ServiceInput, CheckInput, CARootRecord, ImportedInstance } from './commands.js';
+export type {
+  Command,
+  CommandType,
+  ApplyResult,
+  NodeInput,
+  ServiceInput,
+  CheckInput,
+  CARootRecord,
+  ImportedInstance,
+} from './commands.js';

@@ -533,7 +533,9 @@ export class StateStore {
       case 'peering-token': {
         const existing = this.#peeringByName(cmd.Name);
         if (existing && shouldDial(existing)) {
-          return fail(`cannot create peering with name: "${cmd.Name}"; there is already an established peering`);
+          return fail(
+            `cannot create peering with name: "${cmd.Name}"; there is already an established peering`,
+          );
         }
         if (existing && !isPeeringActive(existing)) {
           return fail(`cannot write to peering that is marked for deletion`);
@@ -566,17 +568,25 @@ export class StateStore {
         if (!secrets || secrets.EstablishmentSecret === '') {
           return fail('invalid establishment secret: peering was already established', 403);
         }
-        if (secrets.EstablishmentSecret !== cmd.EstablishmentSecret) return fail('invalid establishment secret', 403);
-        this.#t.secrets.set(cmd.ID, { ...secrets, EstablishmentSecret: '', PendingStreamSecret: cmd.PendingStreamSecret });
+        if (secrets.EstablishmentSecret !== cmd.EstablishmentSecret)
+          return fail('invalid establishment secret', 403);
+        this.#t.secrets.set(cmd.ID, {
+          ...secrets,
+          EstablishmentSecret: '',
+          PendingStreamSecret: cmd.PendingStreamSecret,
+        });
         this.#bump(IDX.peerings, index);
         return { ok: true, value: true };
       }
       case 'peering-establish': {
         const existing = this.#t.peerings.get(cmd.ID) ?? this.#peeringByName(cmd.Name);
         if (existing && !shouldDial(existing) && existing.State !== 'TERMINATED' && existing.PeerID === '') {
-          return fail(`cannot create peering with name: "${cmd.Name}"; there is an existing peering expecting to be dialed`);
+          return fail(
+            `cannot create peering with name: "${cmd.Name}"; there is an existing peering expecting to be dialed`,
+          );
         }
-        if (existing && existing.State === 'DELETING') return fail('cannot write to peering that is marked for deletion');
+        if (existing && existing.State === 'DELETING')
+          return fail('cannot write to peering that is marked for deletion');
         const p: Peering = {
           ID: existing?.ID ?? cmd.ID,
           Name: cmd.Name,
@@ -593,15 +603,24 @@ export class StateStore {
         };
         this.#putPeering(index, p);
         if (cmd.ActiveStreamSecret !== '') {
-          this.#t.secrets.set(p.ID, { EstablishmentSecret: '', ActiveStreamSecret: cmd.ActiveStreamSecret, PendingStreamSecret: '' });
+          this.#t.secrets.set(p.ID, {
+            EstablishmentSecret: '',
+            ActiveStreamSecret: cmd.ActiveStreamSecret,
+            PendingStreamSecret: '',
+          });
         }
         return { ok: true, value: p.ID };
       }
       case 'peering-promote-secret': {
         const p = this.#t.peerings.get(cmd.ID);
         const secrets = this.#t.secrets.get(cmd.ID);
-        if (!p || !secrets || secrets.PendingStreamSecret === '') return fail('no pending stream secret to promote');
-        this.#t.secrets.set(cmd.ID, { ...secrets, ActiveStreamSecret: secrets.PendingStreamSecret, PendingStreamSecret: '' });
+        if (!p || !secrets || secrets.PendingStreamSecret === '')
+          return fail('no pending stream secret to promote');
+        this.#t.secrets.set(cmd.ID, {
+          ...secrets,
+          ActiveStreamSecret: secrets.PendingStreamSecret,
+          PendingStreamSecret: '',
+        });
         this.#putPeering(index, { ...p, Remote: cmd.Remote });
         return { ok: true, value: true };
       }
@@ -680,7 +699,13 @@ export class StateStore {
       const node = { ...inst.Node, PeerName: peer };
       const service = { ...inst.Service, PeerName: peer };
       const checks = inst.Checks.map((c) => ({ ...c, Node: node.Node, PeerName: peer }));
-      const r = this.#applyRegister(index, { Type: 'register', Node: node, SkipNodeUpdate: false, Service: service, Checks: checks });
+      const r = this.#applyRegister(index, {
+        Type: 'register',
+        Node: node,
+        SkipNodeUpdate: false,
+        Service: service,
+        Checks: checks,
+      });
       if (!r.ok) return r;
       const key = nodeKey(peer, node.Node);
       keep.add(`${key}\u0001${service.ID}`);
@@ -732,7 +757,8 @@ export class StateStore {
   #dropEmptyImportedNodes(index: number, peer: string, keys: Iterable<string>): void {
     for (const key of keys) {
       const node = this.#t.nodes.get(key);
-      if (node && (this.#t.services.get(key)?.size ?? 0) === 0) this.#applyDeregister(index, peer, node.Node, '', '');
+      if (node && (this.#t.services.get(key)?.size ?? 0) === 0)
+        this.#applyDeregister(index, peer, node.Node, '', '');
     }
   }
 

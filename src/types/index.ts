@@ -1,2 +1,3 @@
 export * from './catalog.js';
 export * from './peering.js';
+export * from './connect.js';

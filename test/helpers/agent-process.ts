@@ -14,6 +14,8 @@ export interface AgentProcess {
   /** `http://127.0.0.1:<port>` */
   readonly httpAddr: string;
   readonly httpPort: number;
+  /** The gRPC TLS (peering) port, when `grpcTls` was asked for. */
+  readonly grpcTlsPort: number | undefined;
   readonly dataDir: string;
   readonly logs: string[];
   /** SIGTERM and wait for exit. */
@@ -29,6 +31,10 @@ export interface StartAgentOptions {
   dataDir?: string;
   dev?: boolean;
   timeoutMs?: number;
+  /** Open the gRPC TLS (peering) listener on a free port. */
+  grpcTls?: boolean;
+  datacenter?: string;
+  node?: string;
 }
 
 /**
@@ -46,7 +52,9 @@ export async function startAgentProcess(
     'agent',
     ...(opts.dev ? ['-dev'] : ['-server', '-bootstrap', '-data-dir', dataDir]),
     '-node',
-    'node1',
+    opts.node ?? 'node1',
+    '-datacenter',
+    opts.datacenter ?? 'dc1',
     '-bind',
     '127.0.0.1',
     '-client',
@@ -58,7 +66,7 @@ export async function startAgentProcess(
     '-grpc-port',
     '-1',
     '-grpc-tls-port',
-    '-1',
+    opts.grpcTls ? '0' : '-1',
     '-log-json',
     '-log-level',
     'info',
@@ -67,6 +75,7 @@ export async function startAgentProcess(
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let grpcTlsPort: number | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`agent did not start in time; logs:\n${logs.join('\n')}`)),
@@ -76,6 +85,8 @@ export async function startAgentProcess(
       logs.push(line);
       try {
         const rec = JSON.parse(line) as { msg?: string; address?: string };
+        if (rec.msg === 'Started gRPC TLS server' && rec.address)
+          grpcTlsPort = Number(rec.address.split(':').pop());
         if (rec.msg === 'Started HTTP server' && rec.address) {
           clearTimeout(timer);
           resolve(Number(rec.address.split(':').pop()));
@@ -95,6 +106,7 @@ export async function startAgentProcess(
     child,
     httpAddr: `http://127.0.0.1:${port}`,
     httpPort: port,
+    grpcTlsPort,
     dataDir,
     logs,
     async stop() {

@@ -18,7 +18,8 @@ async function body(ctx: RequestContext): Promise<Fields> {
 export async function peeringGenerateToken(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
   const f = await body(ctx);
   const name = f.string('PeerName');
-  if (name === '') throw badRequest('PeerName is required in the payload when generating a new peering token.');
+  if (name === '')
+    throw badRequest('PeerName is required in the payload when generating a new peering token.');
   const token = await deps.peering.service.generateToken({
     PeerName: name,
     Meta: f.stringMap('Meta'),
@@ -34,7 +35,10 @@ export async function peeringEstablish(deps: HttpDeps, ctx: RequestContext): Pro
   if (name === '') throw badRequest('PeerName is required in the payload when establishing a peering.');
   const token = f.string('PeeringToken');
   if (token === '') throw badRequest('PeeringToken is required in the payload when establishing a peering.');
-  await deps.peering.service.establish({ PeerName: name, PeeringToken: token, Meta: f.stringMap('Meta') }, ctx.signal);
+  await deps.peering.service.establish(
+    { PeerName: name, PeeringToken: token, Meta: f.stringMap('Meta') },
+    ctx.signal,
+  );
   return json({});
 }
 

@@ -17,7 +17,12 @@ export interface TestCluster {
   manager: PeeringManager;
   write(cmd: Command): Promise<{ index: number; result: ReturnType<StateStore['apply']> }>;
   /** Registers a local service instance on node `node` with one check of `status`. */
-  register(service: string, node: string, status?: 'passing' | 'warning' | 'critical', id?: string): Promise<void>;
+  register(
+    service: string,
+    node: string,
+    status?: 'passing' | 'warning' | 'critical',
+    id?: string,
+  ): Promise<void>;
   exportTo(peer: string, services: string[]): Promise<void>;
   /** Makes this cluster unreachable (dials and exchanges fail) or reachable again. */
   setReachable(up: boolean): void;
@@ -61,7 +66,11 @@ export class TestNetwork {
       const host = address.split(':')[0] ?? '';
       const target = this.#clusters.get(host);
       if (!target || this.#down.has(host)) {
-        throw new PeerDialError('ADDRESS_UNREACHABLE', `dial tcp ${address}: connect: connection refused`, address);
+        throw new PeerDialError(
+          'ADDRESS_UNREACHABLE',
+          `dial tcp ${address}: connect: connection refused`,
+          address,
+        );
       }
       return target;
     };
@@ -84,8 +93,8 @@ export class TestNetwork {
         },
       },
       backoff: opts.backoff ?? { baseMs: 20, maxMs: 200, fastMs: 5 },
-      ...(opts.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: opts.heartbeatIntervalMs }),
-      ...(opts.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: opts.heartbeatTimeoutMs }),
+      heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 15_000,
+      heartbeatTimeoutMs: opts.heartbeatTimeoutMs ?? 120_000,
     });
     const service = new PeeringService({
       store,
@@ -161,17 +170,23 @@ export class TestNetwork {
       },
       exportTo: async (peer, services) => {
         const current = store.configEntry(undefined, 'exported-services', 'default').value?.entry;
-        const list = ((current?.['Services'] ?? []) as { Name: string; Consumers: { Peer: string }[] }[]).map((s) => ({
-          Name: s.Name,
-          Consumers: [...s.Consumers],
-        }));
+        const list = ((current?.['Services'] ?? []) as { Name: string; Consumers: { Peer: string }[] }[]).map(
+          (s) => ({
+            Name: s.Name,
+            Consumers: [...s.Consumers],
+          }),
+        );
         for (const svc of services) {
           const e = list.find((s) => s.Name === svc);
           if (e) {
             if (!e.Consumers.some((c) => c.Peer === peer)) e.Consumers.push({ Peer: peer });
           } else list.push({ Name: svc, Consumers: [{ Peer: peer }] });
         }
-        await write({ Type: 'config-set', Entry: { Kind: 'exported-services', Name: 'default', Services: list }, Cas: null });
+        await write({
+          Type: 'config-set',
+          Entry: { Kind: 'exported-services', Name: 'default', Services: list },
+          Cas: null,
+        });
       },
       setReachable: (up) => {
         if (up) this.#down.delete(name);

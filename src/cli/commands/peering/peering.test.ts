@@ -213,3 +213,26 @@ test('cli peering describe-token - prints the token fields and fingerprints, nev
     stderr: 'Error decoding peering token: peering token is not valid base64\n',
   });
 });
+
+test('cli peering read - shows Entente diagnostics: reason, message, last attempt, lag', async (t) => {
+  const fake = await fakeConsul(t);
+  fake.on('GET', '/v1/peering/west', {
+    json: {
+      ...PEER,
+      State: 'FAILING',
+      Diagnostics: {
+        Reason: 'ADDRESS_UNREACHABLE',
+        Message: 'dial tcp 10.0.0.1:8503: connect: connection refused',
+        LastAttemptAddress: '10.0.0.1:8503',
+        LastAttemptAt: '2024-05-01T10:00:02Z',
+        ReplicationLagMs: { Last: 4, P99: 9 },
+      },
+    },
+  });
+  const run = await runAgainst(fake, ['peering', 'read', '-name=west']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /Reason: +ADDRESS_UNREACHABLE\n/);
+  assert.match(run.stdout, /Message: +dial tcp 10\.0\.0\.1:8503: connect: connection refused\n/);
+  assert.match(run.stdout, /Last Attempt: +10\.0\.0\.1:8503 at 2024-05-01T10:00:02Z\n/);
+  assert.match(run.stdout, /Replication Lag: +last 4 ms, p99 9 ms\n/);
+});

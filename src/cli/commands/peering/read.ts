@@ -67,6 +67,23 @@ export function formatPeering(p: Peering): string {
   out += `Last Send:         ${formatGoTime(p.StreamStatus?.LastSend)}\n`;
   out += `Last Receive:      ${formatGoTime(p.StreamStatus?.LastReceive)}\n`;
   out += '\n';
+  const d = p.Diagnostics;
+  if (d?.Reason !== undefined) {
+    out += `Reason:            ${d.Reason}\n`;
+    out += `Message:           ${d.Message ?? ''}\n`;
+  }
+  if (d?.LastAttemptAddress)
+    out += `Last Attempt:      ${d.LastAttemptAddress} at ${d.LastAttemptAt ?? ''}\n`;
+  if (d?.LastNackMessage) out += `Last NACK:         ${d.LastNackMessage}\n`;
+  if (d?.ReplicationLagMs && d.ReplicationLagMs.Last !== null) {
+    out += `Replication Lag:   last ${d.ReplicationLagMs.Last} ms, p99 ${d.ReplicationLagMs.P99 ?? 0} ms\n`;
+  }
+  if (
+    d?.Reason !== undefined ||
+    d?.LastAttemptAddress ||
+    (d?.ReplicationLagMs && d.ReplicationLagMs.Last !== null)
+  )
+    out += '\n';
   out += `Create Index: ${p.CreateIndex}\n`;
   out += `Modify Index: ${p.ModifyIndex}\n`;
   return out;

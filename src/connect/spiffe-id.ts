@@ -1,0 +1,100 @@
+/**
+ * Trust domains, SPIFFE IDs and the peering server name, formatted exactly as Consul formats them
+ * (`agent/connect/uri_signing.go`, `uri_service.go`, `uri_server.go`, `uri_mesh_gateway_ce.go`).
+ *
+ * @packageDocumentation
+ */
+
+/** The fixed top-level label of every Consul trust domain; not tied to the DNS `domain` setting. */
+const TRUST_DOMAIN_SUFFIX = 'consul';
+
+/** The partition Consul omits from SPIFFE paths. */
+const DEFAULT_PARTITION = 'default';
+
+/** The namespace Consul substitutes for an empty one. */
+const DEFAULT_NAMESPACE = 'default';
+
+/**
+ * The cluster's trust domain, `<clusterId>.consul`, lower-cased as Consul's `SpiffeIDSigning.Host()` does.
+ * It is the host of every SPIFFE ID the cluster's CA signs and the `TrustDomain` of `/v1/connect/ca/roots`.
+ */
+export function trustDomain(clusterId: string): string {
+  requireNonEmpty(clusterId, 'clusterId');
+  return `${clusterId}.${TRUST_DOMAIN_SUFFIX}`.toLowerCase();
+}
+
+/**
+ * The cluster ID a trust domain was built from (`abc.consul` → `abc`), or the input unchanged when it does
+ * not end in `.consul`. Consul stores this as a root's `ExternalTrustDomain`.
+ */
+export function clusterIdOf(domain: string): string {
+  const suffix = `.${TRUST_DOMAIN_SUFFIX}`;
+  return domain.endsWith(suffix) ? domain.slice(0, -suffix.length) : domain;
+}
+
+/**
+ * The TLS server name peers dial and the DNS SAN of the server's peering certificate:
+ * `server.<datacenter>.peering.<trustDomain>` (Consul's `connect.PeeringServerSAN`).
+ */
+export function peeringServerName(datacenter: string, domain: string): string {
+  requireNonEmpty(datacenter, 'datacenter');
+  requireNonEmpty(domain, 'trustDomain');
+  return `server.${datacenter}.peering.${domain}`;
+}
+
+/** The CA's own SPIFFE ID, `spiffe://<trustDomain>` (no path): the URI SAN of the root certificate. */
+export function signingSpiffeId(domain: string): string {
+  requireNonEmpty(domain, 'trustDomain');
+  return `spiffe://${domain}`;
+}
+
+/** Inputs of {@link serviceSpiffeId}. */
+export interface ServiceSpiffeIdOptions {
+  trustDomain: string;
+  datacenter: string;
+  service: string;
+  /** Empty or absent means `default`. */
+  namespace?: string;
+  /** Emitted as an `/ap/<partition>` prefix only when neither empty nor `default`. */
+  partition?: string;
+}
+
+/**
+ * A service's SPIFFE ID: `spiffe://<td>[/ap/<partition>]/ns/<ns>/dc/<dc>/svc/<service>`.
+ * The partition prefix appears only for a non-default partition (an Enterprise peer's exported partition).
+ */
+export function serviceSpiffeId(opts: ServiceSpiffeIdOptions): string {
+  requireNonEmpty(opts.trustDomain, 'trustDomain');
+  requireNonEmpty(opts.datacenter, 'datacenter');
+  requireNonEmpty(opts.service, 'service');
+  const ns = opts.namespace === undefined || opts.namespace === '' ? DEFAULT_NAMESPACE : opts.namespace;
+  const path = `/ns/${ns}/dc/${opts.datacenter}/svc/${opts.service}`;
+  return `spiffe://${opts.trustDomain}${partitionPrefix(opts.partition)}${path}`;
+}
+
+/** A server agent's SPIFFE ID, shared by all servers of a datacenter: `spiffe://<td>/agent/server/dc/<dc>`. */
+export function serverSpiffeId(domain: string, datacenter: string): string {
+  requireNonEmpty(domain, 'trustDomain');
+  requireNonEmpty(datacenter, 'datacenter');
+  return `spiffe://${domain}/agent/server/dc/${datacenter}`;
+}
+
+/**
+ * A mesh gateway's SPIFFE ID: `spiffe://<td>[/ap/<partition>]/gateway/mesh/dc/<dc>`. Consul CE never emits the
+ * partition here; the parameter exists for symmetry with Enterprise IDs and defaults to none.
+ */
+export function meshGatewaySpiffeId(domain: string, datacenter: string, partition?: string): string {
+  requireNonEmpty(domain, 'trustDomain');
+  requireNonEmpty(datacenter, 'datacenter');
+  return `spiffe://${domain}${partitionPrefix(partition)}/gateway/mesh/dc/${datacenter}`;
+}
+
+function partitionPrefix(partition: string | undefined): string {
+  return partition === undefined || partition === '' || partition === DEFAULT_PARTITION
+    ? ''
+    : `/ap/${partition}`;
+}
+
+function requireNonEmpty(value: string, name: string): void {
+  if (value === '') throw new TypeError(`${name} must not be empty`);
+}

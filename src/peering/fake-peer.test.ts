@@ -1,0 +1,196 @@
+// A scripted peer drives the acceptor's stream with hostile input: every bad message gets a clear error or a
+// NACK, and the importer never writes outside that peer's data or loses what it had.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodePeeringToken } from './token.js';
+import { STREAM_CODE, TYPE_URL, type ReplicationMessage } from './messages.js';
+import { memoryStreamPair, type MemoryStream } from './testing/memory-stream.js';
+import { TestNetwork, type TestCluster } from './testing/cluster.js';
+
+async function recvUntil(
+  s: MemoryStream,
+  pred: (m: ReplicationMessage) => boolean,
+): Promise<ReplicationMessage> {
+  for (;;) {
+    const m = await s.recv();
+    if (m === null) throw new Error('stream ended');
+    if (pred(m)) return m;
+  }
+}
+
+async function setup(t: {
+  after(fn: () => Promise<void>): void;
+}): Promise<{ a: TestCluster; secret: string; peerId: string }> {
+  const net = new TestNetwork();
+  t.after(() => net.close());
+  const a = await net.cluster('alpha');
+  await a.register('web', 'shared-node');
+  const token = decodePeeringToken(
+    await a.service.generateToken({ PeerName: 'evil', Meta: {}, ServerExternalAddresses: [] }),
+  );
+  const secret = await a.manager.exchangeSecret({
+    PeerID: token.PeerID,
+    EstablishmentSecret: token.EstablishmentSecret,
+  });
+  return { a, secret, peerId: token.PeerID };
+}
+
+function instance(service: string, node = 'shared-node') {
+  return {
+    Node: { ID: '', Node: node, Address: '6.6.6.6', Datacenter: 'evil', TaggedAddresses: {}, Meta: {} },
+    Service: {
+      Kind: '' as const,
+      ID: service,
+      Service: service,
+      Tags: [],
+      Address: '',
+      Meta: {},
+      Port: 1,
+      Weights: { Passing: 1, Warning: 1 },
+      EnableTagOverride: false,
+    },
+    Checks: [],
+  };
+}
+
+test('fake peer - Open is checked: first message, unknown peer, bad secret, reused establishment secret', async (t) => {
+  const { a, peerId } = await setup(t);
+  const cases: [ReplicationMessage, number, RegExp][] = [
+    [
+      { kind: 'heartbeat' },
+      STREAM_CODE.invalidArgument,
+      /first message when initiating a peering must be: Open/,
+    ],
+    [
+      { kind: 'open', peerId: '', streamSecretId: 'x', remote: undefined },
+      STREAM_CODE.invalidArgument,
+      /must specify a PeerID/,
+    ],
+    [
+      { kind: 'open', peerId: 'nope', streamSecretId: 'x', remote: undefined },
+      STREAM_CODE.invalidArgument,
+      /unknown PeerID/,
+    ],
+    [
+      { kind: 'open', peerId, streamSecretId: 'wrong', remote: undefined },
+      STREAM_CODE.permissionDenied,
+      /invalid peering stream secret/,
+    ],
+  ];
+  for (const [first, code, re] of cases) {
+    const [mine, theirs] = memoryStreamPair();
+    const done = a.manager.accept(theirs);
+    await mine.send(first);
+    await done;
+    assert.equal(theirs.failedWith?.grpcCode, code);
+    assert.match(theirs.failedWith?.message ?? '', re);
+  }
+  await assert.rejects(
+    a.manager.exchangeSecret({ PeerID: peerId, EstablishmentSecret: 'guess' }),
+    /invalid peering establishment secret/,
+  );
+});
+
+test('fake peer - hostile responses are NACKed and never touch local or other data', async (t) => {
+  const { a, secret, peerId } = await setup(t);
+  const [mine, theirs] = memoryStreamPair();
+  void a.manager.accept(theirs);
+  await mine.send({
+    kind: 'open',
+    peerId,
+    streamSecretId: secret,
+    remote: { Partition: '', Datacenter: 'evil' },
+  });
+  let nonce = 0;
+  const respond = async (
+    msg: Omit<Extract<ReplicationMessage, { kind: 'response' }>, 'kind' | 'nonce'> & { nonce?: string },
+  ) => {
+    nonce += 1;
+    const n = msg.nonce ?? `n${nonce}`;
+    await mine.send({ kind: 'response', ...msg, nonce: n });
+    const reply = await recvUntil(mine, (m) => m.kind === 'request' && m.responseNonce === n);
+    return reply.kind === 'request' ? reply.error : undefined;
+  };
+  const web = { type: 'exported-service' as const, nodes: [instance('web')] };
+
+  assert.equal(
+    (
+      await respond({
+        resourceUrl: 'type.googleapis.com/evil.Thing',
+        resourceId: 'x',
+        resource: web,
+        operation: 1,
+      })
+    )?.code,
+    3,
+  );
+  assert.match(
+    (await respond({ resourceUrl: TYPE_URL.exportedService, resourceId: 'web', resource: web, operation: 2 }))
+      ?.message ?? '',
+    /unsupported operation/,
+  );
+  assert.match(
+    (
+      await respond({
+        resourceUrl: TYPE_URL.exportedService,
+        resourceId: 'web',
+        resource: undefined,
+        operation: 1,
+      })
+    )?.message ?? '',
+    /no content/,
+  );
+  const undecodable = await respond({
+    resourceUrl: TYPE_URL.exportedService,
+    resourceId: 'web',
+    resource: { type: 'undecodable', typeUrl: TYPE_URL.trustBundle, error: 'type URL does not match' },
+    operation: 1,
+  });
+  assert.equal(undecodable?.code, 13);
+  // An instance of another service smuggled under ResourceID "web".
+  const smuggled = await respond({
+    resourceUrl: TYPE_URL.exportedService,
+    resourceId: 'web',
+    resource: { type: 'exported-service', nodes: [instance('web'), instance('db')] },
+    operation: 1,
+  });
+  assert.match(smuggled?.message ?? '', /belongs to service "db"/);
+  assert.equal(
+    a.store.serviceInstances(undefined, 'evil', 'web').value.length,
+    0,
+    'a NACKed resource writes nothing',
+  );
+  // A resource of one type under another's URL.
+  const mismatched = await respond({
+    resourceUrl: TYPE_URL.exportedServiceList,
+    resourceId: 'web',
+    resource: web,
+    operation: 1,
+  });
+  assert.equal(mismatched?.code, 13);
+
+  // A valid resource is ACKed and lands only under the peer's name, even on a node name that exists locally.
+  assert.equal(
+    await respond({ resourceUrl: TYPE_URL.exportedService, resourceId: 'web', resource: web, operation: 1 }),
+    undefined,
+  );
+  const imported = a.store.serviceInstances(undefined, 'evil', 'web').value;
+  assert.equal(imported.length, 1);
+  assert.equal(imported[0]?.node.Address, '6.6.6.6');
+  const local = a.store.serviceInstances(undefined, '', 'web').value;
+  assert.equal(local.length, 1);
+  assert.equal(local[0]?.node.Address, '10.0.0.1', 'the local node with the same name is untouched');
+  assert.equal(local[0]?.service.PeerName, undefined);
+
+  // A subscription to an unknown resource type ends the stream with InvalidArgument.
+  await mine.send({
+    kind: 'request',
+    peerId: '',
+    responseNonce: '',
+    resourceUrl: 'type.googleapis.com/evil.Thing',
+    error: undefined,
+  });
+  await recvUntil(mine, () => false).catch(() => undefined);
+  assert.equal(theirs.failedWith?.grpcCode, STREAM_CODE.invalidArgument);
+  assert.match(theirs.failedWith?.message ?? '', /unknown resource URL/);
+});
