@@ -3,7 +3,25 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentConfig } from '../config/index.js';
 import { SHUTDOWN_GRACE_MS } from '../config/index.js';
+import {
+  generateRootCA,
+  peeringServerName,
+  rootPems,
+  signServerPeeringCert,
+  trustDomain,
+} from '../connect/index.js';
+import { DnsServer } from '../dns/index.js';
+import { GrpcTlsServer, createPeerTransport, type PeerTransport } from '../grpc/index.js';
 import { HttpServer, buildRoutes, type AgentInfo, type HttpDeps } from '../http/index.js';
+import {
+  DEFAULT_BACKOFF,
+  PeeringManager,
+  PeeringService,
+  STREAM_CODE,
+  StreamError,
+  StreamTracker,
+  type LocalPeeringIdentity,
+} from '../peering/index.js';
 import type { Logger } from '../logging/index.js';
 import { StateStore, type ApplyResult, type Command } from '../state/index.js';
 import { FileLog, MemoryLog, type CommandLog } from '../wal/index.js';
@@ -13,6 +31,14 @@ import { VERSION, REVISION } from './version.js';
 /** Where each listener ended up (ports chosen by the OS when configured as 0). */
 export interface BoundAddresses {
   http?: { host: string; port: number };
+  grpcTls?: { host: string; port: number };
+  dns?: { host: string; port: number };
+}
+
+/** Test and tuning knobs that are not agent configuration. */
+export interface AgentTuning {
+  /** Largest peer-stream message accepted (bytes). */
+  maxPeerMessageBytes?: number;
 }
 
 /**
@@ -28,12 +54,19 @@ export class Agent {
   #log: CommandLog;
   #local: LocalAgent | undefined;
   #http: HttpServer | undefined;
+  #grpc: GrpcTlsServer | undefined;
+  #dns: DnsServer | undefined;
+  #transport: PeerTransport | undefined;
+  #peering: PeeringManager | undefined;
+  readonly tracker = new StreamTracker();
+  readonly #tuning: AgentTuning;
   #nodeId = '';
   #closing: Promise<void> | undefined;
 
-  constructor(config: AgentConfig, logger: Logger) {
+  constructor(config: AgentConfig, logger: Logger, tuning: AgentTuning = {}) {
     this.config = config;
     this.logger = logger;
+    this.#tuning = tuning;
     this.#log =
       config.dataDir === ''
         ? new MemoryLog()
@@ -68,6 +101,77 @@ export class Agent {
       await this.write({ Type: 'cluster-init', ClusterID: randomUUID() });
     }
     this.logger.info({ cluster_id: this.store.clusterId }, 'cluster identity');
+    if (this.store.caRoots(undefined).value.length === 0) {
+      const ca = await generateRootCA({ clusterId: this.store.clusterId, datacenter: cfg.datacenter });
+      await this.write({ Type: 'ca-init', Roots: [ca.root], SigningKeyPem: ca.signingKeyPem });
+      this.logger.info({ root_id: ca.root.ID }, 'Connect CA initialized');
+    }
+    const domain = trustDomain(this.store.clusterId);
+    const serverName = peeringServerName(cfg.datacenter, domain);
+
+    if (cfg.ports.grpc_tls >= 0) {
+      const active = this.store.caRoots(undefined).value.find((r) => r.Active);
+      if (!active) throw new Error('Connect CA has no active root');
+      const leaf = await signServerPeeringCert({
+        root: active,
+        signingKeyPem: this.store.caSigningKeyPem,
+        datacenter: cfg.datacenter,
+        trustDomain: domain,
+      });
+      this.#grpc = new GrpcTlsServer({
+        logger: this.logger.child({ subsystem: 'grpc' }),
+        credentials: () => ({ certPem: leaf.certPem, keyPem: leaf.keyPem, caPem: active.RootCert }),
+        handlers: {
+          exchangeSecret: (req) => this.#requirePeering().exchangeSecret(req),
+          streamResources: (stream) => this.#requirePeering().accept(stream),
+        },
+        ...(this.#tuning.maxPeerMessageBytes === undefined
+          ? {}
+          : { maxReceiveMessageBytes: this.#tuning.maxPeerMessageBytes }),
+      });
+      const host = cfg.addresses.grpc_tls ?? cfg.clientAddr;
+      const port = await this.#grpc.listen(host, cfg.ports.grpc_tls);
+      this.addresses.grpcTls = { host, port };
+      this.logger.info(
+        { address: `${host}:${port}`, network: 'tcp', server_name: serverName },
+        'Started gRPC TLS server',
+      );
+    }
+    const identity: LocalPeeringIdentity = {
+      datacenter: cfg.datacenter,
+      rootPems: () => rootPems(this.store.caRoots(undefined).value),
+      serverName: () => serverName,
+      trustDomain: () => domain,
+      serverAddresses: () =>
+        this.addresses.grpcTls ? [`${cfg.advertiseAddrWan}:${this.addresses.grpcTls.port}`] : [],
+    };
+    this.#transport = createPeerTransport({
+      logger: this.logger.child({ subsystem: 'peering.transport' }),
+      ...(this.#tuning.maxPeerMessageBytes === undefined
+        ? {}
+        : { maxMessageBytes: this.#tuning.maxPeerMessageBytes }),
+    });
+    const transport = this.#transport;
+    this.#peering = new PeeringManager({
+      store: this.store,
+      write: (cmd) => this.write(cmd),
+      tracker: this.tracker,
+      identity,
+      dialer: transport,
+      logger: this.logger.child({ subsystem: 'peering' }),
+      heartbeatIntervalMs: cfg.peeringHeartbeatIntervalMs,
+      heartbeatTimeoutMs: cfg.peeringHeartbeatTimeoutMs,
+      backoff: { ...DEFAULT_BACKOFF, maxMs: cfg.peeringMaxBackoffMs },
+    });
+    const peeringService = new PeeringService({
+      store: this.store,
+      write: (cmd) => this.write(cmd),
+      tracker: this.tracker,
+      identity,
+      enabled: cfg.peeringEnabled,
+      exchangeSecret: (target, req, signal) => transport.exchangeSecret(target, req, signal),
+    });
+    if (cfg.peeringEnabled) this.#peering.start();
     await this.#registerSelf();
 
     this.#local = new LocalAgent({
@@ -84,7 +188,25 @@ export class Agent {
       agent: this.#local,
       info: this.#info(),
       logger: this.logger.child({ subsystem: 'http' }),
+      peering: { service: peeringService, tracker: this.tracker },
     };
+    // The HTTP listener comes last: its log line tells supervisors and tests the agent is ready.
+    if (cfg.ports.dns >= 0) {
+      this.#dns = new DnsServer({
+        store: this.store,
+        datacenter: cfg.datacenter,
+        nodeName: cfg.nodeName,
+        domain: cfg.domain,
+        altDomain: cfg.altDomain,
+        dnsConfig: cfg.dnsConfig,
+        recursors: cfg.recursors,
+        logger: this.logger,
+      });
+      const host = cfg.addresses.dns ?? cfg.clientAddr;
+      const bound = await this.#dns.listen(host, cfg.ports.dns);
+      this.addresses.dns = { host, port: bound.udpPort };
+      this.logger.info({ address: `${host}:${bound.udpPort}`, network: 'udp+tcp' }, 'Started DNS server');
+    }
     if (cfg.ports.http >= 0) {
       this.#http = new HttpServer({
         routes: buildRoutes(deps),
@@ -103,6 +225,13 @@ export class Agent {
     );
   }
 
+  #requirePeering(): PeeringManager {
+    if (!this.#peering || !this.config.peeringEnabled) {
+      throw new StreamError(STREAM_CODE.failedPrecondition, 'peering must be enabled to use this endpoint');
+    }
+    return this.#peering;
+  }
+
   /** Node ID: configured, else kept in `<data-dir>/node-id` (created at first start), else random in -dev. */
   #loadNodeId(): string {
     if (this.config.nodeId !== '') return this.config.nodeId;
@@ -119,6 +248,7 @@ export class Agent {
 
   #info(): AgentInfo {
     const cfg = this.config;
+    const addresses = this.addresses;
     return {
       datacenter: cfg.datacenter,
       nodeName: cfg.nodeName,
@@ -130,11 +260,18 @@ export class Agent {
       server: true,
       primaryDatacenter: cfg.primaryDatacenter,
       domain: cfg.domain,
+      // Getters: the listeners bind after the handlers are built.
       ports: {
-        http: this.addresses.http?.port ?? cfg.ports.http,
-        dns: cfg.ports.dns,
+        get http() {
+          return addresses.http?.port ?? cfg.ports.http;
+        },
+        get dns() {
+          return addresses.dns?.port ?? cfg.ports.dns;
+        },
         grpc: cfg.ports.grpc,
-        grpc_tls: cfg.ports.grpc_tls,
+        get grpc_tls() {
+          return addresses.grpcTls?.port ?? cfg.ports.grpc_tls;
+        },
       },
     };
   }
@@ -166,7 +303,7 @@ export class Agent {
         Address: '',
         Meta: {
           grpc_port: String(cfg.ports.grpc),
-          grpc_tls_port: String(cfg.ports.grpc_tls),
+          grpc_tls_port: String(this.addresses.grpcTls?.port ?? cfg.ports.grpc_tls),
           non_voter: 'false',
           raft_version: '3',
           read_replica: 'false',
@@ -210,6 +347,10 @@ export class Agent {
     const grace = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
     const work = (async () => {
       await this.#http?.close();
+      await this.#dns?.close();
+      await this.#peering?.close();
+      await this.#grpc?.close();
+      this.#transport?.close();
       await this.#local?.close();
       this.store.abandon();
       await this.#log.close();

@@ -21,3 +21,6 @@ export const PEERING_HEARTBEAT_INTERVAL_MS = 15_000;
 
 /** Consul drops a peer stream that has been silent for 2 min. */
 export const PEERING_HEARTBEAT_TIMEOUT_MS = 120_000;
+
+/** Consul's dialer waits 2^n s between failed attempts, capped at 64 s. */
+export const PEERING_MAX_BACKOFF_MS = 64_000;

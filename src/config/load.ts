@@ -8,6 +8,7 @@ import {
   DEV_PORTS,
   PEERING_HEARTBEAT_INTERVAL_MS,
   PEERING_HEARTBEAT_TIMEOUT_MS,
+  PEERING_MAX_BACKOFF_MS,
 } from './defaults.js';
 import type { AgentConfig, PortsConfig } from './schema.js';
 
@@ -44,7 +45,7 @@ const IMPLEMENTED: Readonly<Record<string, true | Readonly<Record<string, true>>
   ui: true,
   ui_config: { enabled: true },
   connect: { enabled: true },
-  peering: { enabled: true, heartbeat_interval: true, heartbeat_timeout: true },
+  peering: { enabled: true, heartbeat_interval: true, heartbeat_timeout: true, max_reconnect_backoff: true },
   acl: { enabled: true, default_policy: true },
   node_meta: true,
   recursors: true,
@@ -460,6 +461,7 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
     peeringEnabled: bool(peering, 'enabled', true, 'peering.enabled'),
     peeringHeartbeatIntervalMs: hbInterval,
     peeringHeartbeatTimeoutMs: hbTimeout,
+    peeringMaxBackoffMs: duration(peering, 'max_reconnect_backoff', PEERING_MAX_BACKOFF_MS, 'peering.max_reconnect_backoff'),
     aclEnabled: bool(acl, 'enabled', false, 'acl.enabled'),
     aclDefaultPolicy: defaultPolicy,
     nodeMeta,

@@ -29,6 +29,8 @@ export interface AgentConfig {
   readonly peeringHeartbeatIntervalMs: number;
   /** Entente extension `peering { heartbeat_timeout = "2m" }`: a stream silent this long is dropped (ms). */
   readonly peeringHeartbeatTimeoutMs: number;
+  /** Entente extension `peering { max_reconnect_backoff = "64s" }`: the longest wait between dial attempts (ms). */
+  readonly peeringMaxBackoffMs: number;
   readonly aclEnabled: boolean;
   readonly aclDefaultPolicy: 'allow' | 'deny';
   readonly nodeMeta: Readonly<Record<string, string>>;

@@ -72,8 +72,9 @@ export class Exporter {
 }
 
 function exportedService(s: NodeService): CheckServiceNode['Service'] {
-  const tagged = { ...(s.TaggedAddresses ?? {}) };
-  delete tagged[VIRTUAL_TAGGED_ADDRESS];
+  const tagged = Object.fromEntries(
+    Object.entries(s.TaggedAddresses ?? {}).filter(([k]) => k !== VIRTUAL_TAGGED_ADDRESS),
+  );
   return {
     Kind: '',
     ID: s.ID,

@@ -213,3 +213,21 @@ test('peering - an unreachable acceptor makes the dialer FAILING with a reason, 
   assert.equal(diag['LastAttemptAddress'], 'alpha:8503');
   assert.equal(imported(b, 'alpha', 'web').length, 1, 'imported data is kept while FAILING');
 });
+
+test('peering - a silent stream is dropped after the heartbeat timeout and the dialer reconnects', async (t) => {
+  const net = new TestNetwork();
+  t.after(() => net.close());
+  const opts = { heartbeatIntervalMs: 20, heartbeatTimeoutMs: 250 };
+  const a = await net.cluster('alpha', opts);
+  const b = await net.cluster('beta', opts);
+  await peer(a, b);
+  const firstStream = a.accepted[a.accepted.length - 1]!;
+  // The acceptor's messages stop reaching the dialer: no heartbeats arrive.
+  firstStream.blackhole();
+  await until(() => {
+    const s = b.tracker.get(b.store.peering(undefined, 'alpha').value!.ID);
+    return s?.reason === 'HEARTBEAT_TIMEOUT';
+  }, 'heartbeat timeout on the dialer');
+  // The dialer dials again and the peering is ACTIVE on a new stream.
+  await until(() => a.accepted.length >= 2 && state(b, 'alpha') === 'ACTIVE', 'reconnected');
+});

@@ -75,7 +75,9 @@ function defaultMessage(p: Peering, state: PeeringState): string {
       return 'the peer deleted this peering; delete it here too, then generate a new token to peer again';
     case 'DELETING':
       return 'this peering is being deleted';
-    default:
+    case 'ACTIVE':
+    case 'FAILING':
+    case 'UNDEFINED':
       return '';
   }
 }

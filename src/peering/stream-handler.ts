@@ -273,7 +273,15 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
 
   await new Promise<void>((resolve) => {
     if (stop.signal.aborted) resolve();
-    else stop.signal.addEventListener('abort', () => resolve(), { once: true });
+    else {
+      stop.signal.addEventListener(
+        'abort',
+        () => {
+          resolve();
+        },
+        { once: true },
+      );
+    }
   });
   clearInterval(hbOut);
   clearTimeout(hbIn);
@@ -289,7 +297,8 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
   } else {
     o.tracker.disconnected(id, undefined, '');
   }
-  if (out.kind !== 'error') o.stream.end();
+  // Close our side in every case, so the peer's handler ends too instead of waiting for its own timeout.
+  o.stream.end();
   void received;
   return out;
 }

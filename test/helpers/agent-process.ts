@@ -16,6 +16,8 @@ export interface AgentProcess {
   readonly httpPort: number;
   /** The gRPC TLS (peering) port, when `grpcTls` was asked for. */
   readonly grpcTlsPort: number | undefined;
+  /** The DNS port (UDP and TCP), when `dns` was asked for. */
+  readonly dnsPort: number | undefined;
   readonly dataDir: string;
   readonly logs: string[];
   /** SIGTERM and wait for exit. */
@@ -33,6 +35,8 @@ export interface StartAgentOptions {
   timeoutMs?: number;
   /** Open the gRPC TLS (peering) listener on a free port. */
   grpcTls?: boolean;
+  /** Open the DNS listener on a free port. */
+  dns?: boolean;
   datacenter?: string;
   node?: string;
 }
@@ -62,7 +66,7 @@ export async function startAgentProcess(
     '-http-port',
     '0',
     '-dns-port',
-    '-1',
+    opts.dns ? '0' : '-1',
     '-grpc-port',
     '-1',
     '-grpc-tls-port',
@@ -76,6 +80,7 @@ export async function startAgentProcess(
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let grpcTlsPort: number | undefined;
+  let dnsPort: number | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`agent did not start in time; logs:\n${logs.join('\n')}`)),
@@ -107,6 +112,7 @@ export async function startAgentProcess(
     httpAddr: `http://127.0.0.1:${port}`,
     httpPort: port,
     grpcTlsPort,
+    dnsPort,
     dataDir,
     logs,
     async stop() {

@@ -17,13 +17,10 @@ async function call(agent: AgentProcess, method: string, path: string, body?: un
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as any };
 }
 
-function cli(
-  agent: AgentProcess,
-  ...args: string[]
-): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [ENTENTE_BIN, ...args, `-http-addr=${agent.httpAddr}`], {
-    encoding: 'utf8',
-  });
+/** Runs `entente <group> <verb> -http-addr=<agent> <args...>`. */
+function cli(agent: AgentProcess | undefined, group: string, verb: string, ...args: string[]) {
+  const addr = agent ? [`-http-addr=${agent.httpAddr}`] : [];
+  const r = spawnSync(process.execPath, [ENTENTE_BIN, group, verb, ...addr, ...args], { encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -68,7 +65,7 @@ test('peering - three agent processes: establish, replicate, ?peer= endpoints, d
   const cfgDir = mkdtempSync(join(tmpdir(), 'entente-peering-'));
   t.after(() => rmSync(cfgDir, { recursive: true, force: true }));
   const cfg = join(cfgDir, 'fast.json');
-  writeFileSync(cfg, JSON.stringify({ peering: { heartbeat_interval: '200ms', heartbeat_timeout: '3s' } }));
+  writeFileSync(cfg, JSON.stringify({ peering: { heartbeat_interval: '200ms', heartbeat_timeout: '3s', max_reconnect_backoff: '500ms' } }));
   const start = (dc: string) =>
     startAgentProcess(t, {
       grpcTls: true,
@@ -104,7 +101,7 @@ test('peering - three agent processes: establish, replicate, ?peer= endpoints, d
   // A → C through the CLI.
   const gen = cli(a, 'peering', 'generate-token', '-name', 'cluster-c');
   assert.equal(gen.code, 0, gen.stderr);
-  const described = cli(a, 'peering', 'describe-token', gen.stdout.trim());
+  const described = cli(undefined, 'peering', 'describe-token', gen.stdout.trim());
   assert.equal(described.code, 0, described.stderr);
   assert.match(described.stdout, /server\.dca\.peering\./);
   const decoded = JSON.parse(Buffer.from(gen.stdout.trim(), 'base64').toString()) as {
@@ -255,6 +252,36 @@ test('peering - three agent processes: establish, replicate, ?peer= endpoints, d
   assert.ok(failing.Diagnostics.Reason, JSON.stringify(failing.Diagnostics));
   assert.ok(failing.Diagnostics.Message);
   assert.equal((await call(c, 'GET', '/v1/health/service/web?peer=cluster-a')).json().length, 2);
+
+  // Restart the acceptor on the same data and port: the dialer reconnects, and changes made after the restart
+  // converge exactly (nothing missing, nothing stale).
+  const a2 = await startAgentProcess(t, {
+    grpcTls: true,
+    datacenter: 'dca',
+    node: 'dca-server',
+    dataDir: a.dataDir,
+    args: ['-config-file', cfg, '-grpc-tls-port', String(a.grpcTlsPort)],
+  });
+  await waitState(c, 'cluster-a', 'ACTIVE');
+  await call(a2, 'PUT', '/v1/catalog/deregister', { Node: 'a-node-3', ServiceID: 'web-3' });
+  await register(a2, 'a-node-4', 'web', 'warning', 'web-4');
+  const expectWeb = async (agent: AgentProcess) => {
+    await retry(async () => {
+      const rows = (await call(agent, 'GET', '/v1/health/service/web?peer=cluster-a')).json();
+      assert.deepEqual(rows.map((r: any) => `${r.Service.ID}:${r.Checks[0].Status}`).sort(), ['web-4:warning', 'web:critical']);
+    }, { timeoutMs: 15_000 });
+  };
+  await expectWeb(c);
+
+  // The same for the dialer: kill -9 C, change A while C is down, restart C; it converges.
+  await c.kill();
+  await register(a2, 'a-node-1', 'web', 'passing');
+  const c2 = await startAgentProcess(t, { grpcTls: true, datacenter: 'dcc', node: 'dcc-server', dataDir: c.dataDir, args: ['-config-file', cfg] });
+  await waitState(c2, 'cluster-a', 'ACTIVE');
+  await retry(async () => {
+    const rows = (await call(c2, 'GET', '/v1/health/service/web?peer=cluster-a')).json();
+    assert.deepEqual(rows.map((r: any) => `${r.Service.ID}:${r.Checks[0].Status}`).sort(), ['web-4:warning', 'web:passing']);
+  }, { timeoutMs: 15_000 });
 });
 
 test('peering - bad tokens and names get clear errors', async (t) => {

@@ -6,7 +6,7 @@ import { PeeringManager, type BackoffOptions } from '../manager.js';
 import type { BidiStream } from '../messages.js';
 import { PeerDialError, PeeringService, type LocalPeeringIdentity } from '../service.js';
 import { StreamTracker } from '../tracker.js';
-import { memoryStreamPair } from './memory-stream.js';
+import { memoryStreamPair, type MemoryStream } from './memory-stream.js';
 
 /** An in-process cluster: a store with direct-apply writes, the peering service and manager. */
 export interface TestCluster {
@@ -26,6 +26,8 @@ export interface TestCluster {
   exportTo(peer: string, services: string[]): Promise<void>;
   /** Makes this cluster unreachable (dials and exchanges fail) or reachable again. */
   setReachable(up: boolean): void;
+  /** The dialer-side ends of the streams this cluster accepted, newest last. */
+  readonly accepted: MemoryStream[];
   close(): Promise<void>;
 }
 
@@ -85,10 +87,11 @@ export class TestNetwork {
           try {
             const target = reachable(address);
             const [mine, theirs] = memoryStreamPair();
+            target.accepted.push(theirs);
             void target.manager.accept(theirs);
             return Promise.resolve(mine);
           } catch (err) {
-            return Promise.reject(err as Error);
+            return Promise.reject(err instanceof Error ? err : new Error(String(err)));
           }
         },
       },
@@ -188,6 +191,7 @@ export class TestNetwork {
           Cas: null,
         });
       },
+      accepted: [],
       setReachable: (up) => {
         if (up) this.#down.delete(name);
         else this.#down.add(name);

@@ -4,6 +4,8 @@ import type { BidiStream, ReplicationMessage, StreamError } from '../messages.js
 export interface MemoryStream extends BidiStream {
   readonly failedWith: StreamError | undefined;
   readonly sent: ReplicationMessage[];
+  /** Silently drops everything this side sends from now on (a black-holed network path). */
+  blackhole(): void;
 }
 
 /**
@@ -25,6 +27,11 @@ class Side implements MemoryStream {
   readonly #queue: (ReplicationMessage | null | Error)[] = [];
   #waiter: ((v: ReplicationMessage | null | Error) => void) | undefined;
   #closed = false;
+  #blackholed = false;
+
+  blackhole(): void {
+    this.#blackholed = true;
+  }
 
   deliver(v: ReplicationMessage | null | Error): void {
     if (this.#waiter) {
@@ -39,7 +46,7 @@ class Side implements MemoryStream {
   send(msg: ReplicationMessage): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('stream closed'));
     this.sent.push(msg);
-    this.peer.deliver(structuredClone(msg));
+    if (!this.#blackholed) this.peer.deliver(structuredClone(msg));
     return Promise.resolve();
   }
 

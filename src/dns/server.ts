@@ -1,0 +1,302 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { Logger } from '../logging/index.js';
+import { parseDnsSettings, type DnsSettings } from './dns-config.js';
+import type { DnsCatalog } from './lookup.js';
+import type { DnsQuery } from './parser.js';
+import { parseRecursorAddress, Recursor } from './recursor.js';
+import { DnsResponder, type DnsOutcome } from './responder.js';
+import type { Transport } from './serializer.js';
+
+/** Attempts at finding one free port for both UDP and TCP when asked for port 0. */
+export const MAX_PORT_ATTEMPTS = 50;
+/** Forwarded queries in flight at once; past this, out-of-domain queries are answered SERVFAIL at once. */
+export const MAX_INFLIGHT_FORWARDS = 1024;
+/** A TCP connection with no complete query for this long is closed (miekg/dns's idle timeout). */
+export const TCP_IDLE_TIMEOUT_MS = 8_000;
+/** Queries answered on one TCP connection before it is closed (bounds per-connection work). */
+export const MAX_TCP_QUERIES_PER_CONNECTION = 1_024;
+
+/** Inputs of {@link DnsServer}. */
+export interface DnsServerOptions {
+  /** The state store (or anything with the same read calls). */
+  store: DnsCatalog;
+  datacenter: string;
+  nodeName: string;
+  /** `consul.` */
+  domain: string;
+  /** `''` or e.g. `alt.` */
+  altDomain: string;
+  /** Consul's `dns_config` block, snake_case keys. */
+  dnsConfig: Readonly<Record<string, unknown>>;
+  /** `host[:port]` entries; empty: out-of-domain names are REFUSED. */
+  recursors: readonly string[];
+  logger: Logger;
+}
+
+/** Counters for tests and metrics. */
+export interface DnsServerStats {
+  /** Datagrams and TCP frames received. */
+  received: number;
+  replied: number;
+  dropped: number;
+  forwarded: number;
+  /** Unexpected exceptions in the handlers (always a bug; the server keeps serving). */
+  errors: number;
+}
+
+/**
+ * Consul's DNS interface over UDP and TCP on one port. All answering is done by {@link DnsResponder}; this class
+ * owns the sockets, the recursor and the lifecycle.
+ *
+ * Lifecycle: {@link listen} once, then {@link close} (idempotent) stops both listeners, closes TCP connections and
+ * aborts forwarded queries.
+ */
+export class DnsServer {
+  readonly responder: DnsResponder;
+  readonly settings: DnsSettings;
+  readonly #logger: Logger;
+  readonly #recursor: Recursor | null;
+  readonly #abort = new AbortController();
+  readonly #connections = new Set<net.Socket>();
+  readonly #stats: DnsServerStats = { received: 0, replied: 0, dropped: 0, forwarded: 0, errors: 0 };
+  #udp: dgram.Socket | null = null;
+  #tcp: net.Server | null = null;
+  #inflight = 0;
+  #closing: Promise<void> | null = null;
+
+  /** @throws DnsConfigError or Error for a bad `dns_config` value or recursor address. */
+  constructor(opts: DnsServerOptions) {
+    this.#logger = opts.logger.child({ subsystem: 'dns' });
+    this.settings = parseDnsSettings(opts.dnsConfig);
+    const recursors = opts.recursors.map(parseRecursorAddress);
+    this.#recursor =
+      recursors.length === 0
+        ? null
+        : new Recursor({
+            recursors,
+            strategy: this.settings.recursorStrategy,
+            timeoutMs: this.settings.recursorTimeoutMs,
+            logger: this.#logger,
+          });
+    this.responder = new DnsResponder({
+      catalog: opts.store,
+      datacenter: opts.datacenter,
+      nodeName: opts.nodeName,
+      domain: opts.domain,
+      altDomain: opts.altDomain,
+      settings: this.settings,
+      hasRecursors: recursors.length > 0,
+      logger: this.#logger,
+    });
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): Readonly<DnsServerStats> {
+    return { ...this.#stats };
+  }
+
+  /**
+   * Starts UDP and TCP listeners on the same port. With port 0 the OS picks a UDP port and TCP binds the same one,
+   * retrying with a new port when TCP cannot (up to {@link MAX_PORT_ATTEMPTS} times).
+   */
+  async listen(host: string, port: number): Promise<{ udpPort: number; tcpPort: number }> {
+    if (this.#udp || this.#tcp) throw new Error('dns: already listening');
+    if (this.#closing) throw new Error('dns: server is closed');
+    const attempts = port === 0 ? MAX_PORT_ATTEMPTS : 1;
+    let lastErr: unknown;
+    for (let i = 0; i < attempts; i++) {
+      const udp = await this.#bindUdp(host, port);
+      const udpPort = udp.address().port;
+      try {
+        const tcp = await this.#bindTcp(host, udpPort);
+        this.#udp = udp;
+        this.#tcp = tcp;
+        this.#logger.info({ address: host, port: udpPort }, 'DNS server listening on udp and tcp');
+        return { udpPort, tcpPort: udpPort };
+      } catch (err) {
+        lastErr = err;
+        await new Promise<void>((resolve) => {
+          udp.close(() => {
+            resolve();
+          });
+        });
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') break;
+      }
+    }
+    throw lastErr instanceof Error ? lastErr : new Error('dns: could not bind');
+  }
+
+  #bindUdp(host: string, port: number): Promise<dgram.Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = dgram.createSocket(net.isIP(host) === 6 ? 'udp6' : 'udp4');
+      const onError = (err: Error): void => {
+        socket.close();
+        reject(err);
+      };
+      socket.once('error', onError);
+      socket.bind(port, host, () => {
+        socket.off('error', onError);
+        socket.on('error', (err) => {
+          this.#logger.warn({ err }, 'DNS UDP socket error');
+        });
+        socket.on('message', (msg, rinfo) => {
+          this.#onDatagram(socket, msg, rinfo);
+        });
+        resolve(socket);
+      });
+    });
+  }
+
+  #bindTcp(host: string, port: number): Promise<net.Server> {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer((conn) => {
+        this.#onConnection(conn);
+      });
+      const onError = (err: Error): void => {
+        server.close();
+        reject(err);
+      };
+      server.once('error', onError);
+      server.listen({ host, port, exclusive: true }, () => {
+        server.off('error', onError);
+        server.on('error', (err) => {
+          this.#logger.warn({ err }, 'DNS TCP listener error');
+        });
+        resolve(server);
+      });
+    });
+  }
+
+  #onDatagram(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    this.#stats.received++;
+    this.#handle(msg, 'udp', (reply) => {
+      socket.send(reply, rinfo.port, rinfo.address, (err) => {
+        if (err) this.#logger.debug({ err }, 'DNS UDP send failed');
+      });
+    });
+  }
+
+  /** Routes one message and sends the reply (now, or after forwarding) through `send`. Never throws. */
+  #handle(msg: Buffer, transport: Transport, send: (reply: Buffer) => void): void {
+    let outcome: DnsOutcome;
+    try {
+      outcome = this.responder.route(msg, transport);
+    } catch (err) {
+      // route() is documented never to throw; count it so tests catch the bug, and keep serving.
+      this.#stats.errors++;
+      this.#logger.error({ err }, 'DNS handler threw');
+      return;
+    }
+    switch (outcome.kind) {
+      case 'drop':
+        this.#stats.dropped++;
+        return;
+      case 'reply':
+        this.#stats.replied++;
+        send(outcome.packet);
+        return;
+      case 'forward':
+        this.#forward(outcome.query, transport, send);
+        return;
+    }
+  }
+
+  #forward(query: DnsQuery, transport: Transport, send: (reply: Buffer) => void): void {
+    const recursor = this.#recursor;
+    if (!recursor || this.#inflight >= MAX_INFLIGHT_FORWARDS) {
+      this.#stats.replied++;
+      send(this.responder.serverFailure(query));
+      return;
+    }
+    this.#inflight++;
+    this.#stats.forwarded++;
+    recursor
+      .forward(query.raw, transport, this.#abort.signal)
+      .then((reply) => {
+        if (this.#abort.signal.aborted) return;
+        this.#stats.replied++;
+        send(reply ?? this.responder.serverFailure(query));
+      })
+      .catch((err: unknown) => {
+        this.#stats.errors++;
+        this.#logger.error({ err }, 'DNS forwarding threw');
+      })
+      .finally(() => {
+        this.#inflight--;
+      });
+  }
+
+  #onConnection(conn: net.Socket): void {
+    if (this.#closing) {
+      conn.destroy();
+      return;
+    }
+    this.#connections.add(conn);
+    conn.setNoDelay(true);
+    conn.setTimeout(TCP_IDLE_TIMEOUT_MS, () => conn.destroy());
+    let buffered: Buffer = Buffer.alloc(0);
+    let answered = 0;
+    const send = (reply: Buffer): void => {
+      if (conn.destroyed || reply.length > 0xffff) return;
+      const prefix = Buffer.allocUnsafe(2);
+      prefix.writeUInt16BE(reply.length, 0);
+      conn.write(Buffer.concat([prefix, reply]));
+    };
+    conn.on('data', (chunk: Buffer) => {
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      // Every complete frame in the buffer; a frame is at most 2 + 65535 bytes, so the buffer stays bounded.
+      while (buffered.length >= 2) {
+        const len = buffered.readUInt16BE(0);
+        if (buffered.length < 2 + len) break;
+        const frame = Buffer.from(buffered.subarray(2, 2 + len));
+        buffered = buffered.subarray(2 + len);
+        this.#stats.received++;
+        this.#handle(frame, 'tcp', send);
+        if (++answered >= MAX_TCP_QUERIES_PER_CONNECTION) {
+          conn.end();
+          return;
+        }
+      }
+    });
+    conn.on('error', (err) => {
+      this.#logger.debug({ err }, 'DNS TCP connection error');
+    });
+    conn.on('close', () => {
+      this.#connections.delete(conn);
+    });
+  }
+
+  /** Stops listening, closes TCP connections and aborts forwarded queries. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#abort.abort();
+    const udp = this.#udp;
+    const tcp = this.#tcp;
+    this.#udp = null;
+    this.#tcp = null;
+    for (const conn of this.#connections) conn.destroy();
+    this.#connections.clear();
+    await Promise.all([
+      udp
+        ? new Promise<void>((resolve) => {
+            udp.close(() => {
+              resolve();
+            });
+          })
+        : undefined,
+      tcp
+        ? new Promise<void>((resolve) => {
+            tcp.close(() => {
+              resolve();
+            });
+          })
+        : undefined,
+    ]);
+    this.#logger.info('DNS server stopped');
+  }
+}
