@@ -1,0 +1,54 @@
+/**
+ * The two methods of `hashicorp.consul.internal.peerstream.PeerStreamService`, their full paths and their
+ * protobuf (de)serialisers for grpc-js. Shared by the server and the client so both ends agree byte for byte.
+ *
+ * @packageDocumentation
+ */
+import { fromBinary, toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+
+import {
+  ExchangeSecretRequestSchema,
+  ExchangeSecretResponseSchema,
+  PeerStreamService,
+  ReplicationMessageSchema,
+} from '../generated/hashicorp/consul/internal/peerstream/peerstream_pb.js';
+
+/** `hashicorp.consul.internal.peerstream.PeerStreamService` */
+export const PEER_STREAM_SERVICE_NAME = PeerStreamService.typeName;
+
+/** Bidi stream of `ReplicationMessage`s. */
+export const STREAM_RESOURCES_PATH = `/${PEER_STREAM_SERVICE_NAME}/StreamResources`;
+
+/** Unary `ExchangeSecretRequest` → `ExchangeSecretResponse`. */
+export const EXCHANGE_SECRET_PATH = `/${PEER_STREAM_SERVICE_NAME}/ExchangeSecret`;
+
+/** Consul's PermissionDenied text for methods a peer may not call (its gRPC auth interceptor). */
+export const INVALID_ENDPOINT_MESSAGE = 'invalid permissions to the specified endpoint';
+
+/** grpc-js serialiser for a generated message. */
+export function serializer<Desc extends DescMessage>(schema: Desc): (msg: MessageShape<Desc>) => Buffer {
+  return (msg) => {
+    const bytes = toBinary(schema, msg);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
+}
+
+/**
+ * grpc-js deserialiser for a generated message. It throws on malformed bytes; grpc-js turns that into an
+ * `INTERNAL` status for the call (as Go's gRPC does for an unmarshal failure), so peer garbage never reaches us.
+ */
+export function deserializer<Desc extends DescMessage>(schema: Desc): (buf: Buffer) => MessageShape<Desc> {
+  return (buf) => fromBinary(schema, buf);
+}
+
+export const replicationMessageCodec = {
+  serialize: serializer(ReplicationMessageSchema),
+  deserialize: deserializer(ReplicationMessageSchema),
+};
+
+export const exchangeSecretCodec = {
+  serializeRequest: serializer(ExchangeSecretRequestSchema),
+  deserializeRequest: deserializer(ExchangeSecretRequestSchema),
+  serializeResponse: serializer(ExchangeSecretResponseSchema),
+  deserializeResponse: deserializer(ExchangeSecretResponseSchema),
+};
