@@ -12,7 +12,7 @@ import {
 } from '../connect/index.js';
 import { DnsServer } from '../dns/index.js';
 import { GrpcTlsServer, createPeerTransport, type PeerTransport } from '../grpc/index.js';
-import { HttpServer, buildRoutes, type AgentInfo, type HttpDeps } from '../http/index.js';
+import { HttpServer, ResponseCache, buildRoutes, type AgentInfo, type HttpDeps } from '../http/index.js';
 import {
   DEFAULT_BACKOFF,
   PeeringManager,
@@ -189,6 +189,7 @@ export class Agent {
       info: this.#info(),
       logger: this.logger.child({ subsystem: 'http' }),
       peering: { service: peeringService, tracker: this.tracker },
+      cache: new ResponseCache(),
     };
     // The HTTP listener comes last: its log line tells supervisors and tests the agent is ready.
     if (cfg.ports.dns >= 0) {

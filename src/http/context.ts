@@ -15,11 +15,21 @@ export class RequestContext {
   readonly rest: string;
   readonly signal: AbortSignal;
   readonly req: IncomingMessage;
+  /** The answer is to be indented (`?pretty`, or always in -dev). */
+  readonly pretty: boolean;
   #body: Buffer | undefined;
   readonly #maxBody: number;
 
-  constructor(req: IncomingMessage, url: URL, rest: string, signal: AbortSignal, maxBody = MAX_BODY_BYTES) {
+  constructor(
+    req: IncomingMessage,
+    url: URL,
+    rest: string,
+    signal: AbortSignal,
+    pretty = false,
+    maxBody = MAX_BODY_BYTES,
+  ) {
     this.req = req;
+    this.pretty = pretty;
     this.method = req.method ?? 'GET';
     this.url = url;
     this.rest = rest;

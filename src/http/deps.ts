@@ -2,6 +2,7 @@ import type { Logger } from '../logging/index.js';
 import type { PeeringService, StreamTracker } from '../peering/index.js';
 import type { ApplyResult, Command, StateStore } from '../state/index.js';
 import type { AgentLocal } from './agent-local.js';
+import type { ResponseCache } from './response-cache.js';
 
 /** What the HTTP handlers need of the server. The agent (composition root) provides it. */
 export interface HttpDeps {
@@ -12,6 +13,8 @@ export interface HttpDeps {
   readonly info: AgentInfo;
   readonly logger: Logger;
   readonly peering: { readonly service: PeeringService; readonly tracker: StreamTracker };
+  /** Rendered catalog/health answers by request and index. */
+  readonly cache: ResponseCache;
 }
 
 /** Facts about this agent, for `/v1/agent/self`, `/v1/status/*`, defaults. */

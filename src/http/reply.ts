@@ -14,3 +14,8 @@ export interface Reply {
 export function json(body: unknown, index?: number): Reply {
   return index === undefined ? { body } : { body, index };
 }
+
+/** Consul's JSON rendering: compact, or indented by four spaces with a trailing newline for `?pretty`. */
+export function serializeJson(body: unknown, pretty: boolean): string {
+  return pretty ? `${JSON.stringify(body, null, 4)}\n` : JSON.stringify(body);
+}

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { toHttpError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import { RequestContext } from './context.js';
-import type { Reply } from './reply.js';
+import { serializeJson, type Reply } from './reply.js';
 
 export type Handler = (ctx: RequestContext) => Promise<Reply>;
 
@@ -130,7 +130,7 @@ export class HttpServer {
         this.#text(res, 400, `Invalid URL path: bad escape in "${found.rest}"`);
         return;
       }
-      const ctx = new RequestContext(req, url, rest, controller.signal);
+      const ctx = new RequestContext(req, url, rest, controller.signal, pretty);
       const reply = await handler(ctx);
       if (!res.destroyed) this.#send(res, reply, pretty);
     } catch (err) {
@@ -156,7 +156,7 @@ export class HttpServer {
       body = reply.raw;
       if (reply.contentType) headers['Content-Type'] = reply.contentType;
     } else if (reply.body !== undefined) {
-      body = pretty ? `${JSON.stringify(reply.body, null, 4)}\n` : JSON.stringify(reply.body);
+      body = serializeJson(reply.body, pretty);
       headers['Content-Type'] = 'application/json';
     }
     res.writeHead(reply.status ?? 200, headers);

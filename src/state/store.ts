@@ -95,6 +95,8 @@ function emptyTables(): Tables {
 }
 
 const SNAPSHOT_VERSION = 1;
+/** Services whose instance lists are kept between reads; past this the memo starts over. */
+const INSTANCE_MEMO_MAX = 4096;
 
 /**
  * The in-memory state machine: catalog, KV and config entries with Consul's index semantics. It knows nothing of
@@ -113,6 +115,8 @@ export class StateStore {
   #fired = new Set<string>();
   #firedKeys: string[] = [];
   #abandonListeners = new Set<() => void>();
+  /** serviceInstances results by service, valid while the service's index holds. */
+  readonly #instanceMemo = new Map<string, QueryResult<ServiceInstance[]>>();
 
   get lastIndex(): number {
     return this.#lastIndex;
@@ -831,19 +835,29 @@ export class StateStore {
     return { index, value: out };
   }
 
-  /** Instances of one service, sorted by node then service ID. */
+  /**
+   * Instances of one service, sorted by node then service ID. The list is rebuilt only when the service's index
+   * moved (every change to its instances, their nodes or checks bumps it), so hot reads cost a map lookup.
+   * NOTE: callers must treat the returned array as read-only.
+   */
   serviceInstances(ws: WatchSet | undefined, peer: string, name: string): QueryResult<ServiceInstance[]> {
     const index = this.maxIndex(ws, IDX.service(peer, name));
+    const key = serviceNameKey(peer, name);
+    const memo = this.#instanceMemo.get(key);
+    if (memo?.index === index) return memo;
     const out: ServiceInstance[] = [];
-    for (const ref of this.#t.byServiceName.get(serviceNameKey(peer, name)) ?? []) {
+    for (const ref of this.#t.byServiceName.get(key) ?? []) {
       const sep = ref.indexOf('\u0001');
-      const key = ref.slice(0, sep);
-      const node = this.#t.nodes.get(key);
-      const service = this.#t.services.get(key)?.get(ref.slice(sep + 1));
+      const nk = ref.slice(0, sep);
+      const node = this.#t.nodes.get(nk);
+      const service = this.#t.services.get(nk)?.get(ref.slice(sep + 1));
       if (node && service) out.push({ node, service });
     }
     out.sort((a, b) => cmp(a.node.Node, b.node.Node) || cmp(a.service.ID, b.service.ID));
-    return { index, value: out };
+    const result = { index, value: out };
+    if (this.#instanceMemo.size >= INSTANCE_MEMO_MAX) this.#instanceMemo.clear();
+    this.#instanceMemo.set(key, result);
+    return result;
   }
 
   /** Node-level and service-level checks of one instance, node checks first, each group sorted by CheckID. */
@@ -1027,6 +1041,7 @@ export class StateStore {
     t.caRoots = data.CARoots;
     t.caSigningKeyPem = data.CASigningKeyPem;
     this.#t = t;
+    this.#instanceMemo.clear();
     this.#lastIndex = Math.max(index, data.LastIndex);
     this.hub.fire(t.index.keys());
   }

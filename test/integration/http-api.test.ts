@@ -303,3 +303,32 @@ test('http - config entries: write, read, list, cas, delete, validation', async 
     200,
   );
 });
+
+test('http - repeated reads reuse rendered answers but never serve stale data', async () => {
+  await register('cache-node', 'cached', { Port: 1 });
+  const plain1 = await call('GET', '/v1/health/service/cached');
+  const pretty1 = await call('GET', '/v1/health/service/cached?pretty');
+  assert.equal(plain1.json()[0].Service.Port, 1);
+  assert.equal(pretty1.text, `${JSON.stringify(plain1.json(), null, 4)}\n`);
+  assert.equal((await call('GET', '/v1/health/service/cached')).text, plain1.text);
+  await register('cache-node', 'cached', { Port: 2 });
+  assert.equal((await call('GET', '/v1/health/service/cached')).json()[0].Service.Port, 2);
+  assert.equal((await call('GET', '/v1/health/service/cached?pretty')).json()[0].Service.Port, 2);
+  // A node-level check changes the instance's health: the cached answer must move with it.
+  await call('PUT', '/v1/catalog/register', {
+    Node: 'cache-node',
+    Address: '10.0.0.1',
+    Check: { CheckID: 'node-down', Name: 'n', Status: 'critical' },
+  });
+  assert.equal((await call('GET', '/v1/health/service/cached?passing')).text, '[]');
+  const checks = (await call('GET', '/v1/health/service/cached')).json()[0].Checks;
+  assert.deepEqual(
+    checks.map((c: any) => c.Status),
+    ['critical'],
+  );
+  // A bad filter is still a 400 whether or not an answer is cached.
+  assert.equal(
+    (await call('GET', `/v1/health/service/cached?filter=${encodeURIComponent('Nope == 1')}`)).status,
+    400,
+  );
+});

@@ -7,7 +7,7 @@ import type { HttpDeps } from '../deps.js';
 import { applyFilter } from '../filter.js';
 import { renderNode, renderNodeService, renderServiceNode } from '../render.js';
 import { json, type Reply } from '../reply.js';
-import { commit, nodeMetaFilter, tagFilter } from './common.js';
+import { cachedJson, commit, nodeMetaFilter, tagFilter } from './common.js';
 import { decodeService, parseStatus, validateMeta } from './structs.js';
 
 const DECODE = 'Request decode failed';
@@ -132,8 +132,9 @@ export async function catalogNodes(deps: HttpDeps, ctx: RequestContext): Promise
   const q = parseQueryOptions(ctx, deps.info.datacenter);
   const meta = nodeMetaFilter(ctx);
   const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) => deps.store.nodes(ws, q.peer));
-  const items = r.value.filter((n) => meta(n.Meta)).map(renderNode);
-  return json(applyFilter(items, q.filter, 'node'), r.index);
+  return cachedJson(deps, ctx, r.index, () =>
+    applyFilter(r.value.filter((n) => meta(n.Meta)).map(renderNode), q.filter, 'node'),
+  );
 }
 
 /** GET /v1/catalog/services: name → distinct tags. */
@@ -141,21 +142,23 @@ export async function catalogServices(deps: HttpDeps, ctx: RequestContext): Prom
   const q = parseQueryOptions(ctx, deps.info.datacenter);
   const meta = nodeMetaFilter(ctx);
   const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) => deps.store.services(ws, q.peer));
-  let instances = r.value.filter((i) => meta(i.node.Meta));
-  if (q.filter !== '') {
-    const rows = instances.map((i) => renderServiceNode(i.node, i.service));
-    const kept = new Set(applyFilter(rows, q.filter, 'serviceNode'));
-    instances = instances.filter((_, n) => kept.has(rows[n] as Record<string, unknown>));
-  }
-  const out = new Map<string, Set<string>>();
-  for (const { service } of instances) {
-    let tags = out.get(service.Service);
-    if (!tags) out.set(service.Service, (tags = new Set()));
-    for (const t of service.Tags) tags.add(t);
-  }
-  const body: Record<string, string[]> = {};
-  for (const name of [...out.keys()].sort()) body[name] = [...(out.get(name) ?? [])].sort();
-  return json(body, r.index);
+  return cachedJson(deps, ctx, r.index, () => {
+    let instances = r.value.filter((i) => meta(i.node.Meta));
+    if (q.filter !== '') {
+      const rows = instances.map((i) => renderServiceNode(i.node, i.service));
+      const kept = new Set(applyFilter(rows, q.filter, 'serviceNode'));
+      instances = instances.filter((_, n) => kept.has(rows[n] as Record<string, unknown>));
+    }
+    const out = new Map<string, Set<string>>();
+    for (const { service } of instances) {
+      let tags = out.get(service.Service);
+      if (!tags) out.set(service.Service, (tags = new Set()));
+      for (const t of service.Tags) tags.add(t);
+    }
+    const body: Record<string, string[]> = {};
+    for (const name of [...out.keys()].sort()) body[name] = [...(out.get(name) ?? [])].sort();
+    return body;
+  });
 }
 
 /** GET /v1/catalog/service/:name and /v1/catalog/connect/:name */
@@ -169,10 +172,12 @@ export function catalogService(connect: boolean) {
     const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) =>
       connect ? connectInstances(deps, ws, q.peer, name) : deps.store.serviceInstances(ws, q.peer, name),
     );
-    const rows = r.value
-      .filter((i) => tags(i.service.Tags) && meta(i.node.Meta))
-      .map((i) => renderServiceNode(i.node, i.service));
-    return json(applyFilter(rows, q.filter, 'serviceNode'), r.index);
+    return cachedJson(deps, ctx, r.index, () => {
+      const rows = r.value
+        .filter((i) => tags(i.service.Tags) && meta(i.node.Meta))
+        .map((i) => renderServiceNode(i.node, i.service));
+      return applyFilter(rows, q.filter, 'serviceNode');
+    });
   };
 }
 
@@ -201,11 +206,14 @@ export async function catalogNode(deps: HttpDeps, ctx: RequestContext): Promise<
   const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) =>
     deps.store.nodeServices(ws, q.peer, ctx.rest),
   );
-  if (!r.value) return json(null, r.index);
-  const services = applyFilter(r.value.services.map(renderNodeService), q.filter, 'nodeService');
-  const map: Record<string, unknown> = {};
-  for (const s of services) map[String(s['ID'])] = s;
-  return json({ Node: renderNode(r.value.node), Services: map }, r.index);
+  const found = r.value;
+  if (!found) return json(null, r.index);
+  return cachedJson(deps, ctx, r.index, () => {
+    const services = applyFilter(found.services.map(renderNodeService), q.filter, 'nodeService');
+    const map: Record<string, unknown> = {};
+    for (const s of services) map[String(s['ID'])] = s;
+    return { Node: renderNode(found.node), Services: map };
+  });
 }
 
 /** GET /v1/catalog/node-services/:node → {Node, Services: [NodeService]}. */
@@ -215,9 +223,12 @@ export async function catalogNodeServices(deps: HttpDeps, ctx: RequestContext): 
   const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) =>
     deps.store.nodeServices(ws, q.peer, ctx.rest),
   );
-  if (!r.value) return { status: 404, raw: `Node "${ctx.rest}" not found`, index: r.index };
-  const services = applyFilter(r.value.services.map(renderNodeService), q.filter, 'nodeService');
-  return json({ Node: renderNode(r.value.node), Services: services }, r.index);
+  const found = r.value;
+  if (!found) return { status: 404, raw: `Node "${ctx.rest}" not found`, index: r.index };
+  return cachedJson(deps, ctx, r.index, () => ({
+    Node: renderNode(found.node),
+    Services: applyFilter(found.services.map(renderNodeService), q.filter, 'nodeService'),
+  }));
 }
 
 export function block<T>(

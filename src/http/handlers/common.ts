@@ -1,6 +1,8 @@
 import { AppError } from '../../errors/index.js';
 import type { Command } from '../../state/index.js';
 import type { RequestContext } from '../context.js';
+import { cacheKey } from '../response-cache.js';
+import { json, serializeJson, type Reply } from '../reply.js';
 import type { HttpDeps } from '../deps.js';
 
 /** Commits a command; an error answered by the state machine becomes the HTTP error it names. */
@@ -33,4 +35,16 @@ export function nodeMetaFilter(ctx: RequestContext): (meta: Readonly<Record<stri
   });
   if (pairs.length === 0) return () => true;
   return (meta) => pairs.every(([k, v]) => meta[k] === v);
+}
+
+/**
+ * A JSON answer built by `build`, reused from the response cache while `index` holds. Requests whose output
+ * depends on more than the index (node-meta filters read node records outside the index they report) are
+ * built every time.
+ */
+export function cachedJson(deps: HttpDeps, ctx: RequestContext, index: number, build: () => unknown): Reply {
+  if (ctx.url.searchParams.has('node-meta')) return json(build(), index);
+  const key = `${cacheKey(ctx.url)}${ctx.pretty ? '#pretty' : ''}`;
+  const body = deps.cache.get(key, index, () => serializeJson(build(), ctx.pretty));
+  return { raw: body, contentType: 'application/json', index };
 }

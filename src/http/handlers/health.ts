@@ -3,16 +3,16 @@ import { parseQueryOptions, type RequestContext } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { applyFilter } from '../filter.js';
 import { renderCheck, renderNode, renderNodeService } from '../render.js';
-import { json, type Reply } from '../reply.js';
+import type { Reply } from '../reply.js';
 import { block, connectInstances } from './catalog.js';
-import { nodeMetaFilter, tagFilter } from './common.js';
+import { cachedJson, nodeMetaFilter, tagFilter } from './common.js';
 
 /** GET /v1/health/node/:node */
 export async function healthNode(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
   const q = parseQueryOptions(ctx, deps.info.datacenter);
   if (ctx.rest === '') throw badRequest('Missing node name');
   const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) => deps.store.nodeChecks(ws, q.peer, ctx.rest));
-  return json(applyFilter(r.value.map(renderCheck), q.filter, 'healthCheck'), r.index);
+  return cachedJson(deps, ctx, r.index, () => applyFilter(r.value.map(renderCheck), q.filter, 'healthCheck'));
 }
 
 /** GET /v1/health/checks/:service */
@@ -22,7 +22,7 @@ export async function healthChecks(deps: HttpDeps, ctx: RequestContext): Promise
   const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) =>
     deps.store.serviceChecks(ws, q.peer, ctx.rest),
   );
-  return json(applyFilter(r.value.map(renderCheck), q.filter, 'healthCheck'), r.index);
+  return cachedJson(deps, ctx, r.index, () => applyFilter(r.value.map(renderCheck), q.filter, 'healthCheck'));
 }
 
 const STATES = ['any', 'passing', 'warning', 'critical'];
@@ -38,8 +38,9 @@ export async function healthState(deps: HttpDeps, ctx: RequestContext): Promise<
   );
   const nodeMeta = (name: string): Record<string, string> =>
     deps.store.node(undefined, q.peer, name).value?.Meta ?? {};
-  const rows = r.value.filter((c) => meta(nodeMeta(c.Node))).map(renderCheck);
-  return json(applyFilter(rows, q.filter, 'healthCheck'), r.index);
+  return cachedJson(deps, ctx, r.index, () =>
+    applyFilter(r.value.filter((c) => meta(nodeMeta(c.Node))).map(renderCheck), q.filter, 'healthCheck'),
+  );
 }
 
 /** GET /v1/health/service/:service and /v1/health/connect/:service */
@@ -54,18 +55,20 @@ export function healthService(connect: boolean) {
     const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) =>
       connect ? connectInstances(deps, ws, q.peer, name) : deps.store.serviceInstances(ws, q.peer, name),
     );
-    const rows: Record<string, unknown>[] = [];
-    for (const { node, service } of r.value) {
-      if (!tags(service.Tags) || !meta(node.Meta)) continue;
-      const checks = deps.store.instanceChecks(node, service.ID);
-      // ?passing drops an instance when any of its checks, node-level included, is not passing.
-      if (passing && checks.some((c) => c.Status !== 'passing')) continue;
-      rows.push({
-        Node: renderNode(node),
-        Service: renderNodeService(service),
-        Checks: checks.map(renderCheck),
-      });
-    }
-    return json(applyFilter(rows, q.filter, 'checkServiceNode'), r.index);
+    return cachedJson(deps, ctx, r.index, () => {
+      const rows: Record<string, unknown>[] = [];
+      for (const { node, service } of r.value) {
+        if (!tags(service.Tags) || !meta(node.Meta)) continue;
+        const checks = deps.store.instanceChecks(node, service.ID);
+        // ?passing drops an instance when any of its checks, node-level included, is not passing.
+        if (passing && checks.some((c) => c.Status !== 'passing')) continue;
+        rows.push({
+          Node: renderNode(node),
+          Service: renderNodeService(service),
+          Checks: checks.map(renderCheck),
+        });
+      }
+      return applyFilter(rows, q.filter, 'checkServiceNode');
+    });
   };
 }

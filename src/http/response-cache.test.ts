@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ResponseCache, RESPONSE_CACHE_MAX_ENTRIES, cacheKey } from './response-cache.js';
+
+test('response-cache - reuses a body while the index holds, re-renders when it moves', () => {
+  const c = new ResponseCache();
+  let renders = 0;
+  const render = (v: string) => () => {
+    renders += 1;
+    return v;
+  };
+  assert.equal(c.get('k', 5, render('a')).toString(), 'a');
+  assert.equal(c.get('k', 5, render('ignored')).toString(), 'a');
+  assert.equal(renders, 1);
+  assert.equal(c.get('k', 6, render('b')).toString(), 'b');
+  assert.equal(renders, 2);
+  assert.equal(c.size, 1);
+});
+
+test('response-cache - bounded by entries, least recently used out', () => {
+  const c = new ResponseCache();
+  for (let i = 0; i < RESPONSE_CACHE_MAX_ENTRIES + 10; i++) c.get(`k${i}`, 1, () => `v${i}`);
+  assert.equal(c.size, RESPONSE_CACHE_MAX_ENTRIES);
+  let rendered = false;
+  c.get('k0', 1, () => {
+    rendered = true;
+    return 'v0';
+  });
+  assert.equal(rendered, true, 'the oldest entry was evicted');
+});
+
+test('response-cache - keys ignore index, wait and token but keep everything else, order-independent', () => {
+  const a = cacheKey(new URL('http://x/v1/health/service/web?passing&index=9&wait=5s&tag=b&tag=a&token=s'));
+  const b = cacheKey(new URL('http://x/v1/health/service/web?tag=a&passing=&tag=b'));
+  assert.equal(a, b);
+  assert.notEqual(a, cacheKey(new URL('http://x/v1/health/service/web?tag=a')));
+  assert.notEqual(a, cacheKey(new URL('http://x/v1/health/service/web?passing&tag=a&tag=b&peer=p')));
+});

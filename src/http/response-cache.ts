@@ -1,0 +1,72 @@
+/**
+ * Rendered bodies of catalog and health reads, keyed by the request (path and query, minus `index`/`wait`) and
+ * the result's index. A read whose index did not move answers the same data, so its rendering can be reused:
+ * clients polling or blocking on a busy service pay for the query, not for building and serializing the JSON
+ * again. Bounded by entries and bytes; least recently used first out.
+ *
+ * NOTE: only for reads whose output is fully determined by the index of what they read. Reads that depend on
+ * anything else (node meta filters, live stream status) must not use it.
+ */
+export const RESPONSE_CACHE_MAX_ENTRIES = 512;
+export const RESPONSE_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+/** Bodies larger than this are never cached (one would evict everything else). */
+export const RESPONSE_CACHE_MAX_ENTRY_BYTES = 8 * 1024 * 1024;
+
+interface Entry {
+  index: number;
+  /** Encoded once: sockets take bytes, and encoding a large string per request costs as much as rendering. */
+  body: Buffer;
+}
+
+export class ResponseCache {
+  readonly #entries = new Map<string, Entry>();
+  #bytes = 0;
+  hits = 0;
+  misses = 0;
+
+  /** The cached body for `key` at `index`, or the freshly rendered one (then cached). */
+  get(key: string, index: number, render: () => string): Buffer {
+    const hit = this.#entries.get(key);
+    if (hit?.index === index) {
+      // Refresh recency.
+      this.#entries.delete(key);
+      this.#entries.set(key, hit);
+      this.hits += 1;
+      return hit.body;
+    }
+    this.misses += 1;
+    if (process.env['CACHE_DEBUG']) process.stderr.write(`miss ${key} ${index} had=${hit?.index}\n`);
+    const body = Buffer.from(render());
+    if (hit) this.#remove(key, hit);
+    if (body.length <= RESPONSE_CACHE_MAX_ENTRY_BYTES) {
+      this.#entries.set(key, { index, body });
+      this.#bytes += body.length;
+      this.#evict();
+    }
+    return body;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  #remove(key: string, e: Entry): void {
+    this.#entries.delete(key);
+    this.#bytes -= e.body.length;
+  }
+
+  #evict(): void {
+    for (const [key, e] of this.#entries) {
+      if (this.#entries.size <= RESPONSE_CACHE_MAX_ENTRIES && this.#bytes <= RESPONSE_CACHE_MAX_BYTES) return;
+      this.#remove(key, e);
+    }
+  }
+}
+
+/** Cache key of a request: path plus the query parameters that shape the answer, in a stable order. */
+export function cacheKey(url: URL): string {
+  const params = [...url.searchParams.entries()]
+    .filter(([k]) => k !== 'index' && k !== 'wait' && k !== 'token')
+    .sort(([a, av], [b, bv]) => (a === b ? (av < bv ? -1 : 1) : a < b ? -1 : 1));
+  return `${url.pathname}?${params.map(([k, v]) => `${k}=${v}`).join('&')}`;
+}
