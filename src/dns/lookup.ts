@@ -15,6 +15,7 @@ export interface DnsCatalog {
   services(ws: undefined, peer: string): { index: number; value: Instance[] };
   node(ws: undefined, peer: string, name: string): { index: number; value: Node | null };
   instanceChecks(node: Node, serviceID: string): HealthCheck[];
+  virtualIp(peer: string, name: string): string | undefined;
 }
 
 /**

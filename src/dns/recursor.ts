@@ -117,6 +117,44 @@ function abortError(): Error {
   return new Error('aborted');
 }
 
+/** How an exchange's promise settles, and what may cut it short. */
+interface Settlement {
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly resolve: (reply: Buffer) => void;
+  readonly reject: (err: Error) => void;
+}
+
+/**
+ * The settle-once bookkeeping shared by the UDP and TCP exchanges: returns `finish(err, reply?)`, which the first
+ * of a reply, a socket error, the timeout or `signal`'s abort calls; later calls are ignored. `release` closes the
+ * socket. NOTE: an already-aborted signal fires no event, so callers check `signal.aborted` first (`forward` does).
+ */
+function settleOnce(
+  { timeoutMs, signal, resolve, reject }: Settlement,
+  release: () => void,
+): (err: Error | null, reply?: Buffer) => void {
+  let done = false;
+  const finish = (err: Error | null, reply?: Buffer): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    release();
+    if (err) reject(err);
+    else resolve(reply ?? Buffer.alloc(0));
+  };
+  const onAbort = (): void => {
+    finish(abortError());
+  };
+  const timer = setTimeout(() => {
+    finish(new Error(`timeout after ${timeoutMs} ms`));
+  }, timeoutMs);
+  timer.unref();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return finish;
+}
+
 /** One UDP exchange on a connected socket; rejects on timeout, abort or socket error. */
 export function exchangeUdp(
   raw: Buffer,
@@ -126,24 +164,9 @@ export function exchangeUdp(
 ): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const socket = dgram.createSocket(net.isIP(target.host) === 6 ? 'udp6' : 'udp4');
-    let done = false;
-    const finish = (err: Error | null, reply?: Buffer): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+    const finish = settleOnce({ timeoutMs, signal, resolve, reject }, () => {
       socket.close();
-      if (err) reject(err);
-      else resolve(reply ?? Buffer.alloc(0));
-    };
-    const onAbort = (): void => {
-      finish(abortError());
-    };
-    const timer = setTimeout(() => {
-      finish(new Error(`timeout after ${timeoutMs} ms`));
-    }, timeoutMs);
-    timer.unref();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    });
     socket.on('error', (err) => {
       finish(err);
     });
@@ -175,24 +198,9 @@ export function exchangeTcp(
   return new Promise<Buffer>((resolve, reject) => {
     const socket = net.connect({ host: target.host, port: target.port });
     let buffered = Buffer.alloc(0);
-    let done = false;
-    const finish = (err: Error | null, reply?: Buffer): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+    const finish = settleOnce({ timeoutMs, signal, resolve, reject }, () => {
       socket.destroy();
-      if (err) reject(err);
-      else resolve(reply ?? Buffer.alloc(0));
-    };
-    const onAbort = (): void => {
-      finish(abortError());
-    };
-    const timer = setTimeout(() => {
-      finish(new Error(`timeout after ${timeoutMs} ms`));
-    }, timeoutMs);
-    timer.unref();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    });
     socket.on('error', (err) => {
       finish(err);
     });

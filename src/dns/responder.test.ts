@@ -136,8 +136,8 @@ test('dns - invalid combinations and other datacenters are NXDOMAIN with the SOA
     'n1.node.dc2.consul',
     'nothing.consul',
     'web.unknown.consul',
-    'web.virtual.consul',
-    'web.virtual.peer1.consul',
+    'nope.virtual.consul',
+    'web.virtual.dc1.dc.consul',
     'q.query.consul',
   ]) {
     const p = ask(r, name, 'A');
@@ -378,4 +378,21 @@ test('dns - EDNS is echoed with the client subnet scope set to 0', () => {
   assert.equal(opt?.options[0]?.code, 8);
   assert.equal(opt?.options[0]?.sourcePrefixLength, 24);
   assert.equal(opt?.options[0]?.scopePrefixLength, 0);
+});
+
+test('dns - virtual lookups answer the service virtual IP per peer from 240.0.0.0/4', () => {
+  const store = storeWith(catalog);
+  const r = responderFor(store);
+  const local = dataOf(ask(r, 'web.virtual.consul', 'A').answers);
+  const peered = dataOf(ask(r, 'web.virtual.peer1.consul', 'A').answers);
+  const peeredLong = dataOf(ask(r, 'web.virtual.peer1.peer.consul', 'A').answers);
+  assert.equal(local.length, 1);
+  assert.match(String(local[0]), /^24\d\.\d+\.\d+\.\d+$/);
+  assert.equal(local[0], store.virtualIp('', 'web'));
+  assert.equal(peered[0], store.virtualIp('peer1', 'web'));
+  assert.deepEqual(peeredLong, peered);
+  assert.notEqual(local[0], peered[0], 'one address per (peer, service)');
+  const again = dataOf(ask(r, 'web.virtual.consul', 'A').answers);
+  assert.deepEqual(again, local, 'stable between queries');
+  assert.equal(rcodeOf(ask(r, 'web.virtual.consul', 'TXT')), 'NOERROR');
 });

@@ -218,8 +218,7 @@ export class DnsResponder {
         // TODO(dns): prepared queries (`.query.`) and ingress gateways (`.ingress.`).
         return RCODE.NXDOMAIN;
       case 'virtual':
-        // TODO(dns): needs the virtual-IP table; the lead adds it to the state store later.
-        return RCODE.NXDOMAIN;
+        return this.#virtual(query, qname, route.service, route.peer, draft);
       case 'addr':
         return this.#addr(query, qname, route, draft);
       case 'node':
@@ -266,6 +265,16 @@ export class DnsResponder {
     const wanted = rec.type === 'A' ? QTYPE.A : QTYPE.AAAA;
     if (query.qtype === wanted || query.qtype === QTYPE.ANY) draft.answers.push(rec);
     else draft.additionals.push(rec);
+    return RCODE.NOERROR;
+  }
+
+  /** `<service>.virtual[.<peer>[.peer]]`: the service's stable virtual IP (240.0.0.0/4), from the state store. */
+  #virtual(query: DnsQuery, qname: string, service: string, peer: string, draft: ReplyDraft): Rcode {
+    const ip = this.#o.catalog.virtualIp(peer, service);
+    if (ip === undefined) return RCODE.NXDOMAIN;
+    if (query.qtype !== QTYPE.A && query.qtype !== QTYPE.ANY) return RCODE.NOERROR;
+    const rec = addressRecord(QTYPE.A, ip, qname, serviceTtl(this.#o.settings.serviceTtls, service));
+    if (rec) draft.answers.push(rec);
     return RCODE.NOERROR;
   }
 

@@ -178,3 +178,29 @@ test('state - snapshot and restore reproduce state and indexes', () => {
     s.configEntry(undefined, 'service-defaults', 'web'),
   );
 });
+
+test('state - virtual IPs: one per (peer, service), stable across snapshots, reused only once the service is gone', () => {
+  const s = new StateStore();
+  s.apply(1, reg('n1', 'web'));
+  s.apply(2, reg('n2', 'web'));
+  s.apply(3, reg('n1', 'api'));
+  const peered = reg('n9', 'web');
+  if (peered.Type === 'register') peered.Node.PeerName = 'p1';
+  s.apply(4, peered);
+  const web = s.virtualIp('', 'web');
+  const api = s.virtualIp('', 'api');
+  const pweb = s.virtualIp('p1', 'web');
+  assert.match(web ?? '', /^240\.0\.0\.\d+$/);
+  assert.equal(new Set([web, api, pweb]).size, 3);
+  // A second instance does not change it; neither does a snapshot round trip.
+  const r = new StateStore();
+  r.restore(4, s.snapshot());
+  assert.equal(r.virtualIp('', 'web'), web);
+  assert.equal(r.virtualIp('p1', 'web'), pweb);
+  // Gone with its last instance; a new service gets a fresh address, not the freed one.
+  s.apply(5, { Type: 'deregister', PeerName: '', Node: 'n1', ServiceID: 'api', CheckID: '' });
+  assert.equal(s.virtualIp('', 'api'), undefined);
+  s.apply(6, reg('n3', 'db'));
+  assert.notEqual(s.virtualIp('', 'db'), api);
+  assert.equal(s.virtualIp('', 'web'), web);
+});

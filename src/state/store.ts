@@ -73,6 +73,11 @@ interface Tables {
   trustBundles: Map<string, PeeringTrustBundle>;
   caRoots: CARootRecord[];
   caSigningKeyPem: string;
+  /** service name key (peer + name) → virtual IP offset in 240.0.0.0/4 */
+  virtualIps: Map<string, number>;
+  /** Offsets of services that are gone, reusable. */
+  freeVirtualIps: number[];
+  nextVirtualIp: number;
 }
 
 function emptyTables(): Tables {
@@ -91,10 +96,16 @@ function emptyTables(): Tables {
     trustBundles: new Map(),
     caRoots: [],
     caSigningKeyPem: '',
+    virtualIps: new Map(),
+    freeVirtualIps: [],
+    nextVirtualIp: 1,
   };
 }
 
 const SNAPSHOT_VERSION = 1;
+/** 240.0.0.0/4, Consul's virtual IP range: base address and number of addresses. */
+const VIRTUAL_IP_BASE = 240 * 2 ** 24;
+const VIRTUAL_IP_RANGE = 2 ** 28;
 /** Services whose instance lists are kept between reads; past this the memo starts over. */
 const INSTANCE_MEMO_MAX = 4096;
 
@@ -299,6 +310,7 @@ export class StateStore {
     if (!set) {
       set = new Set();
       this.#t.byServiceName.set(snKey, set);
+      this.#allocateVirtualIp(snKey);
     }
     set.add(`${key}\u0001${next.ID}`);
     // Service-level checks carry the service's name and tags.
@@ -318,7 +330,34 @@ export class StateStore {
     const set = this.#t.byServiceName.get(snKey);
     if (!set) return;
     set.delete(`${key}\u0001${svc.ID}`);
-    if (set.size === 0) this.#t.byServiceName.delete(snKey);
+    if (set.size === 0) {
+      this.#t.byServiceName.delete(snKey);
+      this.#freeVirtualIp(snKey);
+    }
+  }
+
+  /**
+   * Gives a service name (per peer) a virtual IP from 240.0.0.0/4 when its first instance appears. Fresh
+   * addresses are used first; an address is handed out again only after its service is gone and the range is
+   * used up, so answers stay stable. Deterministic: every server replaying the log allocates the same.
+   */
+  #allocateVirtualIp(snKey: string): void {
+    if (this.#t.virtualIps.has(snKey)) return;
+    let offset: number | undefined;
+    if (this.#t.nextVirtualIp < VIRTUAL_IP_RANGE) {
+      offset = this.#t.nextVirtualIp;
+      this.#t.nextVirtualIp += 1;
+    } else {
+      offset = this.#t.freeVirtualIps.shift();
+    }
+    if (offset !== undefined) this.#t.virtualIps.set(snKey, offset);
+  }
+
+  #freeVirtualIp(snKey: string): void {
+    const offset = this.#t.virtualIps.get(snKey);
+    if (offset === undefined) return;
+    this.#t.virtualIps.delete(snKey);
+    this.#t.freeVirtualIps.push(offset);
   }
 
   #upsertCheck(index: number, peer: string, key: string, nodeName: string, input: CheckInput): void {
@@ -969,6 +1008,14 @@ export class StateStore {
     return { index, value: this.#t.caRoots };
   }
 
+  /** The virtual IP of a service (per peer), e.g. `240.0.0.3`; undefined when it has no instance. */
+  virtualIp(peer: string, name: string): string | undefined {
+    const offset = this.#t.virtualIps.get(serviceNameKey(peer, name));
+    if (offset === undefined) return undefined;
+    const ip = VIRTUAL_IP_BASE + offset;
+    return [ip >>> 24, (ip >>> 16) & 0xff, (ip >>> 8) & 0xff, ip & 0xff].join('.');
+  }
+
   /** The active root's private key (PEM). Never rendered, never logged. */
   get caSigningKeyPem(): string {
     return this.#t.caSigningKeyPem;
@@ -1000,6 +1047,9 @@ export class StateStore {
       TrustBundles: [...t.trustBundles.values()],
       CARoots: t.caRoots,
       CASigningKeyPem: t.caSigningKeyPem,
+      VirtualIPs: [...t.virtualIps.entries()],
+      FreeVirtualIPs: t.freeVirtualIps,
+      NextVirtualIP: t.nextVirtualIp,
     };
     return Buffer.from(JSON.stringify(data));
   }
@@ -1040,6 +1090,9 @@ export class StateStore {
     for (const b of data.TrustBundles) t.trustBundles.set(b.PeerName, b);
     t.caRoots = data.CARoots;
     t.caSigningKeyPem = data.CASigningKeyPem;
+    t.virtualIps = new Map(data.VirtualIPs);
+    t.freeVirtualIps = data.FreeVirtualIPs;
+    t.nextVirtualIp = data.NextVirtualIP;
     this.#t = t;
     this.#instanceMemo.clear();
     this.#lastIndex = Math.max(index, data.LastIndex);
@@ -1092,6 +1145,9 @@ interface SnapshotData {
   TrustBundles: PeeringTrustBundle[];
   CARoots: CARootRecord[];
   CASigningKeyPem: string;
+  VirtualIPs: [string, number][];
+  FreeVirtualIPs: number[];
+  NextVirtualIP: number;
 }
 
 function cmp(a: string, b: string): number {

@@ -92,6 +92,7 @@ export async function startAgentProcess(
         const rec = JSON.parse(line) as { msg?: string; address?: string };
         if (rec.msg === 'Started gRPC TLS server' && rec.address)
           grpcTlsPort = Number(rec.address.split(':').pop());
+        if (rec.msg === 'Started DNS server' && rec.address) dnsPort = Number(rec.address.split(':').pop());
         if (rec.msg === 'Started HTTP server' && rec.address) {
           clearTimeout(timer);
           resolve(Number(rec.address.split(':').pop()));

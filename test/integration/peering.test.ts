@@ -65,7 +65,12 @@ test('peering - three agent processes: establish, replicate, ?peer= endpoints, d
   const cfgDir = mkdtempSync(join(tmpdir(), 'entente-peering-'));
   t.after(() => rmSync(cfgDir, { recursive: true, force: true }));
   const cfg = join(cfgDir, 'fast.json');
-  writeFileSync(cfg, JSON.stringify({ peering: { heartbeat_interval: '200ms', heartbeat_timeout: '3s', max_reconnect_backoff: '500ms' } }));
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      peering: { heartbeat_interval: '200ms', heartbeat_timeout: '3s', max_reconnect_backoff: '500ms' },
+    }),
+  );
   const start = (dc: string) =>
     startAgentProcess(t, {
       grpcTls: true,
@@ -266,22 +271,40 @@ test('peering - three agent processes: establish, replicate, ?peer= endpoints, d
   await call(a2, 'PUT', '/v1/catalog/deregister', { Node: 'a-node-3', ServiceID: 'web-3' });
   await register(a2, 'a-node-4', 'web', 'warning', 'web-4');
   const expectWeb = async (agent: AgentProcess) => {
-    await retry(async () => {
-      const rows = (await call(agent, 'GET', '/v1/health/service/web?peer=cluster-a')).json();
-      assert.deepEqual(rows.map((r: any) => `${r.Service.ID}:${r.Checks[0].Status}`).sort(), ['web-4:warning', 'web:critical']);
-    }, { timeoutMs: 15_000 });
+    await retry(
+      async () => {
+        const rows = (await call(agent, 'GET', '/v1/health/service/web?peer=cluster-a')).json();
+        assert.deepEqual(rows.map((r: any) => `${r.Service.ID}:${r.Checks[0].Status}`).sort(), [
+          'web-4:warning',
+          'web:critical',
+        ]);
+      },
+      { timeoutMs: 15_000 },
+    );
   };
   await expectWeb(c);
 
   // The same for the dialer: kill -9 C, change A while C is down, restart C; it converges.
   await c.kill();
   await register(a2, 'a-node-1', 'web', 'passing');
-  const c2 = await startAgentProcess(t, { grpcTls: true, datacenter: 'dcc', node: 'dcc-server', dataDir: c.dataDir, args: ['-config-file', cfg] });
+  const c2 = await startAgentProcess(t, {
+    grpcTls: true,
+    datacenter: 'dcc',
+    node: 'dcc-server',
+    dataDir: c.dataDir,
+    args: ['-config-file', cfg],
+  });
   await waitState(c2, 'cluster-a', 'ACTIVE');
-  await retry(async () => {
-    const rows = (await call(c2, 'GET', '/v1/health/service/web?peer=cluster-a')).json();
-    assert.deepEqual(rows.map((r: any) => `${r.Service.ID}:${r.Checks[0].Status}`).sort(), ['web-4:warning', 'web:passing']);
-  }, { timeoutMs: 15_000 });
+  await retry(
+    async () => {
+      const rows = (await call(c2, 'GET', '/v1/health/service/web?peer=cluster-a')).json();
+      assert.deepEqual(rows.map((r: any) => `${r.Service.ID}:${r.Checks[0].Status}`).sort(), [
+        'web-4:warning',
+        'web:passing',
+      ]);
+    },
+    { timeoutMs: 15_000 },
+  );
 });
 
 test('peering - bad tokens and names get clear errors', async (t) => {
