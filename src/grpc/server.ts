@@ -10,6 +10,7 @@ import { createSecureContext } from 'node:tls';
 
 import { create } from '@bufbuild/protobuf';
 import {
+  Metadata,
   Server,
   experimental,
   status as GrpcStatus,
@@ -27,7 +28,12 @@ import {
   type ReplicationMessage as PbReplicationMessage,
 } from './generated/hashicorp/consul/internal/peerstream/peerstream_pb.js';
 import type { Logger } from '../logging/index.js';
-import { StreamError, type BidiStream } from '../peering/index.js';
+import {
+  ENTENTE_PEERING_FEATURES,
+  ENTENTE_PEERING_HEADER,
+  StreamError,
+  type BidiStream,
+} from '../peering/index.js';
 import { GrpcBidiStream } from './peerstream/bidi.js';
 import {
   EXCHANGE_SECRET_PATH,
@@ -243,6 +249,10 @@ export class GrpcTlsServer {
 
   #onStream(call: ServerDuplexStream<PbReplicationMessage, PbReplicationMessage>): void {
     const log = this.#log.child({ peer: call.getPeer() });
+    // Tell Entente dialers which extensions this side speaks (response headers, before any message).
+    const md = new Metadata();
+    md.set(ENTENTE_PEERING_HEADER, ENTENTE_PEERING_FEATURES);
+    call.sendMetadata(md);
     const stream = GrpcBidiStream.server(call, {
       logger: log,
       mapError: (err) =>

@@ -67,7 +67,50 @@ export type ReplicationMessage =
  * A bidirectional message stream (one gRPC StreamResources call), as the stream handler needs it. Implemented by
  * the gRPC edge and by an in-memory pair for tests.
  */
+/**
+ * What the other end announced beyond Consul's protocol. Entente peers exchange the gRPC metadata header
+ * {@link ENTENTE_PEERING_HEADER}; a Consul peer sends none, and then only Consul's message forms are used.
+ */
+export interface PeerFeatures {
+  /** The peer accepts an exported service split across several responses (no message-size cliff). */
+  readonly chunkedExports: boolean;
+}
+export const NO_PEER_FEATURES: PeerFeatures = { chunkedExports: false };
+/** gRPC metadata key (request and response headers) carrying Entente's peering features. */
+export const ENTENTE_PEERING_HEADER = 'x-entente-peering';
+/** Its value: the features this build speaks. */
+export const ENTENTE_PEERING_FEATURES = 'chunked-exports';
+
+/** Parses the header's value. */
+export function parsePeerFeatures(value: string | undefined): PeerFeatures {
+  const set = new Set((value ?? '').split(',').map((x) => x.trim()));
+  return { chunkedExports: set.has('chunked-exports') };
+}
+
+/**
+ * ResourceID of one part of a chunked exported service: `<service>\u0000<part>/<parts>` (1-based). The NUL cannot
+ * occur in a service name, and only peers that announced `chunked-exports` ever receive this form.
+ */
+export function chunkResourceId(service: string, part: number, parts: number): string {
+  return `${service}\u0000${part}/${parts}`;
+}
+
+export function parseChunkResourceId(
+  id: string,
+): { service: string; part: number; parts: number } | undefined {
+  const at = id.indexOf('\u0000');
+  if (at < 0) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(id.slice(at + 1));
+  if (!m) return undefined;
+  const part = Number(m[1]);
+  const parts = Number(m[2]);
+  if (!(part >= 1 && part <= parts && parts <= 1_000_000)) return undefined;
+  return { service: id.slice(0, at), part, parts };
+}
+
 export interface BidiStream {
+  /** What the peer announced (Entente extensions); Consul peers announce nothing. */
+  readonly peerFeatures: PeerFeatures;
   /** Sends one message; resolves when the transport accepted it (honours backpressure). Rejects if closed. */
   send(msg: ReplicationMessage): Promise<void>;
   /** The next received message; `null` once the peer half-closed; rejects on a transport error. */

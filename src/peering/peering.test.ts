@@ -231,3 +231,90 @@ test('peering - a silent stream is dropped after the heartbeat timeout and the d
   // The dialer dials again and the peering is ACTIVE on a new stream.
   await until(() => a.accepted.length >= 2 && state(b, 'alpha') === 'ACTIVE', 'reconnected');
 });
+
+test('peering - a service of 20,000 instances of 5 KB replicates in parts below the 4 MiB message cliff', async (t) => {
+  const net = new TestNetwork();
+  t.after(() => net.close());
+  const a = await net.cluster('alpha');
+  const b = await net.cluster('beta');
+  const meta: Record<string, string> = {};
+  for (let k = 0; k < 10; k++) meta[`k${k}`] = 'x'.repeat(500);
+  for (let i = 0; i < 20_000; i++) {
+    await a.write({
+      Type: 'register',
+      Node: {
+        ID: '',
+        Node: `n${i}`,
+        Address: '10.0.0.1',
+        Datacenter: 'alpha',
+        TaggedAddresses: {},
+        Meta: {},
+      },
+      SkipNodeUpdate: false,
+      Service: {
+        Kind: '',
+        ID: 'big',
+        Service: 'big',
+        Tags: [],
+        Address: '',
+        Meta: meta,
+        Port: 80,
+        Weights: { Passing: 1, Warning: 1 },
+        EnableTagOverride: false,
+      },
+      Checks: [],
+    });
+  }
+  await a.exportTo('beta', ['big']);
+  await peer(a, b);
+  await until(() => imported(b, 'alpha', 'big').length === 20_000, 'all 20,000 instances on beta', 60_000);
+  // Every message the exporter sent stayed far below Consul's 4 MiB receive limit.
+  const stream = a.accepted[a.accepted.length - 1]!;
+  const sizes = stream.sent.filter((m) => m.kind === 'response').map((m) => JSON.stringify(m).length);
+  assert.ok(sizes.length > 50, `sent in ${sizes.length} parts`);
+  assert.ok(Math.max(...sizes) < 2 * 1024 * 1024, `largest message ${Math.max(...sizes)} bytes`);
+  assert.equal(imported(b, 'alpha', 'big')[0]?.service.Meta['k9']?.length, 500);
+});
+
+test('peering - peers that announce no extensions (Consul) get one message per service', async (t) => {
+  const net = new TestNetwork();
+  t.after(() => net.close());
+  const a = await net.cluster('alpha', { features: { chunkedExports: false } });
+  const b = await net.cluster('beta');
+  const meta: Record<string, string> = {};
+  for (let k = 0; k < 10; k++) meta[`k${k}`] = 'x'.repeat(500);
+  for (let i = 0; i < 500; i++) {
+    await a.write({
+      Type: 'register',
+      Node: {
+        ID: '',
+        Node: `n${i}`,
+        Address: '10.0.0.1',
+        Datacenter: 'alpha',
+        TaggedAddresses: {},
+        Meta: {},
+      },
+      SkipNodeUpdate: false,
+      Service: {
+        Kind: '',
+        ID: 'mid',
+        Service: 'mid',
+        Tags: [],
+        Address: '',
+        Meta: meta,
+        Port: 80,
+        Weights: { Passing: 1, Warning: 1 },
+        EnableTagOverride: false,
+      },
+      Checks: [],
+    });
+  }
+  await a.exportTo('beta', ['mid']);
+  await peer(a, b);
+  await until(() => imported(b, 'alpha', 'mid').length === 500, 'all 500 instances on beta');
+  const responses = a.accepted[a.accepted.length - 1]!.sent.filter(
+    (m) => m.kind === 'response' && m.resourceId.startsWith('mid'),
+  );
+  assert.equal(responses.length, 1, 'a peer without the extension gets Consul’s single message');
+  assert.equal(responses[0]?.kind === 'response' ? responses[0].resourceId : '', 'mid');
+});

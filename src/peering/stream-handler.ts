@@ -10,7 +10,10 @@ import {
   StreamError,
   TYPE_URL,
   formatNonce,
+  chunkResourceId,
+  parseChunkResourceId,
   type BidiStream,
+  type CheckServiceNode,
   type ReplicationMessage,
   type Resource,
 } from './messages.js';
@@ -37,6 +40,12 @@ export interface StreamHandlerOptions {
   shutdown: AbortSignal;
 }
 
+/**
+ * Largest exported-service payload (JSON bytes, a proxy for the encoded size) sent as one message to peers that
+ * accept chunks: Consul's acceptor refuses messages over 4 MiB, so a part stays well below.
+ */
+export const EXPORT_CHUNK_BYTES = 1024 * 1024;
+
 export type StreamOutcome =
   | { kind: 'terminated-by-peer' }
   | { kind: 'terminated-locally' }
@@ -56,6 +65,7 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
   const stop = new AbortController();
   const exporter = new Exporter(o.store, name);
   const importer = new Importer(name, (cmd) => o.write(cmd));
+  const chunks: Chunks = new Map();
   const subscribed = new Set<string>();
   const pending = new Map<string, number>();
   let nonce = 0;
@@ -241,7 +251,7 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
           break;
         }
         case 'response': {
-          const reply = await applyResponse(o, importer, msg);
+          const reply = await applyResponse(o, importer, chunks, msg);
           void send({
             kind: 'request',
             peerId: remoteId,
@@ -304,9 +314,13 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
 }
 
 /** Validates and applies one received response; answers the NACK error, or undefined for an ACK. */
+/** Parts received so far of chunked exported services, by service name. */
+type Chunks = Map<string, { parts: number; received: Map<number, CheckServiceNode[]> }>;
+
 async function applyResponse(
   o: StreamHandlerOptions,
   importer: Importer,
+  chunks: Chunks,
   msg: Extract<ReplicationMessage, { kind: 'response' }>,
 ): Promise<{ code: number; message: string } | undefined> {
   const nack = (code: number, message: string): { code: number; message: string } => {
@@ -338,10 +352,29 @@ async function applyResponse(
     switch (r.type) {
       case 'undecodable':
         throw new Error(r.error);
-      case 'exported-service':
+      case 'exported-service': {
         expect(msg.resourceUrl, TYPE_URL.exportedService);
-        await importer.service(msg.resourceId, r.nodes);
+        const chunk = parseChunkResourceId(msg.resourceId);
+        if (!chunk) {
+          chunks.delete(msg.resourceId);
+          await importer.service(msg.resourceId, r.nodes);
+          break;
+        }
+        // One part of a large service: keep it until every part of this update is here, then apply them at once.
+        let acc = chunks.get(chunk.service);
+        if (!acc || acc.parts !== chunk.parts || chunk.part === 1) {
+          acc = { parts: chunk.parts, received: new Map() };
+          chunks.set(chunk.service, acc);
+        }
+        acc.received.set(chunk.part, r.nodes);
+        if (acc.received.size === acc.parts) {
+          chunks.delete(chunk.service);
+          const all: CheckServiceNode[] = [];
+          for (let i = 1; i <= acc.parts; i++) all.push(...(acc.received.get(i) ?? []));
+          await importer.service(chunk.service, all);
+        }
         break;
+      }
       case 'exported-service-list':
         expect(msg.resourceUrl, TYPE_URL.exportedServiceList);
         await importer.list(r.services);
@@ -401,12 +434,12 @@ async function exportLoop(
     for (const [svc, version] of view.versions) {
       if (sent.get(svc) === version) continue;
       sent.set(svc, version);
-      respond(
-        TYPE_URL.exportedService,
-        svc,
-        { type: 'exported-service', nodes: exporter.instances(svc) },
-        observedAt,
-      );
+      const nodes = exporter.instances(svc);
+      const parts = o.stream.peerFeatures.chunkedExports ? splitBySize(nodes, EXPORT_CHUNK_BYTES) : [nodes];
+      parts.forEach((part, i) => {
+        const id = parts.length === 1 ? svc : chunkResourceId(svc, i + 1, parts.length);
+        respond(TYPE_URL.exportedService, id, { type: 'exported-service', nodes: part }, observedAt);
+      });
     }
     for (const svc of [...sent.keys()]) {
       if (view.versions.has(svc)) continue;
@@ -427,6 +460,25 @@ async function exportLoop(
     await waitForChange(o.store, ws, stop);
     observedAt = Date.now();
   }
+}
+
+/** Splits instances into runs whose JSON size stays under `maxBytes` (a single larger instance goes alone). */
+export function splitBySize(nodes: CheckServiceNode[], maxBytes: number): CheckServiceNode[][] {
+  const parts: CheckServiceNode[][] = [];
+  let current: CheckServiceNode[] = [];
+  let size = 0;
+  for (const n of nodes) {
+    const bytes = JSON.stringify(n).length;
+    if (current.length > 0 && size + bytes > maxBytes) {
+      parts.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(n);
+    size += bytes;
+  }
+  if (current.length > 0 || parts.length === 0) parts.push(current);
+  return parts;
 }
 
 /** Calls `emit` now and after every change to the CA roots (rotation reaches the peer). */

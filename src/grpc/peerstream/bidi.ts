@@ -17,10 +17,25 @@
  *
  * @packageDocumentation
  */
-import type { ClientDuplexStream, ServerDuplexStream, StatusObject } from '@grpc/grpc-js';
+import type {
+  ClientDuplexStream,
+  Metadata,
+  MetadataValue,
+  ServerDuplexStream,
+  StatusObject,
+} from '@grpc/grpc-js';
 
 import type { ReplicationMessage as PbReplicationMessage } from '../generated/hashicorp/consul/internal/peerstream/peerstream_pb.js';
-import { STREAM_CODE, StreamError, type BidiStream, type ReplicationMessage } from '../../peering/index.js';
+import {
+  ENTENTE_PEERING_HEADER,
+  NO_PEER_FEATURES,
+  STREAM_CODE,
+  StreamError,
+  parsePeerFeatures,
+  type BidiStream,
+  type PeerFeatures,
+  type ReplicationMessage,
+} from '../../peering/index.js';
 import type { Logger } from '../../logging/index.js';
 import { fromProtoMessage, toProtoMessage } from './convert.js';
 
@@ -103,10 +118,18 @@ export class GrpcBidiStream implements PeerBidiStream {
   /** Wakes a waiting `recv` or `send`. */
   #wake: (() => void) | undefined;
   #recvChain: Promise<unknown> = Promise.resolve();
+  #peerFeatures: PeerFeatures = NO_PEER_FEATURES;
   #sendChain: Promise<unknown> = Promise.resolve();
 
   private constructor(side: Side, opts: GrpcBidiStreamOptions) {
     this.#side = side;
+    if (side.kind === 'server') {
+      this.#peerFeatures = parsePeerFeatures(metadataText(side.call.metadata.get(ENTENTE_PEERING_HEADER)));
+    } else {
+      side.call.on('metadata', (md: Metadata) => {
+        this.#peerFeatures = parsePeerFeatures(metadataText(md.get(ENTENTE_PEERING_HEADER)));
+      });
+    }
     this.#duplex = side.call;
     this.#log = opts.logger;
     this.#mapError = opts.mapError;
@@ -150,6 +173,14 @@ export class GrpcBidiStream implements PeerBidiStream {
   /** Wraps a client call returned by `makeBidiStreamRequest`. */
   static client(call: PbClientStream, address: string, opts: GrpcBidiStreamOptions): GrpcBidiStream {
     return new GrpcBidiStream({ kind: 'client', call, address }, opts);
+  }
+
+  /**
+   * Entente features the peer announced in its headers (request headers on the server, response headers on the
+   * client; the latter arrive before the first message). Consul peers announce none.
+   */
+  get peerFeatures(): PeerFeatures {
+    return this.#peerFeatures;
   }
 
   get stats(): Readonly<BidiStreamStats> {
@@ -274,4 +305,8 @@ export class GrpcBidiStream implements PeerBidiStream {
       };
     });
   }
+}
+
+function metadataText(values: MetadataValue[]): string {
+  return values.map((v) => (typeof v === 'string' ? v : v.toString('utf8'))).join(',');
 }

@@ -26,7 +26,13 @@ import {
   type ReplicationMessage as PbReplicationMessage,
 } from '../generated/hashicorp/consul/internal/peerstream/peerstream_pb.js';
 import type { Logger } from '../../logging/index.js';
-import { PeerDialError, type DialTarget, type ExchangeSecretFn } from '../../peering/index.js';
+import {
+  ENTENTE_PEERING_FEATURES,
+  ENTENTE_PEERING_HEADER,
+  PeerDialError,
+  type DialTarget,
+  type ExchangeSecretFn,
+} from '../../peering/index.js';
 import { GrpcBidiStream, type PeerBidiStream } from './bidi.js';
 import { classifyGrpcError, reasonRank } from './errors.js';
 import {
@@ -226,11 +232,14 @@ export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
   ): Promise<PeerBidiStream> => {
     signal.throwIfAborted();
     const client = channelFor(address, target);
+    // Announce Entente's extensions; a Consul acceptor ignores the header.
+    const md = new Metadata();
+    md.set(ENTENTE_PEERING_HEADER, ENTENTE_PEERING_FEATURES);
     const call = client.makeBidiStreamRequest<PbReplicationMessage, PbReplicationMessage>(
       STREAM_RESOURCES_PATH,
       replicationMessageCodec.serialize,
       replicationMessageCodec.deserialize,
-      new Metadata(),
+      md,
       {},
     );
     streams.add(call);

@@ -3,7 +3,7 @@ import { generateRootCA, peeringServerName, rootPems, trustDomain } from '../../
 import { silentLogger } from '../../logging/index.js';
 import { StateStore, type Command } from '../../state/index.js';
 import { PeeringManager, type BackoffOptions } from '../manager.js';
-import type { BidiStream } from '../messages.js';
+import type { BidiStream, PeerFeatures } from '../messages.js';
 import { PeerDialError, PeeringService, type LocalPeeringIdentity } from '../service.js';
 import { StreamTracker } from '../tracker.js';
 import { memoryStreamPair, type MemoryStream } from './memory-stream.js';
@@ -26,8 +26,9 @@ export interface TestCluster {
   exportTo(peer: string, services: string[]): Promise<void>;
   /** Makes this cluster unreachable (dials and exchanges fail) or reachable again. */
   setReachable(up: boolean): void;
-  /** The dialer-side ends of the streams this cluster accepted, newest last. */
+  /** The acceptor-side ends of the streams this cluster accepted, newest last. */
   readonly accepted: MemoryStream[];
+  readonly features: PeerFeatures;
   close(): Promise<void>;
 }
 
@@ -38,7 +39,13 @@ export class TestNetwork {
 
   async cluster(
     name: string,
-    opts: { heartbeatIntervalMs?: number; heartbeatTimeoutMs?: number; backoff?: BackoffOptions } = {},
+    opts: {
+      heartbeatIntervalMs?: number;
+      heartbeatTimeoutMs?: number;
+      backoff?: BackoffOptions;
+      /** What streams accepted by this cluster announce (default: Entente's extensions). */
+      features?: PeerFeatures;
+    } = {},
   ): Promise<TestCluster> {
     const store = new StateStore();
     let index = 0;
@@ -86,7 +93,7 @@ export class TestNetwork {
         openStream: (address): Promise<BidiStream> => {
           try {
             const target = reachable(address);
-            const [mine, theirs] = memoryStreamPair();
+            const [mine, theirs] = memoryStreamPair(target.features);
             target.accepted.push(theirs);
             void target.manager.accept(theirs);
             return Promise.resolve(mine);
@@ -192,6 +199,7 @@ export class TestNetwork {
         });
       },
       accepted: [],
+      features: opts.features ?? { chunkedExports: true },
       setReachable: (up) => {
         if (up) this.#down.delete(name);
         else this.#down.add(name);

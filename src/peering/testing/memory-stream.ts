@@ -1,4 +1,4 @@
-import type { BidiStream, ReplicationMessage, StreamError } from '../messages.js';
+import type { BidiStream, PeerFeatures, ReplicationMessage, StreamError } from '../messages.js';
 
 /** One side of an in-memory stream pair, with the failure it was ended with (for assertions). */
 export interface MemoryStream extends BidiStream {
@@ -12,9 +12,11 @@ export interface MemoryStream extends BidiStream {
  * Two connected in-memory streams (Consul's MockStream): what one side sends, the other receives. Messages are
  * deep-copied so neither side can mutate the other's objects. `fail` or `end` on one side ends the other's recv.
  */
-export function memoryStreamPair(): [MemoryStream, MemoryStream] {
-  const a = new Side();
-  const b = new Side();
+export function memoryStreamPair(
+  features: PeerFeatures = { chunkedExports: true },
+): [MemoryStream, MemoryStream] {
+  const a = new Side(features);
+  const b = new Side(features);
   a.peer = b;
   b.peer = a;
   return [a, b];
@@ -22,12 +24,17 @@ export function memoryStreamPair(): [MemoryStream, MemoryStream] {
 
 class Side implements MemoryStream {
   peer!: Side;
+  readonly peerFeatures: PeerFeatures;
   failedWith: StreamError | undefined;
   readonly sent: ReplicationMessage[] = [];
   readonly #queue: (ReplicationMessage | null | Error)[] = [];
   #waiter: ((v: ReplicationMessage | null | Error) => void) | undefined;
   #closed = false;
   #blackholed = false;
+
+  constructor(features: PeerFeatures) {
+    this.peerFeatures = features;
+  }
 
   blackhole(): void {
     this.#blackholed = true;
