@@ -21,6 +21,9 @@ const BENCHES: readonly Bench[] = [
   { name: 'blocking-wake', nodeFlags: [] },
   { name: 'startup', nodeFlags: [] },
   { name: 'memory', nodeFlags: ['--expose-gc'] },
+  { name: 'peering-latency', nodeFlags: [] },
+  { name: 'peering-sync', nodeFlags: ['--expose-gc'] },
+  { name: 'dns', nodeFlags: [] },
 ];
 /** Each benchmark bounds itself; this is a safety net (startup.ts may load for up to 5 min). */
 const MAX_MS_PER_BENCH = 15 * 60_000;

@@ -461,7 +461,12 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
     peeringEnabled: bool(peering, 'enabled', true, 'peering.enabled'),
     peeringHeartbeatIntervalMs: hbInterval,
     peeringHeartbeatTimeoutMs: hbTimeout,
-    peeringMaxBackoffMs: duration(peering, 'max_reconnect_backoff', PEERING_MAX_BACKOFF_MS, 'peering.max_reconnect_backoff'),
+    peeringMaxBackoffMs: duration(
+      peering,
+      'max_reconnect_backoff',
+      PEERING_MAX_BACKOFF_MS,
+      'peering.max_reconnect_backoff',
+    ),
     aclEnabled: bool(acl, 'enabled', false, 'acl.enabled'),
     aclDefaultPolicy: defaultPolicy,
     nodeMeta,

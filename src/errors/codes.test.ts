@@ -43,5 +43,6 @@ test('errors - unknown errors map to a 500 that leaks nothing', () => {
 
 test('errors - codes raised by modules that cannot import the registry are registered', async () => {
   const { LOG_ERROR_CODES } = await import('../wal/index.js');
-  for (const code of Object.values(LOG_ERROR_CODES)) assert.ok(code in ERROR_CODES, `${code} is not registered`);
+  for (const code of Object.values(LOG_ERROR_CODES))
+    assert.ok(code in ERROR_CODES, `${code} is not registered`);
 });

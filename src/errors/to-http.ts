@@ -25,6 +25,6 @@ export function toHttpError(err: unknown): HttpErrorReply {
 
 function codeOf(err: unknown): ErrorCode | undefined {
   if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
-  const code = (err as { code: unknown }).code;
+  const code = err.code;
   return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code) ? (code as ErrorCode) : undefined;
 }

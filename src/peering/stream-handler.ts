@@ -46,6 +46,9 @@ export interface StreamHandlerOptions {
  */
 export const EXPORT_CHUNK_BYTES = 1024 * 1024;
 
+/** Received responses being imported at once; past this, reading waits for the oldest to commit. */
+export const MAX_INFLIGHT_IMPORTS = 64;
+
 export type StreamOutcome =
   | { kind: 'terminated-by-peer' }
   | { kind: 'terminated-locally' }
@@ -66,6 +69,7 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
   const exporter = new Exporter(o.store, name);
   const importer = new Importer(name, (cmd) => o.write(cmd));
   const chunks: Chunks = new Map();
+  const inflight: Promise<void>[] = [];
   const subscribed = new Set<string>();
   const pending = new Map<string, number>();
   let nonce = 0;
@@ -193,6 +197,7 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
           armHeartbeatTimeout();
           break;
         case 'terminated':
+          await Promise.allSettled(inflight);
           log.info({ peer_name: name }, 'peer terminated the peering');
           await o.write({ Type: 'peering-terminated', ID: id });
           finish({ kind: 'terminated-by-peer' });
@@ -251,14 +256,22 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
           break;
         }
         case 'response': {
-          const reply = await applyResponse(o, importer, chunks, msg);
-          void send({
-            kind: 'request',
-            peerId: remoteId,
-            responseNonce: msg.nonce,
-            resourceUrl: msg.resourceUrl,
-            error: reply,
-          });
+          // Pipelined: the write is appended now (so the log keeps the peer's order) and acknowledged when it has
+          // committed; meanwhile the next responses are read, so concurrent imports share one group commit.
+          // A failed send already ends the stream (see send); nothing to handle here.
+          const applied = applyResponse(o, importer, chunks, msg)
+            .then((reply) =>
+              send({
+                kind: 'request',
+                peerId: remoteId,
+                responseNonce: msg.nonce,
+                resourceUrl: msg.resourceUrl,
+                error: reply,
+              }),
+            )
+            .catch(() => undefined);
+          inflight.push(applied);
+          if (inflight.length >= MAX_INFLIGHT_IMPORTS) await inflight.shift();
           break;
         }
       }

@@ -331,3 +331,40 @@ test('peering - bad tokens and names get clear errors', async (t) => {
   const noBody = await call(a, 'POST', '/v1/peering/token');
   assert.equal(noBody.text, 'The peering arguments must be provided in the body');
 });
+
+test('peering - a token whose CA does not match the acceptor fails establishment with the TLS detail', async (t) => {
+  const [a, b, other] = await Promise.all([
+    startAgentProcess(t, { grpcTls: true, datacenter: 'dca', node: 'a' }),
+    startAgentProcess(t, { grpcTls: true, datacenter: 'dcb', node: 'b' }),
+    startAgentProcess(t, { grpcTls: true, datacenter: 'dco', node: 'o' }),
+  ]);
+  const good = JSON.parse(Buffer.from((await call(a, 'POST', '/v1/peering/token', { PeerName: 'b' })).json().PeeringToken, 'base64').toString());
+  const foreign = JSON.parse(Buffer.from((await call(other, 'POST', '/v1/peering/token', { PeerName: 'x' })).json().PeeringToken, 'base64').toString());
+  const forged = Buffer.from(JSON.stringify({ ...good, CA: foreign.CA })).toString('base64');
+  const r = await call(b, 'POST', '/v1/peering/establish', { PeerName: 'a', PeeringToken: forged });
+  assert.equal(r.status, 500, r.text);
+  assert.match(r.text, /failed to exchange the peering secret with 127\.0\.0\.1:\d+/);
+  assert.match(r.text, /certificate|TLS/i);
+  const read = (await call(b, 'GET', '/v1/peering/a')).json();
+  assert.equal(read.Diagnostics.Reason, 'TLS_HANDSHAKE_FAILED');
+  assert.match(read.Diagnostics.LastAttemptAddress, /^127\.0\.0\.1:\d+$/);
+});
+
+test('peering - with peering disabled every peering endpoint says so', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'entente-nopeering-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const cfg = join(dir, 'off.hcl');
+  writeFileSync(cfg, 'peering { enabled = false }\n');
+  const a = await startAgentProcess(t, { grpcTls: true, args: ['-config-file', cfg] });
+  for (const [method, path, body] of [
+    ['POST', '/v1/peering/token', { PeerName: 'x' }],
+    ['POST', '/v1/peering/establish', { PeerName: 'x', PeeringToken: 'abc' }],
+    ['GET', '/v1/peering/x', undefined],
+    ['GET', '/v1/peerings', undefined],
+    ['DELETE', '/v1/peering/x', undefined],
+  ] as const) {
+    const r = await call(a, method, path, body);
+    assert.equal(r.status, 400, `${method} ${path}: ${r.text}`);
+    assert.match(r.text, /peering is disabled/, `${method} ${path}`);
+  }
+});
