@@ -12,13 +12,13 @@
  * - scalars convert weakly (`"true"` → bool, `5` → `"5"`, `"7"` → int, floats truncate to ints);
  * - a scalar given where a slice is expected becomes a one-element slice; an empty object becomes an empty slice.
  */
+import { parseGoBool } from '../lib/go/strconv.js';
 import {
   formatMapstructureError,
   goFmtV,
   goJsonKind,
   goJsonType,
   goQuote,
-  parseGoBool,
   parseGoDuration,
   plainDecimal,
 } from './go/format.js';
@@ -191,13 +191,11 @@ class Decoder {
         if (typeof data === 'string') {
           if (data === '') return false;
           const b = parseGoBool(data);
-          if (b === undefined) {
-            this.errors.push(
-              `cannot parse '${name}' as bool: strconv.ParseBool: parsing ${goQuote(data)}: invalid syntax`,
-            );
+          if (!b.ok) {
+            this.errors.push(`cannot parse '${name}' as bool: ${b.error}`);
             return false;
           }
-          return b;
+          return b.value;
         }
         this.unconvertible(name, type, data);
         return false;

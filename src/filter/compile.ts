@@ -9,7 +9,7 @@ import {
   parseGoInt,
   parseGoUint,
   type GoParseResult,
-} from './go-strconv.js';
+} from '../lib/go/strconv.js';
 import { ParseError, parseExpression } from './parser.js';
 
 /**

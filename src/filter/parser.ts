@@ -1,5 +1,5 @@
 import { MatchOperator, type Expression } from './ast.js';
-import { goQuote, goUnquote } from './go-strconv.js';
+import { goQuote, goUnquote } from '../lib/go/strconv.js';
 
 /**
  * Parser for go-bexpr's grammar (`grammar.peg` as shipped in go-bexpr v0.1.2, the version Consul pins).

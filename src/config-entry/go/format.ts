@@ -1,62 +1,19 @@
 /**
- * Small re-implementations of the Go formatting rules that leak into Consul's error texts and JSON: `%q`, `%v`,
- * `time.Duration.String()`, `time.ParseDuration`, and the `go-multierror` / `mapstructure` error layouts.
+ * Small re-implementations of the Go formatting rules that leak into Consul's error texts and JSON: `%v`,
+ * `time.Duration.String()`, `time.ParseDuration`, and the `go-multierror` / `mapstructure` error layouts. `%q`
+ * (`goQuote`) is Go's `strconv.Quote` from `lib/go`, re-exported here for the config-entry kinds.
  *
  * Written from the Go documentation and behaviour, not ported code.
  */
+import { goQuote } from '../../lib/go/strconv.js';
+
+export { goQuote };
 
 const NS_PER_US = 1_000;
 const NS_PER_MS = 1_000_000;
 const NS_PER_S = 1_000_000_000;
 const NS_PER_M = 60 * NS_PER_S;
 const NS_PER_H = 60 * NS_PER_M;
-
-/** Go's `strconv.Quote` (what `%q` prints for a string), for the characters config entries realistically hold. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case '\\':
-        out += '\\\\';
-        continue;
-      case '\x07':
-        out += '\\a';
-        continue;
-      case '\b':
-        out += '\\b';
-        continue;
-      case '\f':
-        out += '\\f';
-        continue;
-      case '\n':
-        out += '\\n';
-        continue;
-      case '\r':
-        out += '\\r';
-        continue;
-      case '\t':
-        out += '\\t';
-        continue;
-      case '\v':
-        out += '\\v';
-        continue;
-      default:
-        break;
-    }
-    if (cp < 0x20 || cp === 0x7f) {
-      out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    } else if ((cp >= 0x80 && cp < 0xa0) || cp === 0x2028 || cp === 0x2029 || cp === 0xfeff) {
-      out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    } else {
-      out += ch;
-    }
-  }
-  return `${out}"`;
-}
 
 /** Go's `%v` for a float64 (shortest `%g`, exponent from 1e+06 / below 1e-04). */
 export function goFloat(n: number): string {
@@ -225,28 +182,6 @@ export function parseGoDuration(input: string): number {
     if (total > 2 ** 63) throw invalid();
   }
   return neg ? -total : total;
-}
-
-/** Go's `strconv.ParseBool`. */
-export function parseGoBool(s: string): boolean | undefined {
-  switch (s) {
-    case '1':
-    case 't':
-    case 'T':
-    case 'TRUE':
-    case 'true':
-    case 'True':
-      return true;
-    case '0':
-    case 'f':
-    case 'F':
-    case 'FALSE':
-    case 'false':
-    case 'False':
-      return false;
-    default:
-      return undefined;
-  }
 }
 
 /** `go-multierror`'s default layout for a list of messages. */

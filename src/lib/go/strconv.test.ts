@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { goQuote, goUnquote, parseGoBool, parseGoFloat, parseGoInt, parseGoUint } from './go-strconv.js';
+import { goQuote, goUnquote, parseGoBool, parseGoFloat, parseGoInt, parseGoUint } from './strconv.js';
 
-test('filter - goQuote prints strings like Go %q', () => {
+test('go strconv - goQuote prints strings like Go %q', () => {
   assert.equal(goQuote('abc'), '"abc"');
   assert.equal(goQuote('a"b\\c'), '"a\\"b\\\\c"');
   assert.equal(goQuote('\n\t\r\x07\b\f\v'), '"\\n\\t\\r\\a\\b\\f\\v"');
@@ -11,7 +11,13 @@ test('filter - goQuote prints strings like Go %q', () => {
   assert.equal(goQuote('\u200b'), '"\\u200b"');
 });
 
-test('filter - goUnquote handles Go double-quoted and raw literals', () => {
+test('go strconv - goQuote escapes what Go does not print and shows a lone surrogate as Go decodes it', () => {
+  assert.equal(goQuote('a\u00a0b\u00adc'), '"a\\u00a0b\\u00adc"');
+  assert.equal(goQuote('\u{f0000}'), '"\\U000f0000"');
+  assert.equal(goQuote('x\ud800'), '"x\ufffd"');
+});
+
+test('go strconv - goUnquote handles Go double-quoted and raw literals', () => {
   assert.equal(goUnquote('"a\\nb"'), 'a\nb');
   assert.equal(goUnquote('"\\x41\\101\\u00e9\\U0001F600\\\\\\""'), 'AAé😀\\"');
   assert.equal(goUnquote('"\\xc3\\xa9"'), 'é');
@@ -32,7 +38,7 @@ test('filter - goUnquote handles Go double-quoted and raw literals', () => {
   }
 });
 
-test('filter - parseGoBool accepts exactly Go spellings', () => {
+test('go strconv - parseGoBool accepts exactly Go spellings', () => {
   for (const t of ['1', 't', 'T', 'true', 'TRUE', 'True'])
     assert.deepEqual(parseGoBool(t), { ok: true, value: true });
   for (const f of ['0', 'f', 'F', 'false', 'FALSE', 'False']) {
@@ -44,7 +50,7 @@ test('filter - parseGoBool accepts exactly Go spellings', () => {
   });
 });
 
-test('filter - parseGoInt follows ParseInt(s, 0, 64)', () => {
+test('go strconv - parseGoInt follows ParseInt(s, 0, 64)', () => {
   const good: readonly (readonly [string, bigint])[] = [
     ['42', 42n],
     ['-42', -42n],
@@ -70,7 +76,7 @@ test('filter - parseGoInt follows ParseInt(s, 0, 64)', () => {
   });
 });
 
-test('filter - parseGoUint rejects signs and overflow', () => {
+test('go strconv - parseGoUint rejects signs and overflow', () => {
   assert.deepEqual(parseGoUint('18446744073709551615'), { ok: true, value: 18446744073709551615n });
   assert.deepEqual(parseGoUint('-1'), {
     ok: false,
@@ -86,7 +92,7 @@ test('filter - parseGoUint rejects signs and overflow', () => {
   });
 });
 
-test('filter - parseGoFloat follows ParseFloat(s, 64)', () => {
+test('go strconv - parseGoFloat follows ParseFloat(s, 64)', () => {
   const good: readonly (readonly [string, number])[] = [
     ['1.5', 1.5],
     ['-2', -2],

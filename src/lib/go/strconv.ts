@@ -1,6 +1,7 @@
 /**
- * The slices of Go's `strconv` that go-bexpr's behaviour (and its error texts) depend on: `Quote` (what `%q`
- * prints), `Unquote` (string literals in expressions) and the `Parse*` functions used to coerce values.
+ * The slices of Go's `strconv` that leak into Consul's behaviour and error texts: `Quote` (what `%q` prints, in
+ * config-entry and filter messages), `Unquote` (go-bexpr string literals) and the `Parse*` functions (go-bexpr
+ * value coercion, mapstructure's weakly typed bools). Imports nothing from Entente.
  *
  * NOTE: each parser returns a `GoParseResult` instead of throwing, so callers decide how to word the failure;
  * `error` is exactly Go's `*strconv.NumError` text, e.g. `strconv.ParseInt: parsing "x": invalid syntax`.
@@ -52,8 +53,9 @@ export function goQuote(s: string): string {
         break;
     }
     if (cp >= 0xd800 && cp <= 0xdfff) {
-      // A lone surrogate is what invalid UTF-8 becomes in JS; Go prints U+FFFD's escape for it.
-      out += '\\ufffd';
+      // A lone surrogate (from a JSON `\uD800` escape) is U+FFFD in Go, whose JSON decoder replaces it; `Quote` prints
+      // U+FFFD as is.
+      out += '\uFFFD';
     } else if (PRINTABLE.test(ch)) {
       out += ch;
     } else if (cp < 0x80) {

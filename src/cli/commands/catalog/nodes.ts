@@ -1,7 +1,7 @@
 import type { Node } from '../../../api/index.js';
 import { defineCommand, errorText, EXIT_ERROR } from '../../command.js';
 import { columnize } from '../../format/columnize.js';
-import { loadDataSource } from '../../load-data.js';
+import { prepareCatalogList } from './list.js';
 
 /** `entente catalog nodes` (Consul `command/catalog/list/nodes`). */
 export const catalogNodes = defineCommand({
@@ -60,20 +60,11 @@ Usage: entente catalog nodes [options]
       'Service `id or name` to filter nodes. Only nodes which are providing the given service will be returned.',
     ),
   }),
-  run: async ({ flags, args, ui, signal, ctx, stale, client }) => {
-    if (args.length > 0) {
-      ui.error(`Too many arguments (expected 0, got ${args.length})`);
-      return EXIT_ERROR;
-    }
-    const api = await client();
-    if (api === undefined) return EXIT_ERROR;
-    let filter: string;
-    try {
-      filter = await loadDataSource(flags.filter.value, ctx);
-    } catch (err) {
-      ui.error(`Could not process filter argument: ${errorText(err)}`);
-      return EXIT_ERROR;
-    }
+  run: async (input) => {
+    const { flags, ui, signal, stale } = input;
+    const prepared = await prepareCatalogList(input);
+    if (prepared === undefined) return EXIT_ERROR;
+    const { api, filter } = prepared;
     const query = { near: flags.near.value, nodeMeta: flags.nodeMeta.value, filter, stale, signal };
     let nodes: Node[];
     if (flags.service.value !== '') {

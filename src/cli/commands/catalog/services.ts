@@ -1,6 +1,6 @@
 import { defineCommand, errorText, EXIT_ERROR } from '../../command.js';
 import { tabwrite } from '../../format/tabwriter.js';
-import { loadDataSource } from '../../load-data.js';
+import { prepareCatalogList } from './list.js';
 
 /**
  * `entente catalog services` (Consul `command/catalog/list/services`). Entente adds `-peer` (services
@@ -57,20 +57,11 @@ Usage: entente catalog services [options]
       'Name of the cluster `peer` whose imported services to list (Entente extension).',
     ),
   }),
-  run: async ({ flags, args, ui, signal, ctx, stale, client }) => {
-    if (args.length > 0) {
-      ui.error(`Too many arguments (expected 0, got ${args.length})`);
-      return EXIT_ERROR;
-    }
-    const api = await client();
-    if (api === undefined) return EXIT_ERROR;
-    let filter: string;
-    try {
-      filter = await loadDataSource(flags.filter.value, ctx);
-    } catch (err) {
-      ui.error(`Could not process filter argument: ${errorText(err)}`);
-      return EXIT_ERROR;
-    }
+  run: async (input) => {
+    const { flags, ui, signal, stale } = input;
+    const prepared = await prepareCatalogList(input);
+    if (prepared === undefined) return EXIT_ERROR;
+    const { api, filter } = prepared;
     const query = { nodeMeta: flags.nodeMeta.value, filter, peer: flags.peer.value, stale, signal };
     const services = new Map<string, string[]>();
     if (flags.node.value !== '') {

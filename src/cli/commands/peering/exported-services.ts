@@ -1,7 +1,7 @@
-import type { Peering } from '../../../api/index.js';
-import { defineCommand, errorText, EXIT_ERROR } from '../../command.js';
+import { defineCommand, EXIT_ERROR } from '../../command.js';
 import { goJson } from '../../format/go-json.js';
-import { checkNameAndFormat, formatFlag, nameFlag } from './format.js';
+import { formatFlag, nameFlag } from './format.js';
+import { readNamedPeering } from './read.js';
 
 /**
  * `entente peering exported-services` (Consul `command/peering/exportedservices`): the services exported to a
@@ -23,21 +23,10 @@ Usage: entente peering exported-services [options] -name <peer name>
   http: 'client',
   connectError: 'Error connect to Consul agent',
   flags: (fs) => ({ name: nameFlag(fs), format: formatFlag(fs) }),
-  run: async ({ flags, ui, signal, client }) => {
-    if (!checkNameAndFormat(ui, flags.name.value, flags.format.value)) return EXIT_ERROR;
-    const api = await client();
-    if (api === undefined) return EXIT_ERROR;
-    let peer: Peering | null;
-    try {
-      peer = (await api.peerings.read(flags.name.value, { signal })).value;
-    } catch (err) {
-      ui.error(`Error reading peering: ${errorText(err)}`);
-      return EXIT_ERROR;
-    }
-    if (peer === null) {
-      ui.error(`No peering with name ${flags.name.value} found.`);
-      return EXIT_ERROR;
-    }
+  run: async (input) => {
+    const { flags, ui } = input;
+    const peer = await readNamedPeering(input);
+    if (peer === undefined) return EXIT_ERROR;
     const names = peer.StreamStatus?.ExportedServices ?? [];
     if (flags.format.value === 'json') {
       ui.output(goJson(names.map((id) => ({ ID: id }))));

@@ -1,5 +1,6 @@
 import type { Peering } from '../../../api/index.js';
-import { defineCommand, errorText, EXIT_ERROR } from '../../command.js';
+import { defineCommand, errorText, EXIT_ERROR, type RunInput } from '../../command.js';
+import type { FlagValue } from '../../flags/flag-set.js';
 import { formatGoTime } from '../../format/go-time.js';
 import { goJson } from '../../format/go-json.js';
 import { checkNameAndFormat, formatFlag, nameFlag, sortedPairs } from './format.js';
@@ -21,25 +22,45 @@ Usage: entente peering read [options] -name <peer name>
   http: 'client',
   connectError: 'Error connect to Consul agent',
   flags: (fs) => ({ name: nameFlag(fs), format: formatFlag(fs) }),
-  run: async ({ flags, ui, signal, client }) => {
-    if (!checkNameAndFormat(ui, flags.name.value, flags.format.value)) return EXIT_ERROR;
-    const api = await client();
-    if (api === undefined) return EXIT_ERROR;
-    let peer: Peering | null;
-    try {
-      peer = (await api.peerings.read(flags.name.value, { signal })).value;
-    } catch (err) {
-      ui.error(`Error reading peering: ${errorText(err)}`);
-      return EXIT_ERROR;
-    }
-    if (peer === null) {
-      ui.error(`No peering with name ${flags.name.value} found.`);
-      return EXIT_ERROR;
-    }
+  run: async (input) => {
+    const { flags, ui } = input;
+    const peer = await readNamedPeering(input);
+    if (peer === undefined) return EXIT_ERROR;
     ui.output(flags.format.value === 'json' ? goJson(peer) : formatPeering(peer));
     return 0;
   },
 });
+
+/** The flags {@link readNamedPeering} reads. */
+export interface NamedPeeringFlags {
+  readonly name: FlagValue<string>;
+  readonly format: FlagValue<string>;
+}
+
+/**
+ * What `peering read` and `peering exported-services` do first: check `-name` and `-format`, build the client and
+ * read the peering `-name`.
+ *
+ * @returns the peering, or `undefined` once the reason (bad flag, client, request error, not found) is printed.
+ */
+export async function readNamedPeering(input: RunInput<NamedPeeringFlags>): Promise<Peering | undefined> {
+  const { flags, ui, signal, client } = input;
+  if (!checkNameAndFormat(ui, flags.name.value, flags.format.value)) return undefined;
+  const api = await client();
+  if (api === undefined) return undefined;
+  let peer: Peering | null;
+  try {
+    peer = (await api.peerings.read(flags.name.value, { signal })).value;
+  } catch (err) {
+    ui.error(`Error reading peering: ${errorText(err)}`);
+    return undefined;
+  }
+  if (peer === null) {
+    ui.error(`No peering with name ${flags.name.value} found.`);
+    return undefined;
+  }
+  return peer;
+}
 
 /**
  * Consul's `formatPeering` (1.14+ layout). Entente prints meta sorted and one server address per line
