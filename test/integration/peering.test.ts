@@ -338,8 +338,18 @@ test('peering - a token whose CA does not match the acceptor fails establishment
     startAgentProcess(t, { grpcTls: true, datacenter: 'dcb', node: 'b' }),
     startAgentProcess(t, { grpcTls: true, datacenter: 'dco', node: 'o' }),
   ]);
-  const good = JSON.parse(Buffer.from((await call(a, 'POST', '/v1/peering/token', { PeerName: 'b' })).json().PeeringToken, 'base64').toString());
-  const foreign = JSON.parse(Buffer.from((await call(other, 'POST', '/v1/peering/token', { PeerName: 'x' })).json().PeeringToken, 'base64').toString());
+  const good = JSON.parse(
+    Buffer.from(
+      (await call(a, 'POST', '/v1/peering/token', { PeerName: 'b' })).json().PeeringToken,
+      'base64',
+    ).toString(),
+  );
+  const foreign = JSON.parse(
+    Buffer.from(
+      (await call(other, 'POST', '/v1/peering/token', { PeerName: 'x' })).json().PeeringToken,
+      'base64',
+    ).toString(),
+  );
   const forged = Buffer.from(JSON.stringify({ ...good, CA: foreign.CA })).toString('base64');
   const r = await call(b, 'POST', '/v1/peering/establish', { PeerName: 'a', PeeringToken: forged });
   assert.equal(r.status, 500, r.text);
