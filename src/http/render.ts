@@ -116,3 +116,29 @@ export function aggregateStatus(checks: readonly HealthCheck[]): HealthStatus {
   }
   return worst;
 }
+
+/** One rendered `/v1/health/service` row per service object, valid while its node and check objects are the same. */
+const healthRows = new WeakMap<NodeService, { node: Node; checks: readonly HealthCheck[]; json: string }>();
+
+/**
+ * The compact JSON of one health row (`{Node, Service, Checks}`). The store replaces objects instead of mutating
+ * them, so a row whose node, service and check objects are unchanged renders the same: it is kept per service
+ * object and reused, and a change to one instance of a large service re-renders only that instance.
+ */
+export function healthRowJson(node: Node, service: NodeService, checks: readonly HealthCheck[]): string {
+  const hit = healthRows.get(service);
+  if (
+    hit?.node === node &&
+    hit.checks.length === checks.length &&
+    hit.checks.every((c, i) => c === checks[i])
+  ) {
+    return hit.json;
+  }
+  const json = JSON.stringify({
+    Node: renderNode(node),
+    Service: renderNodeService(service),
+    Checks: checks.map(renderCheck),
+  });
+  healthRows.set(service, { node, checks, json });
+  return json;
+}

@@ -282,8 +282,10 @@ export class StateStore {
 
   #renameNode(prev: Node, next: Node): void {
     // Only the capitalisation can differ (the key is case-insensitive): keep children pointing at the new name.
-    const key = nodeKey(prev.PeerName ?? '', prev.Node);
-    for (const chk of this.#t.checks.get(key)?.values() ?? []) chk.Node = next.Node;
+    // NOTE: stored objects are never mutated, only replaced: readers (and the HTTP renderer's per-object caches)
+    // may hold on to them.
+    const checks = this.#t.checks.get(nodeKey(prev.PeerName ?? '', prev.Node));
+    for (const chk of [...(checks?.values() ?? [])]) checks?.set(chk.CheckID, { ...chk, Node: next.Node });
   }
 
   #upsertService(index: number, peer: string, key: string, nodeName: string, input: ServiceInput): void {
@@ -313,11 +315,11 @@ export class StateStore {
       this.#allocateVirtualIp(snKey);
     }
     set.add(`${key}\u0001${next.ID}`);
-    // Service-level checks carry the service's name and tags.
-    for (const chk of this.#t.checks.get(key)?.values() ?? []) {
+    // Service-level checks carry the service's name and tags (replaced, never mutated: see #renameNode).
+    const checks = this.#t.checks.get(key);
+    for (const chk of [...(checks?.values() ?? [])]) {
       if (chk.ServiceID === next.ID) {
-        chk.ServiceName = next.Service;
-        chk.ServiceTags = [...next.Tags];
+        checks?.set(chk.CheckID, { ...chk, ServiceName: next.Service, ServiceTags: [...next.Tags] });
       }
     }
     this.#bump(IDX.services, index);

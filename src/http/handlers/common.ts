@@ -42,9 +42,18 @@ export function nodeMetaFilter(ctx: RequestContext): (meta: Readonly<Record<stri
  * depends on more than the index (node-meta filters read node records outside the index they report) are
  * built every time.
  */
-export function cachedJson(deps: HttpDeps, ctx: RequestContext, index: number, build: () => unknown): Reply {
+export function cachedJson(
+  deps: HttpDeps,
+  ctx: RequestContext,
+  index: number,
+  build: () => unknown,
+  /** A faster way to the same compact JSON text, when the handler has one (used unless `?pretty`). */
+  buildText?: () => string,
+): Reply {
   if (ctx.url.searchParams.has('node-meta')) return json(build(), index);
   const key = `${cacheKey(ctx.url)}${ctx.pretty ? '#pretty' : ''}`;
-  const body = deps.cache.get(key, index, () => serializeJson(build(), ctx.pretty));
+  const body = deps.cache.get(key, index, () =>
+    buildText && !ctx.pretty ? buildText() : serializeJson(build(), ctx.pretty),
+  );
   return { raw: body, contentType: 'application/json', index };
 }

@@ -2,7 +2,8 @@ import { badRequest } from '../../errors/index.js';
 import { parseQueryOptions, type RequestContext } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { applyFilter } from '../filter.js';
-import { renderCheck, renderNode, renderNodeService } from '../render.js';
+import type { HealthCheck, Node, NodeService } from '../../types/index.js';
+import { healthRowJson, renderCheck, renderNode, renderNodeService } from '../render.js';
 import type { Reply } from '../reply.js';
 import { block, connectInstances } from './catalog.js';
 import { cachedJson, nodeMetaFilter, tagFilter } from './common.js';
@@ -55,20 +56,37 @@ export function healthService(connect: boolean) {
     const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) =>
       connect ? connectInstances(deps, ws, q.peer, name) : deps.store.serviceInstances(ws, q.peer, name),
     );
-    return cachedJson(deps, ctx, r.index, () => {
-      const rows: Record<string, unknown>[] = [];
+    const selected = (): { node: Node; service: NodeService; checks: HealthCheck[] }[] => {
+      const out: { node: Node; service: NodeService; checks: HealthCheck[] }[] = [];
       for (const { node, service } of r.value) {
         if (!tags(service.Tags) || !meta(node.Meta)) continue;
         const checks = deps.store.instanceChecks(node, service.ID);
         // ?passing drops an instance when any of its checks, node-level included, is not passing.
         if (passing && checks.some((c) => c.Status !== 'passing')) continue;
-        rows.push({
-          Node: renderNode(node),
-          Service: renderNodeService(service),
-          Checks: checks.map(renderCheck),
-        });
+        out.push({ node, service, checks });
       }
-      return applyFilter(rows, q.filter, 'checkServiceNode');
-    });
+      return out;
+    };
+    return cachedJson(
+      deps,
+      ctx,
+      r.index,
+      () =>
+        applyFilter(
+          selected().map((i) => ({
+            Node: renderNode(i.node),
+            Service: renderNodeService(i.service),
+            Checks: i.checks.map(renderCheck),
+          })),
+          q.filter,
+          'checkServiceNode',
+        ),
+      q.filter === ''
+        ? () =>
+            `[${selected()
+              .map((i) => healthRowJson(i.node, i.service, i.checks))
+              .join(',')}]`
+        : undefined,
+    );
   };
 }
