@@ -36,3 +36,10 @@ test('response-cache - keys ignore index, wait and token but keep everything els
   assert.notEqual(a, cacheKey(new URL('http://x/v1/health/service/web?tag=a')));
   assert.notEqual(a, cacheKey(new URL('http://x/v1/health/service/web?passing&tag=a&tag=b&peer=p')));
 });
+
+test('response-cache - a value cannot imitate another parameter', () => {
+  assert.notEqual(
+    cacheKey(new URL('http://x/v1/catalog/services?stale=%26tag%3Dprod')),
+    cacheKey(new URL('http://x/v1/catalog/services?stale&tag=prod')),
+  );
+});

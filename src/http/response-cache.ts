@@ -35,7 +35,6 @@ export class ResponseCache {
       return hit.body;
     }
     this.misses += 1;
-    if (process.env['CACHE_DEBUG']) process.stderr.write(`miss ${key} ${index} had=${hit?.index}\n`);
     const body = Buffer.from(render());
     if (hit) this.#remove(key, hit);
     if (body.length <= RESPONSE_CACHE_MAX_ENTRY_BYTES) {
@@ -68,5 +67,6 @@ export function cacheKey(url: URL): string {
   const params = [...url.searchParams.entries()]
     .filter(([k]) => k !== 'index' && k !== 'wait' && k !== 'token')
     .sort(([a, av], [b, bv]) => (a === b ? (av < bv ? -1 : 1) : a < b ? -1 : 1));
-  return `${url.pathname}?${params.map(([k, v]) => `${k}=${v}`).join('&')}`;
+  // Encoded, so no value can imitate another parameter (`?stale=%26tag%3Dx` is not `?stale&tag=x`).
+  return `${url.pathname}?${params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}`;
 }

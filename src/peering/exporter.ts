@@ -48,8 +48,36 @@ export class Exporter {
     return { names: [...names].sort(), versions };
   }
 
-  /** The instances of `name` as the peer receives them, sorted by node then ID. */
+  /**
+   * The instances of `name` as peers receive them, sorted by node then ID. Built once per service index and
+   * shared by every peer's stream (what a peer receives does not depend on which peer it is), so a change
+   * exported to ten peers is converted once, not ten times.
+   * NOTE: callers must treat the result as read-only.
+   */
   instances(name: string): CheckServiceNode[] {
+    return this.#shared(name).nodes;
+  }
+
+  /** The instances split into parts of at most `maxBytes` of JSON each (cached with the instances). */
+  parts(name: string, maxBytes: number): CheckServiceNode[][] {
+    const entry = this.#shared(name);
+    if (entry.parts?.maxBytes !== maxBytes)
+      entry.parts = { maxBytes, parts: splitBySize(entry.nodes, maxBytes) };
+    return entry.parts.parts;
+  }
+
+  #shared(name: string): SharedExport {
+    let byName = SHARED.get(this.#store);
+    if (!byName) SHARED.set(this.#store, (byName = new Map()));
+    const index = this.#store.serviceInstances(undefined, '', name).index;
+    const hit = byName.get(name);
+    if (hit?.index === index) return hit;
+    const entry: SharedExport = { index, nodes: this.#build(name), parts: undefined };
+    byName.set(name, entry);
+    return entry;
+  }
+
+  #build(name: string): CheckServiceNode[] {
     const out: CheckServiceNode[] = [];
     for (const { node, service } of this.#store.serviceInstances(undefined, '', name).value) {
       if (service.Kind !== '' || service.Service.endsWith(SIDECAR_SUFFIX)) continue;
@@ -69,6 +97,34 @@ export class Exporter {
     }
     return out;
   }
+}
+
+interface SharedExport {
+  index: number;
+  nodes: CheckServiceNode[];
+  parts: { maxBytes: number; parts: CheckServiceNode[][] } | undefined;
+}
+
+/** Converted exports per store and service name; entries are replaced when the service's index moves. */
+const SHARED = new WeakMap<StateStore, Map<string, SharedExport>>();
+
+/** Splits instances into runs whose JSON size stays under `maxBytes` (a single larger instance goes alone). */
+export function splitBySize(nodes: CheckServiceNode[], maxBytes: number): CheckServiceNode[][] {
+  const parts: CheckServiceNode[][] = [];
+  let current: CheckServiceNode[] = [];
+  let size = 0;
+  for (const n of nodes) {
+    const bytes = JSON.stringify(n).length;
+    if (current.length > 0 && size + bytes > maxBytes) {
+      parts.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(n);
+    size += bytes;
+  }
+  if (current.length > 0 || parts.length === 0) parts.push(current);
+  return parts;
 }
 
 function exportedService(s: NodeService): CheckServiceNode['Service'] {

@@ -194,3 +194,38 @@ test('fake peer - hostile responses are NACKed and never touch local or other da
   assert.equal(theirs.failedWith?.grpcCode, STREAM_CODE.invalidArgument);
   assert.match(theirs.failedWith?.message ?? '', /unknown resource URL/);
 });
+
+test('fake peer - an empty or unparsable trust bundle is NACKed and never replaces the CA roots', async (t) => {
+  const { a, secret, peerId } = await setup(t);
+  const [mine, theirs] = memoryStreamPair();
+  void a.manager.accept(theirs);
+  await mine.send({
+    kind: 'open',
+    peerId,
+    streamSecretId: secret,
+    remote: { Partition: '', Datacenter: 'evil' },
+  });
+  const before = a.store.peeringById(peerId)!.PeerCAPems;
+  for (const [n, rootPems] of [
+    ['b1', []],
+    ['b2', ['-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n']],
+  ] as const) {
+    await mine.send({
+      kind: 'response',
+      nonce: n,
+      resourceUrl: TYPE_URL.trustBundle,
+      resourceId: 'roots',
+      resource: {
+        type: 'trust-bundle',
+        trustDomain: 'evil.consul',
+        rootPems: [...rootPems],
+        exportedPartition: '',
+      },
+      operation: 1,
+    });
+    const reply = await recvUntil(mine, (m) => m.kind === 'request' && m.responseNonce === n);
+    assert.ok(reply.kind === 'request' && reply.error, `bundle ${n} is NACKed`);
+  }
+  assert.deepEqual(a.store.peeringById(peerId)!.PeerCAPems, before);
+  assert.equal(a.store.trustBundle(undefined, 'evil').value, null);
+});

@@ -20,5 +20,5 @@ export {
   type PeeringManagerOptions,
 } from './manager.js';
 export { handleStream, type StreamOutcome } from './stream-handler.js';
-export { Exporter, flattenChecks } from './exporter.js';
+export { Exporter, flattenChecks, splitBySize } from './exporter.js';
 export { Importer, importedStatus } from './importer.js';

@@ -79,7 +79,12 @@ export class PeeringManager {
       for (const p of peerings) {
         if (p.State === 'DELETING' && !deleting.has(p.ID)) {
           deleting.add(p.ID);
-          void this.#delete(p).finally(() => deleting.delete(p.ID));
+          this.#delete(p)
+            .catch((err: unknown) => {
+              // Retried on the next change of the peering table (or the next start).
+              this.#o.logger.error({ peer_name: p.Name, err }, 'failed to delete peering');
+            })
+            .finally(() => deleting.delete(p.ID));
         } else if (isPeeringActive(p) && shouldDial(p) && this.#hasSecret(p) && !this.#dialLoops.has(p.ID)) {
           const loop = this.#dialLoop(p.ID).finally(() => this.#dialLoops.delete(p.ID));
           this.#dialLoops.set(p.ID, loop);
@@ -169,6 +174,12 @@ export class PeeringManager {
 
   /** Runs the common stream handler for a peering and records it as running (so deletes can terminate it). */
   #run(p: Peering, stream: BidiStream, isDialer: boolean): Promise<StreamOutcome> {
+    const current = this.#o.store.peeringById(p.ID);
+    if (this.#shutdown.signal.aborted || !current || !isPeeringActive(current)) {
+      // Deleted (or shutting down) while the stream was being set up: never start it.
+      stream.fail(new StreamError(STREAM_CODE.aborted, `peering is marked as deleted: ${p.ID}`));
+      return Promise.resolve({ kind: 'shutdown' });
+    }
     if (this.#streams.has(p.ID)) {
       stream.fail(
         new StreamError(

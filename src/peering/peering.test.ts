@@ -318,3 +318,15 @@ test('peering - peers that announce no extensions (Consul) get one message per s
   assert.equal(responses.length, 1, 'a peer without the extension gets Consul’s single message');
   assert.equal(responses[0]?.kind === 'response' ? responses[0].resourceId : '', 'mid');
 });
+
+test('peering - deleting while the stream is already gone neither crashes nor leaves the record', async (t) => {
+  const net = new TestNetwork();
+  t.after(() => net.close());
+  const a = await net.cluster('alpha');
+  const b = await net.cluster('beta');
+  await peer(a, b);
+  // The acceptor's side of the stream dies without telling anyone; then the acceptor deletes the peering.
+  a.accepted[a.accepted.length - 1]!.end();
+  await a.service.delete('beta');
+  await until(() => a.store.peering(undefined, 'beta').value === null, 'record removed');
+});

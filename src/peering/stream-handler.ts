@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import type { Logger } from '../logging/index.js';
 import { WatchSet, type ApplyResult, type Command, type StateStore } from '../state/index.js';
 import type { Peering } from '../types/index.js';
@@ -17,7 +18,7 @@ import {
   type ReplicationMessage,
   type Resource,
 } from './messages.js';
-import { PeerDialError, type LocalPeeringIdentity } from './service.js';
+import { PeerDialError, validateAddress, type LocalPeeringIdentity } from './service.js';
 import type { PeeringReason, StreamTracker } from './tracker.js';
 
 export interface StreamHandlerOptions {
@@ -133,15 +134,20 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
   armHeartbeatTimeout();
 
   const onTerminate = (): void => {
-    void send({ kind: 'terminated' }).finally(() => {
+    const done = (): void => {
       finish({ kind: 'terminated-locally' });
-    });
+    };
+    // A stream that is already gone cannot be told; either way this side is done.
+    void send({ kind: 'terminated' }).then(done, done);
   };
   const onShutdown = (): void => {
     finish({ kind: 'shutdown' });
   };
   o.terminate.addEventListener('abort', onTerminate, { once: true });
   o.shutdown.addEventListener('abort', onShutdown, { once: true });
+  // A listener added to an already-aborted signal never fires.
+  if (o.shutdown.aborted) onShutdown();
+  else if (o.terminate.aborted) onTerminate();
 
   for (const url of [TYPE_URL.exportedService, TYPE_URL.exportedServiceList, TYPE_URL.trustBundle]) {
     void send({ kind: 'request', peerId: remoteId, responseNonce: '', resourceUrl: url, error: undefined });
@@ -162,7 +168,7 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
     });
   };
   const startTrustBundle = (): void => {
-    void trustBundleLoop(o.store, stop.signal, () => {
+    trustBundleLoop(o.store, stop.signal, () => {
       respond(
         TYPE_URL.trustBundle,
         'roots',
@@ -174,6 +180,8 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
         },
         Date.now(),
       );
+    }).catch((err: unknown) => {
+      finish({ kind: 'error', reason: 'STREAM_ERROR', message: `trust bundle failed: ${errText(err)}` });
     });
   };
   const startServerAddresses = (): void => {
@@ -395,6 +403,15 @@ async function applyResponse(
         break;
       case 'trust-bundle': {
         expect(msg.resourceUrl, TYPE_URL.trustBundle);
+        // Never let a peer downgrade or break our TLS trust: an empty or unparsable bundle is refused.
+        if (r.rootPems.length === 0) throw new Error('trust bundle has no root certificates');
+        for (const pem of r.rootPems) {
+          try {
+            new X509Certificate(pem);
+          } catch {
+            throw new Error('trust bundle holds a root that is not a PEM certificate');
+          }
+        }
         const { result } = await o.write({
           Type: 'peering-trust-bundle',
           ID: o.peering.ID,
@@ -408,6 +425,14 @@ async function applyResponse(
       case 'server-addresses': {
         expect(msg.resourceUrl, TYPE_URL.serverAddresses);
         if (!o.isDialer) throw new Error('server addresses are only sent to the dialing side');
+        if (r.addresses.length === 0) throw new Error('server address list is empty');
+        for (const a of r.addresses) {
+          try {
+            validateAddress(a, `${a} is not a valid peering server address`);
+          } catch (err) {
+            throw new Error(errText(err));
+          }
+        }
         const { result } = await o.write({
           Type: 'peering-server-addresses',
           ID: o.peering.ID,
@@ -447,8 +472,9 @@ async function exportLoop(
     for (const [svc, version] of view.versions) {
       if (sent.get(svc) === version) continue;
       sent.set(svc, version);
-      const nodes = exporter.instances(svc);
-      const parts = o.stream.peerFeatures.chunkedExports ? splitBySize(nodes, EXPORT_CHUNK_BYTES) : [nodes];
+      const parts = o.stream.peerFeatures.chunkedExports
+        ? exporter.parts(svc, EXPORT_CHUNK_BYTES)
+        : [exporter.instances(svc)];
       parts.forEach((part, i) => {
         const id = parts.length === 1 ? svc : chunkResourceId(svc, i + 1, parts.length);
         respond(TYPE_URL.exportedService, id, { type: 'exported-service', nodes: part }, observedAt);
@@ -473,25 +499,6 @@ async function exportLoop(
     await waitForChange(o.store, ws, stop);
     observedAt = Date.now();
   }
-}
-
-/** Splits instances into runs whose JSON size stays under `maxBytes` (a single larger instance goes alone). */
-export function splitBySize(nodes: CheckServiceNode[], maxBytes: number): CheckServiceNode[][] {
-  const parts: CheckServiceNode[][] = [];
-  let current: CheckServiceNode[] = [];
-  let size = 0;
-  for (const n of nodes) {
-    const bytes = JSON.stringify(n).length;
-    if (current.length > 0 && size + bytes > maxBytes) {
-      parts.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(n);
-    size += bytes;
-  }
-  if (current.length > 0 || parts.length === 0) parts.push(current);
-  return parts;
 }
 
 /** Calls `emit` now and after every change to the CA roots (rotation reaches the peer). */

@@ -204,3 +204,22 @@ test('state - virtual IPs: one per (peer, service), stable across snapshots, reu
   assert.notEqual(s.virtualIp('', 'db'), api);
   assert.equal(s.virtualIp('', 'web'), web);
 });
+
+test('state - replacing checks (new service tags, node renames) moves the checks index', () => {
+  const s = new StateStore();
+  s.apply(1, reg('n1', 'web', { Checks: [check('n1', 'c1', 'web')] }));
+  const before = s.checksInState(undefined, '', 'any');
+  const retagged = reg('n1', 'web');
+  if (retagged.Type === 'register' && retagged.Service) retagged.Service.Tags = ['blue'];
+  s.apply(2, retagged);
+  const after = s.checksInState(undefined, '', 'any');
+  assert.ok(after.index > before.index, 'index moved');
+  assert.deepEqual(after.value[0]?.ServiceTags, ['blue']);
+});
+
+test('state - imports are refused for a peer that has no active peering', () => {
+  const s = new StateStore();
+  const r = s.apply(1, { Type: 'peering-import-service', PeerName: 'ghost', ServiceName: 'web', Nodes: [] });
+  assert.equal(r.ok, false);
+  assert.equal(s.apply(2, { Type: 'peering-import-list', PeerName: 'ghost', Services: [] }).ok, false);
+});

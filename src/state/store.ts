@@ -263,7 +263,7 @@ export class StateStore {
         ModifyIndex: index,
       };
       if (!existing || !sameIgnoringIndexes(existing, next)) {
-        if (existing && existing.Node !== next.Node) this.#renameNode(existing, next);
+        if (existing && existing.Node !== next.Node) this.#renameNode(index, existing, next);
         this.#t.nodes.set(key, next);
         this.#bump(IDX.nodes, index);
         this.#bumpNode(peer, next.Node, index);
@@ -280,12 +280,14 @@ export class StateStore {
     return { ok: true, value: true };
   }
 
-  #renameNode(prev: Node, next: Node): void {
+  #renameNode(index: number, prev: Node, next: Node): void {
     // Only the capitalisation can differ (the key is case-insensitive): keep children pointing at the new name.
     // NOTE: stored objects are never mutated, only replaced: readers (and the HTTP renderer's per-object caches)
     // may hold on to them.
     const checks = this.#t.checks.get(nodeKey(prev.PeerName ?? '', prev.Node));
     for (const chk of [...(checks?.values() ?? [])]) checks?.set(chk.CheckID, { ...chk, Node: next.Node });
+    // Check reads (health/state, health/checks) show the node name: their index must move too.
+    if (checks && checks.size > 0) this.#bump(IDX.checks, index);
   }
 
   #upsertService(index: number, peer: string, key: string, nodeName: string, input: ServiceInput): void {
@@ -320,6 +322,7 @@ export class StateStore {
     for (const chk of [...(checks?.values() ?? [])]) {
       if (chk.ServiceID === next.ID) {
         checks?.set(chk.CheckID, { ...chk, ServiceName: next.Service, ServiceTags: [...next.Tags] });
+        this.#bump(IDX.checks, index);
       }
     }
     this.#bump(IDX.services, index);
@@ -728,7 +731,8 @@ export class StateStore {
    */
   #applyImportService(index: number, cmd: Extract<Command, { Type: 'peering-import-service' }>): ApplyResult {
     const peer = cmd.PeerName;
-    if (peer === '') return { ok: false, status: 400, error: 'import needs a peer name' };
+    const refused = this.#refuseImport(peer);
+    if (refused) return refused;
     for (const inst of cmd.Nodes) {
       if (inst.Service.Service.toLowerCase() !== cmd.ServiceName.toLowerCase()) {
         return {
@@ -778,7 +782,18 @@ export class StateStore {
     return { ok: true, value: true };
   }
 
+  /** Imports are accepted only for an active peering: a stream racing a delete cannot leave orphaned data. */
+  #refuseImport(peer: string): ApplyResult | undefined {
+    if (peer === '') return { ok: false, status: 400, error: 'import needs a peer name' };
+    const p = this.#peeringByName(peer);
+    if (!p || !isPeeringActive(p))
+      return { ok: false, status: 409, error: `peering "${peer}" is not active` };
+    return undefined;
+  }
+
   #applyImportList(index: number, peer: string, services: string[]): ApplyResult {
+    const refused = this.#refuseImport(peer);
+    if (refused) return refused;
     const listed = new Set<string>();
     for (const s of services) {
       listed.add(s.toLowerCase());

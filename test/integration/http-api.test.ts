@@ -332,3 +332,32 @@ test('http - repeated reads reuse rendered answers but never serve stale data', 
     400,
   );
 });
+
+test('http - health/connect follows changes to the sidecar proxies themselves', async () => {
+  const r = await call('PUT', '/v1/catalog/register', {
+    Node: 'mesh-node',
+    Address: '10.0.0.9',
+    Service: {
+      Kind: 'connect-proxy',
+      Service: 'pay-sidecar-proxy',
+      ID: 'pay-proxy',
+      Port: 21000,
+      Proxy: { DestinationServiceName: 'pay' },
+    },
+    Check: { CheckID: 'proxy-alive', Name: 'p', Status: 'passing', ServiceID: 'pay-proxy' },
+  });
+  assert.equal(r.status, 200, r.text);
+  const first = await call('GET', '/v1/health/connect/pay');
+  assert.equal(first.json()[0].Checks[0].Status, 'passing');
+  const index = first.headers.get('x-consul-index');
+  const waiting = call('GET', `/v1/health/connect/pay?index=${index}&wait=5s`);
+  await call('PUT', '/v1/catalog/register', {
+    Node: 'mesh-node',
+    Address: '10.0.0.9',
+    Check: { CheckID: 'proxy-alive', Name: 'p', Status: 'critical', ServiceID: 'pay-proxy' },
+  });
+  const woke = await waiting;
+  assert.ok(Number(woke.headers.get('x-consul-index')) > Number(index));
+  assert.equal(woke.json()[0].Checks[0].Status, 'critical');
+  assert.equal((await call('GET', '/v1/health/connect/pay?passing')).text, '[]');
+});

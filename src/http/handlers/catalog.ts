@@ -141,7 +141,11 @@ export async function catalogNodes(deps: HttpDeps, ctx: RequestContext): Promise
 export async function catalogServices(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
   const q = parseQueryOptions(ctx, deps.info.datacenter);
   const meta = nodeMetaFilter(ctx);
-  const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) => deps.store.services(ws, q.peer));
+  const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) => {
+    // A filter may select on node fields, which move the nodes index, not the services one.
+    const res = deps.store.services(ws, q.peer);
+    return q.filter === '' ? res : { ...res, index: Math.max(res.index, deps.store.nodes(ws, q.peer).index) };
+  });
   return cachedJson(deps, ctx, r.index, () => {
     let instances = r.value.filter((i) => meta(i.node.Meta));
     if (q.filter !== '') {
@@ -190,13 +194,17 @@ export function connectInstances(
 ): ReturnType<HttpDeps['store']['serviceInstances']> {
   const native = deps.store.serviceInstances(ws, peer, name);
   const all = deps.store.services(ws, peer);
-  const value = [
-    ...native.value.filter((i) => i.service.Connect?.['Native'] === true),
-    ...all.value.filter(
-      (i) => i.service.Kind === 'connect-proxy' && i.service.Proxy?.['DestinationServiceName'] === name,
-    ),
-  ];
-  return { index: Math.max(native.index, all.index), value };
+  const proxies = all.value.filter(
+    (i) => i.service.Kind === 'connect-proxy' && i.service.Proxy?.['DestinationServiceName'] === name,
+  );
+  // A proxy's health and node changes move its own service's index, not `services`: read those too, so the
+  // answer's index (blocking queries, the response cache) moves with them.
+  let index = Math.max(native.index, all.index);
+  for (const proxyName of new Set(proxies.map((i) => i.service.Service))) {
+    index = Math.max(index, deps.store.serviceInstances(ws, peer, proxyName).index);
+  }
+  const value = [...native.value.filter((i) => i.service.Connect?.['Native'] === true), ...proxies];
+  return { index, value };
 }
 
 /** GET /v1/catalog/node/:node → {Node, Services: {id: NodeService}} or null. */
