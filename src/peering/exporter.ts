@@ -68,7 +68,7 @@ export class Exporter {
 
   #shared(name: string): SharedExport {
     let byName = SHARED.get(this.#store);
-    if (!byName) SHARED.set(this.#store, (byName = new Map()));
+    if (!byName) SHARED.set(this.#store, (byName = new Map<string, SharedExport>()));
     const index = this.#store.serviceInstances(undefined, '', name).index;
     const hit = byName.get(name);
     if (hit?.index === index) return hit;
