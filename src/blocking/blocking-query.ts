@@ -1,4 +1,4 @@
-import { WatchSet } from '../state/index.js';
+import { WatchSet, type WatchHub } from '../state/index.js';
 import type { QueryResult } from '../state/index.js';
 
 /** Consul's default blocking wait: 5 minutes. */
@@ -10,8 +10,9 @@ export const BLOCKING_JITTER_FRACTION = 16;
 
 /** What a blocking query needs of the store: subscribe to the topics of a read, and learn when it goes away. */
 export interface BlockingBackend {
-  hub: { subscribe(ws: WatchSet, fn: () => void): () => void };
-  onAbandon(fn: () => void): () => void;
+  hub: Pick<WatchHub, 'wait'>;
+  /** Aborted when the store goes away: every wait ends. */
+  abandoned: AbortSignal;
 }
 
 export interface BlockingOptions {
@@ -48,46 +49,12 @@ export async function blockingQuery<T>(
 
   let ws = ws0;
   for (;;) {
-    const woke = await waitForChange(backend, ws, deadline - Date.now(), opts.signal);
+    const woke = await backend.hub.wait(ws, {
+      signals: [opts.signal, backend.abandoned],
+      timeoutMs: deadline - Date.now(),
+    });
     ws = new WatchSet();
     result = query(ws);
     if (woke !== 'changed' || result.index > opts.minIndex) return result;
   }
-}
-
-type WakeReason = 'changed' | 'timeout' | 'aborted' | 'abandoned';
-
-function waitForChange(
-  backend: BlockingBackend,
-  ws: WatchSet,
-  remainingMs: number,
-  signal: AbortSignal | undefined,
-): Promise<WakeReason> {
-  if (remainingMs <= 0) return Promise.resolve('timeout');
-  return new Promise<WakeReason>((resolve) => {
-    let done = false;
-    const finish = (reason: WakeReason): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      unsubscribe();
-      unAbandon();
-      signal?.removeEventListener('abort', onAbort);
-      resolve(reason);
-    };
-    const onAbort = (): void => {
-      finish('aborted');
-    };
-    const timer = setTimeout(() => {
-      finish('timeout');
-    }, remainingMs);
-    const unsubscribe = backend.hub.subscribe(ws, () => {
-      finish('changed');
-    });
-    const unAbandon = backend.onAbandon(() => {
-      finish('abandoned');
-    });
-    if (signal?.aborted) finish('aborted');
-    else signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

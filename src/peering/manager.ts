@@ -90,15 +90,7 @@ export class PeeringManager {
           this.#dialLoops.set(p.ID, loop);
         }
       }
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          off();
-          this.#shutdown.signal.removeEventListener('abort', done);
-          resolve();
-        };
-        const off = this.#o.store.hub.subscribe(ws, done);
-        this.#shutdown.signal.addEventListener('abort', done, { once: true });
-      });
+      await this.#o.store.hub.wait(ws, { signals: [this.#shutdown.signal] });
     }
   }
 

@@ -515,20 +515,8 @@ async function trustBundleLoop(store: StateStore, stop: AbortSignal, emit: () =>
   }
 }
 
-function waitForChange(store: StateStore, ws: WatchSet, stop: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (stop.aborted) {
-      resolve();
-      return;
-    }
-    const done = (): void => {
-      unsubscribe();
-      stop.removeEventListener('abort', done);
-      resolve();
-    };
-    const unsubscribe = store.hub.subscribe(ws, done);
-    stop.addEventListener('abort', done, { once: true });
-  });
+async function waitForChange(store: StateStore, ws: WatchSet, stop: AbortSignal): Promise<void> {
+  await store.hub.wait(ws, { signals: [stop] });
 }
 
 function errText(err: unknown): string {

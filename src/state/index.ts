@@ -1,5 +1,5 @@
 export { StateStore, IDX, type QueryResult, type ServiceInstance, type ConfigEntryRecord } from './store.js';
-export { WatchHub, WatchSet } from './watch.js';
+export { WatchHub, WatchSet, type WakeReason } from './watch.js';
 export type {
   Command,
   CommandType,

@@ -223,3 +223,22 @@ test('state - imports are refused for a peer that has no active peering', () => 
   assert.equal(r.ok, false);
   assert.equal(s.apply(2, { Type: 'peering-import-list', PeerName: 'ghost', Services: [] }).ok, false);
 });
+
+test('state - node IDs are unique among local nodes, kept through renames, deletes and snapshots', () => {
+  const s = new StateStore();
+  const withId = (node: string, id: string) => {
+    const c = reg(node, null);
+    if (c.Type === 'register') c.Node.ID = id;
+    return c;
+  };
+  const id = '11111111-2222-3333-4444-555555555555';
+  assert.equal(s.apply(1, withId('a', id)).ok, true);
+  const clash = s.apply(2, withId('b', id));
+  assert.equal(clash.ok, false);
+  assert.match(!clash.ok ? clash.error : '', /reserved by node/);
+  const r = new StateStore();
+  r.restore(2, s.snapshot());
+  assert.equal(r.apply(3, withId('b', id)).ok, false, 'the index survives a snapshot');
+  s.apply(3, { Type: 'deregister', PeerName: '', Node: 'a', ServiceID: '', CheckID: '' });
+  assert.equal(s.apply(4, withId('b', id)).ok, true, 'free again once the node is gone');
+});

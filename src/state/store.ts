@@ -57,6 +57,8 @@ export interface ConfigEntryRecord {
 
 interface Tables {
   nodes: Map<string, Node>;
+  /** `${peer}\u0000${node ID}` → node key, for the uniqueness check on registration. */
+  nodeIds: Map<string, string>;
   services: Map<string, Map<string, NodeService>>;
   checks: Map<string, Map<string, HealthCheck>>;
   /** service name key → set of `${nodeKey}\u0001${serviceID}` */
@@ -83,6 +85,7 @@ interface Tables {
 function emptyTables(): Tables {
   return {
     nodes: new Map(),
+    nodeIds: new Map(),
     services: new Map(),
     checks: new Map(),
     byServiceName: new Map(),
@@ -125,7 +128,7 @@ export class StateStore {
   /** Bumped topics of the command being applied. */
   #fired = new Set<string>();
   #firedKeys: string[] = [];
-  #abandonListeners = new Set<() => void>();
+  readonly #abandon = new AbortController();
   /** serviceInstances results by service, valid while the service's index holds. */
   readonly #instanceMemo = new Map<string, QueryResult<ServiceInstance[]>>();
 
@@ -219,24 +222,22 @@ export class StateStore {
     for (const svc of services.values()) this.#bump(IDX.service(peer, svc.Service), index);
   }
 
-  #applyRegister(index: number, cmd: Extract<Command, { Type: 'register' }>): ApplyResult {
+  #applyRegister(index: number, cmd: Extract<Command, { Type: 'register' }>, imported = false): ApplyResult {
     const peer = cmd.Node.PeerName ?? '';
     const key = nodeKey(peer, cmd.Node.Node);
     const existing = this.#t.nodes.get(key);
     // Validate everything first: a failed register changes nothing.
-    if (cmd.Node.ID !== '') {
-      for (const n of this.#t.nodes.values()) {
-        if (
-          (n.PeerName ?? '') === peer &&
-          n.ID === cmd.Node.ID &&
-          n.Node.toLowerCase() !== cmd.Node.Node.toLowerCase()
-        ) {
-          return {
-            ok: false,
-            status: 500,
-            error: `failed inserting node: Error while renaming Node ID: "${cmd.Node.ID}": Node name ${n.Node} is reserved by node ${n.ID} with name ${n.Node}`,
-          };
-        }
+    // Node IDs are unique per peer for local registrations; imported IDs are the peer's business, and an import
+    // must never fail half-way (see #applyImportService).
+    if (cmd.Node.ID !== '' && !imported) {
+      const owner = this.#t.nodeIds.get(`${peer}\u0000${cmd.Node.ID}`);
+      const n = owner === undefined ? undefined : this.#t.nodes.get(owner);
+      if (n && n.Node.toLowerCase() !== cmd.Node.Node.toLowerCase()) {
+        return {
+          ok: false,
+          status: 500,
+          error: `failed inserting node: Error while renaming Node ID: "${cmd.Node.ID}": Node name ${n.Node} is reserved by node ${n.ID} with name ${n.Node}`,
+        };
       }
     }
     const services = this.#t.services.get(key);
@@ -265,6 +266,7 @@ export class StateStore {
       if (!existing || !sameIgnoringIndexes(existing, next)) {
         if (existing && existing.Node !== next.Node) this.#renameNode(index, existing, next);
         this.#t.nodes.set(key, next);
+        this.#indexNodeId(existing, next, key);
         this.#bump(IDX.nodes, index);
         this.#bumpNode(peer, next.Node, index);
         this.#bumpAllServicesOfNode(peer, next.Node, index);
@@ -278,6 +280,15 @@ export class StateStore {
     // Checks.
     for (const chk of cmd.Checks) this.#upsertCheck(index, peer, key, nodeName, chk);
     return { ok: true, value: true };
+  }
+
+  /** Keeps the (peer, node ID) → node key index in step with the nodes table. */
+  #indexNodeId(prev: Node | undefined, next: Node | undefined, key: string): void {
+    if (prev && prev.ID !== '') {
+      const k = `${prev.PeerName ?? ''}\u0000${prev.ID}`;
+      if (this.#t.nodeIds.get(k) === key) this.#t.nodeIds.delete(k);
+    }
+    if (next && next.ID !== '') this.#t.nodeIds.set(`${next.PeerName ?? ''}\u0000${next.ID}`, key);
   }
 
   #renameNode(index: number, prev: Node, next: Node): void {
@@ -439,6 +450,7 @@ export class StateStore {
         this.#afterCheckChange(index, peer, node.Node, undefined, chk);
       }
       this.#t.nodes.delete(key);
+      this.#indexNodeId(node, undefined, key);
       this.#t.services.delete(key);
       this.#t.checks.delete(key);
       this.#bump(IDX.nodes, index);
@@ -748,13 +760,11 @@ export class StateStore {
       const node = { ...inst.Node, PeerName: peer };
       const service = { ...inst.Service, PeerName: peer };
       const checks = inst.Checks.map((c) => ({ ...c, Node: node.Node, PeerName: peer }));
-      const r = this.#applyRegister(index, {
-        Type: 'register',
-        Node: node,
-        SkipNodeUpdate: false,
-        Service: service,
-        Checks: checks,
-      });
+      const r = this.#applyRegister(
+        index,
+        { Type: 'register', Node: node, SkipNodeUpdate: false, Service: service, Checks: checks },
+        true,
+      );
       if (!r.ok) return r;
       const key = nodeKey(peer, node.Node);
       keep.add(`${key}\u0001${service.ID}`);
@@ -1078,7 +1088,11 @@ export class StateStore {
       throw new Error(`unsupported snapshot version ${String(data.Version)}`);
     const t = emptyTables();
     t.clusterId = data.ClusterID;
-    for (const n of data.Nodes) t.nodes.set(nodeKey(n.PeerName ?? '', n.Node), n);
+    for (const n of data.Nodes) {
+      const key = nodeKey(n.PeerName ?? '', n.Node);
+      t.nodes.set(key, n);
+      if (n.ID !== '') t.nodeIds.set(`${n.PeerName ?? ''}\u0000${n.ID}`, key);
+    }
     for (const [key, s] of data.Services) {
       let m = t.services.get(key);
       if (!m) t.services.set(key, (m = new Map<string, NodeService>()));
@@ -1120,13 +1134,12 @@ export class StateStore {
 
   /** Wakes every blocking query for good (the store is going away). */
   abandon(): void {
-    for (const fn of this.#abandonListeners) fn();
-    this.#abandonListeners.clear();
+    this.#abandon.abort(new Error('state store abandoned'));
   }
 
-  onAbandon(fn: () => void): () => void {
-    this.#abandonListeners.add(fn);
-    return () => this.#abandonListeners.delete(fn);
+  /** Aborted once the store is abandoned (shutdown): waits on it end at once. */
+  get abandoned(): AbortSignal {
+    return this.#abandon.signal;
   }
 }
 

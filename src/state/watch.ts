@@ -6,6 +6,8 @@
  * NOTE: firing is synchronous and only flips waiters to "ready"; waiters do the work on their own turn, so a
  * write never runs reader code and slow readers never hold writers.
  */
+export type WakeReason = 'changed' | 'aborted' | 'timeout';
+
 export class WatchHub {
   readonly #exact = new Map<string, Set<() => void>>();
   readonly #prefix = new Map<string, Set<() => void>>();
@@ -48,6 +50,40 @@ export class WatchHub {
       }
     }
     for (const fn of wake) fn();
+  }
+
+  /**
+   * Waits until a write fires a topic of `ws`, one of `signals` aborts, or `timeoutMs` passes (no timeout when
+   * undefined). The waiter and every listener are removed however it ends.
+   */
+  wait(
+    ws: WatchSet,
+    opts: { signals?: readonly (AbortSignal | undefined)[]; timeoutMs?: number | undefined } = {},
+  ): Promise<WakeReason> {
+    const signals = (opts.signals ?? []).filter((s): s is AbortSignal => s !== undefined);
+    if (signals.some((s) => s.aborted)) return Promise.resolve('aborted');
+    if (opts.timeoutMs !== undefined && opts.timeoutMs <= 0) return Promise.resolve('timeout');
+    return new Promise<WakeReason>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (reason: WakeReason): void => {
+        clearTimeout(timer);
+        unsubscribe();
+        for (const s of signals) s.removeEventListener('abort', onAbort);
+        resolve(reason);
+      };
+      const onAbort = (): void => {
+        finish('aborted');
+      };
+      const unsubscribe = this.subscribe(ws, () => {
+        finish('changed');
+      });
+      if (opts.timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          finish('timeout');
+        }, opts.timeoutMs);
+      }
+      for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   /** Number of registered waiters, for metrics and tests. */
