@@ -8,17 +8,16 @@
  *   node --import tsx bench/writes.ts
  */
 import { spawn } from 'node:child_process';
-import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { startBenchAgent, stopBenchAgent } from './lib/agent.js';
-import { runBench, tempDir, track, waitExit } from './lib/cleanup.js';
+import { runBench, track, waitExit } from './lib/cleanup.js';
 import { CpuMeter } from './lib/cpu.js';
+import { diskFsync } from './lib/disk.js';
 import { ETCDCTL_BIN, startEtcd, stopEtcd } from './lib/etcd.js';
 import { httpRequest, keepAliveAgent } from './lib/http-client.js';
 import { runClosedLoop, type LoadResult } from './lib/load.js';
 import { registrationBody } from './lib/payload.js';
-import { fmt, fmtMs, percentile, printHeader, printReproduce, printTable, ratio } from './lib/stats.js';
+import { fmt, fmtMs, printHeader, printReproduce, printTable, ratio } from './lib/stats.js';
 
 const COMMAND = 'node --import tsx bench/writes.ts';
 const CONCURRENCY = 16;
@@ -135,32 +134,6 @@ async function benchEtcdctl(
   return { invocations: ok, perSec: (ok * 1000) / elapsed, failed };
 }
 
-/**
- * Context, not a baseline: what one writer appending `bytes` and calling fdatasync back to back gets from this disk
- * (in the same temp dir as the servers' data). Group commit lets a server exceed it; without it, it is the ceiling.
- */
-function diskFsync(bytes: number): { perSec: number; p50Ms: number; p99Ms: number } {
-  const fd = openSync(join(tempDir('fsync'), 'probe.log'), 'a');
-  const buf = Buffer.alloc(bytes, 'x');
-  const lat: number[] = [];
-  try {
-    const t0 = performance.now();
-    while (performance.now() - t0 < FSYNC_DURATION_MS) {
-      const t = performance.now();
-      writeSync(fd, buf);
-      fdatasyncSync(fd);
-      lat.push(performance.now() - t);
-    }
-    return {
-      perSec: (lat.length * 1000) / (performance.now() - t0),
-      p50Ms: percentile(lat, 50),
-      p99Ms: percentile(lat, 99),
-    };
-  } finally {
-    closeSync(fd);
-  }
-}
-
 await runBench('writes', async () => {
   printHeader(
     'writes',
@@ -169,7 +142,7 @@ await runBench('writes', async () => {
   const payloadBytes = Buffer.byteLength(registrationBody('bench', 12_345, NODES));
   const entente = await benchEntente();
   const { client: etcd, etcdctl } = await benchEtcd();
-  const disk = diskFsync(payloadBytes);
+  const disk = diskFsync(payloadBytes, FSYNC_DURATION_MS);
   const row = (r: Row): string[] => [
     r.name,
     fmt(r.result.opsPerSec),
