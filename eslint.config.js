@@ -2,6 +2,45 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const MODULES = [
+  'lib',
+  'types',
+  'errors',
+  'logging',
+  'wal',
+  'filter',
+  'config-entry',
+  'config',
+  'state',
+  'blocking',
+  'connect',
+  'peering',
+  'dns',
+  'grpc',
+  'http',
+  'api',
+  'cli',
+  'agent',
+];
+
+/** One override per folder: imports of internal folders not in its allow-list (lib is always allowed) fail lint. */
+function boundaries(allowed) {
+  return Object.entries(allowed).map(([mod, ok]) => {
+    const banned = MODULES.filter((m) => m !== mod && m !== 'lib' && !ok.includes(m));
+    const patterns = banned.map((m) => ({
+      regex: `^(\\.\\./)+${m}/`,
+      message: `${mod}/ may not import ${m}/ (see docs/architecture.md).`,
+    }));
+    if (mod !== 'grpc')
+      patterns.push({ regex: '/generated/', message: 'grpc/generated is imported only from grpc/.' });
+    return {
+      files: [`src/${mod}/**/*.ts`],
+      ignores: ['**/*.test.ts', '**/testing/**'],
+      rules: { 'no-restricted-imports': ['error', { patterns }] },
+    };
+  });
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -45,6 +84,26 @@ export default tseslint.config(
       ],
     },
   },
+  // Module boundaries (docs/architecture.md): each folder may import only the folders listed for it.
+  ...boundaries({
+    lib: [],
+    types: [],
+    errors: [],
+    logging: [],
+    wal: [],
+    filter: ['errors'],
+    'config-entry': ['errors'],
+    config: ['types', 'errors'],
+    state: ['types', 'errors', 'logging'],
+    blocking: ['state', 'errors'],
+    connect: ['types', 'errors', 'logging'],
+    peering: ['state', 'connect', 'config-entry', 'types', 'errors', 'logging'],
+    dns: ['state', 'types', 'errors', 'logging'],
+    grpc: ['peering', 'connect', 'types', 'errors', 'logging'],
+    http: ['state', 'blocking', 'filter', 'config-entry', 'peering', 'connect', 'types', 'errors', 'logging'],
+    api: ['types', 'errors'],
+    cli: ['api'],
+  }),
   {
     files: ['src/cli/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: { 'no-console': 'off' },
