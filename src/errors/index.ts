@@ -6,5 +6,12 @@ export {
   type ErrorCodeSpec,
   type GrpcStatus,
 } from './codes.js';
-export { AppError, badRequest, notFound, isAppError, type AppErrorOptions } from './app-error.js';
+export {
+  AppError,
+  badRequest,
+  notFound,
+  errorForStatus,
+  isAppError,
+  type AppErrorOptions,
+} from './app-error.js';
 export { toHttpError, type HttpErrorReply } from './to-http.js';

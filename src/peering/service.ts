@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, badRequest } from '../errors/index.js';
+import { AppError, badRequest, errorForStatus } from '../errors/index.js';
 import type { ApplyResult, Command, StateStore } from '../state/index.js';
 import { shouldDial } from '../types/index.js';
 import { decodePeeringToken, encodePeeringToken } from './token.js';
@@ -93,15 +93,7 @@ export class PeeringService {
 
   async #commit(cmd: Command): Promise<unknown> {
     const { result } = await this.#o.write(cmd);
-    if (!result.ok) {
-      throw new AppError(
-        result.status === 403 ? 'ENT_ERR_PERMISSION_DENIED' : 'ENT_ERR_CONFLICT',
-        result.error,
-        {
-          http: result.status,
-        },
-      );
-    }
+    if (!result.ok) throw errorForStatus(result.status, result.error);
     return result.value;
   }
 

@@ -29,13 +29,15 @@ export const IDX = {
   configEntry: (kind: string, name: string): string => `config.${kind}/${name}`,
 } as const;
 
-/** Key of a node in the catalog maps: nodes are unique per peer, names compared without case (as Consul). */
-function nodeKey(peer: string, name: string): string {
+/**
+ * Key of a node, or of a service name, in the catalog maps: unique per peer, names compared without case (as
+ * Consul's memdb indexes do).
+ */
+function peerKey(peer: string, name: string): string {
   return `${peer}\u0000${name.toLowerCase()}`;
 }
-function serviceNameKey(peer: string, name: string): string {
-  return `${peer}\u0000${name.toLowerCase()}`;
-}
+const nodeKey = peerKey;
+const serviceNameKey = peerKey;
 
 /** Result of a read: the value and the index a client blocks on next. */
 export interface QueryResult<T> {

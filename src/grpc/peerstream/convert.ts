@@ -66,19 +66,14 @@ import {
 } from '../generated/hashicorp/consul/internal/status/status_pb.js';
 import {
   TYPE_URL,
+  importedStatus,
   type CheckServiceNode,
   type RemoteInfo,
   type ReplicationMessage,
   type Resource,
   type StatusError,
 } from '../../peering/index.js';
-import {
-  HEALTH_STATUSES,
-  SERVICE_KINDS,
-  type HealthStatus,
-  type ServiceAddress,
-  type ServiceKind,
-} from '../../types/index.js';
+import { SERVICE_KINDS, type ServiceAddress, type ServiceKind } from '../../types/index.js';
 
 /** Weights Consul's API applies when a service has none (`structs.Weights{Passing: 1, Warning: 1}`). */
 const DEFAULT_WEIGHTS = { Passing: 1, Warning: 1 } as const;
@@ -421,7 +416,7 @@ export function fromProtoCheckServiceNode(n: PbCheckServiceNode): CheckServiceNo
       Node: c.Node,
       CheckID: c.CheckID,
       Name: c.Name,
-      Status: healthStatus(c.Status),
+      Status: importedStatus(c.Status),
       Notes: c.Notes,
       Output: c.Output,
       ServiceID: c.ServiceID,
@@ -439,10 +434,6 @@ export function fromProtoCheckServiceNode(n: PbCheckServiceNode): CheckServiceNo
 
 function isServiceKind(k: string): k is ServiceKind {
   return (SERVICE_KINDS as readonly string[]).includes(k);
-}
-
-function healthStatus(s: string): HealthStatus {
-  return (HEALTH_STATUSES as readonly string[]).includes(s) ? (s as HealthStatus) : 'critical';
 }
 
 /** Consul JSON object → message, lenient: unknown keys ignored; `undefined` if it does not fit the schema. */

@@ -1,5 +1,4 @@
 import { badRequest } from '../../errors/index.js';
-import { blockingQuery } from '../../blocking/index.js';
 import type { CheckInput, NodeInput, ServiceInput, WatchSet } from '../../state/index.js';
 import { parseQueryOptions, type RequestContext } from '../context.js';
 import { Fields } from '../decode.js';
@@ -7,7 +6,7 @@ import type { HttpDeps } from '../deps.js';
 import { applyFilter } from '../filter.js';
 import { renderNode, renderNodeService, renderServiceNode } from '../render.js';
 import { json, type Reply } from '../reply.js';
-import { cachedJson, commit, nodeMetaFilter, tagFilter } from './common.js';
+import { block, cachedJson, commit, nodeMetaFilter, tagFilter } from './common.js';
 import { decodeService, parseStatus, validateMeta } from './structs.js';
 
 const DECODE = 'Request decode failed';
@@ -237,20 +236,6 @@ export async function catalogNodeServices(deps: HttpDeps, ctx: RequestContext): 
     Node: renderNode(found.node),
     Services: applyFilter(found.services.map(renderNodeService), q.filter, 'nodeService'),
   }));
-}
-
-export function block<T>(
-  deps: HttpDeps,
-  ctx: RequestContext,
-  minIndex: number,
-  waitMs: number | undefined,
-  query: (ws: WatchSet) => { index: number; value: T },
-): Promise<{ index: number; value: T }> {
-  return blockingQuery(
-    deps.store,
-    { minIndex, signal: ctx.signal, ...(waitMs === undefined ? {} : { waitMs }) },
-    query,
-  );
 }
 
 function isUuid(s: string): boolean {

@@ -1,5 +1,6 @@
-import { AppError } from '../../errors/index.js';
-import type { Command } from '../../state/index.js';
+import { blockingQuery } from '../../blocking/index.js';
+import { errorForStatus } from '../../errors/index.js';
+import type { Command, WatchSet } from '../../state/index.js';
 import type { RequestContext } from '../context.js';
 import { cacheKey } from '../response-cache.js';
 import { json, serializeJson, type Reply } from '../reply.js';
@@ -8,15 +9,7 @@ import type { HttpDeps } from '../deps.js';
 /** Commits a command; an error answered by the state machine becomes the HTTP error it names. */
 export async function commit(deps: HttpDeps, cmd: Command): Promise<{ index: number; value: unknown }> {
   const { index, result } = await deps.write(cmd);
-  if (!result.ok) {
-    const code =
-      result.status === 404
-        ? 'ENT_ERR_NOT_FOUND'
-        : result.status === 400
-          ? 'ENT_ERR_BAD_REQUEST'
-          : 'ENT_ERR_CONFLICT';
-    throw new AppError(code, result.error, { http: result.status });
-  }
+  if (!result.ok) throw errorForStatus(result.status, result.error);
   return { index, value: result.value };
 }
 
@@ -56,4 +49,19 @@ export function cachedJson(
     buildText && !ctx.pretty ? buildText() : serializeJson(build(), ctx.pretty),
   );
   return { raw: body, contentType: 'application/json', index };
+}
+
+/** Runs a read as a blocking query with the request's `?index`/`?wait` and its abort signal. */
+export function block<T>(
+  deps: HttpDeps,
+  ctx: RequestContext,
+  minIndex: number,
+  waitMs: number | undefined,
+  query: (ws: WatchSet) => { index: number; value: T },
+): Promise<{ index: number; value: T }> {
+  return blockingQuery(
+    deps.store,
+    { minIndex, signal: ctx.signal, ...(waitMs === undefined ? {} : { waitMs }) },
+    query,
+  );
 }

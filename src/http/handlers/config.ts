@@ -9,8 +9,7 @@ import type { ConfigEntryRecord } from '../../state/index.js';
 import { parseQueryOptions, type RequestContext } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { json, type Reply } from '../reply.js';
-import { block } from './catalog.js';
-import { commit } from './common.js';
+import { block, commit } from './common.js';
 
 const DECODE = 'Request decoding failed';
 

@@ -2,7 +2,7 @@ import { renderCARoots, renderCARootsPem, trustDomain } from '../../connect/inde
 import { parseQueryOptions, type RequestContext } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { json, type Reply } from '../reply.js';
-import { block } from './catalog.js';
+import { block } from './common.js';
 
 /** GET /v1/connect/ca/roots and /v1/agent/connect/ca/roots (`?pem=true` for the PEM chain). */
 export async function connectCARoots(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {

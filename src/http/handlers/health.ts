@@ -5,8 +5,8 @@ import { applyFilter } from '../filter.js';
 import type { HealthCheck, Node, NodeService } from '../../types/index.js';
 import { healthRowJson, renderCheck, renderNode, renderNodeService } from '../render.js';
 import type { Reply } from '../reply.js';
-import { block, connectInstances } from './catalog.js';
-import { cachedJson, nodeMetaFilter, tagFilter } from './common.js';
+import { connectInstances } from './catalog.js';
+import { block, cachedJson, nodeMetaFilter, tagFilter } from './common.js';
 
 /** GET /v1/health/node/:node */
 export async function healthNode(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {

@@ -3,8 +3,7 @@ import type { KVEntry } from '../../types/index.js';
 import { parseQueryOptions, type RequestContext } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { json, type Reply } from '../reply.js';
-import { block } from './catalog.js';
-import { commit } from './common.js';
+import { block, commit } from './common.js';
 
 /** Consul's default kv_max_value_size (raft's suggested max data size): 512 KiB. */
 export const KV_MAX_VALUE_BYTES = 512 * 1024;

@@ -4,7 +4,7 @@ import { parseQueryOptions, type RequestContext } from '../context.js';
 import { Fields } from '../decode.js';
 import type { HttpDeps } from '../deps.js';
 import { json, type Reply } from '../reply.js';
-import { block } from './catalog.js';
+import { block } from './common.js';
 
 const DECODE = 'Body decoding failed';
 
