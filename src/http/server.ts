@@ -135,8 +135,10 @@ export class HttpServer {
       if (!res.destroyed) this.#send(res, reply, pretty);
     } catch (err) {
       const mapped = toHttpError(err);
-      if (mapped.unexpected)
+      // A client that went away mid-request is not a server error.
+      if (mapped.unexpected && !controller.signal.aborted) {
         this.#opts.logger.error({ err, url: req.url, method: req.method }, 'request failed');
+      }
       if (!res.headersSent && !res.destroyed) this.#text(res, mapped.status, mapped.body);
     } finally {
       res.off('close', onClose);

@@ -229,3 +229,30 @@ test('fake peer - an empty or unparsable trust bundle is NACKed and never replac
   assert.deepEqual(a.store.peeringById(peerId)!.PeerCAPems, before);
   assert.equal(a.store.trustBundle(undefined, 'evil').value, null);
 });
+
+test('fake peer - chunked exports are bounded: too many parts or too many partial services are NACKed', async (t) => {
+  const { a, secret, peerId } = await setup(t);
+  const [mine, theirs] = memoryStreamPair();
+  void a.manager.accept(theirs);
+  await mine.send({
+    kind: 'open',
+    peerId,
+    streamSecretId: secret,
+    remote: { Partition: '', Datacenter: 'evil' },
+  });
+  const part = async (id: string, n: string) => {
+    await mine.send({
+      kind: 'response',
+      nonce: n,
+      resourceUrl: TYPE_URL.exportedService,
+      resourceId: id,
+      resource: { type: 'exported-service', nodes: [] },
+      operation: 1,
+    });
+    const reply = await recvUntil(mine, (m) => m.kind === 'request' && m.responseNonce === n);
+    return reply.kind === 'request' ? reply.error : undefined;
+  };
+  assert.match((await part('web\u00001/999999', 'x1'))?.message ?? '', /exceeds the limit/);
+  for (let i = 0; i < 16; i++) assert.equal(await part(`svc${i}\u00001/2`, `p${i}`), undefined);
+  assert.match((await part('one-too-many\u00001/2', 'p16'))?.message ?? '', /partly received/);
+});

@@ -47,6 +47,10 @@ export interface StreamHandlerOptions {
  */
 export const EXPORT_CHUNK_BYTES = 1024 * 1024;
 
+/** Bounds on what a peer can make us buffer: parts of one service (4 GiB at 1 MiB each), services in parts. */
+export const MAX_CHUNK_PARTS = 4096;
+export const MAX_PARTIAL_SERVICES = 16;
+
 /** Received responses being imported at once; past this, reading waits for the oldest to commit. */
 export const MAX_INFLIGHT_IMPORTS = 64;
 
@@ -382,7 +386,13 @@ async function applyResponse(
           break;
         }
         // One part of a large service: keep it until every part of this update is here, then apply them at once.
+        if (chunk.parts > MAX_CHUNK_PARTS) {
+          throw new Error(`a service in ${chunk.parts} parts exceeds the limit of ${MAX_CHUNK_PARTS}`);
+        }
         let acc = chunks.get(chunk.service);
+        if (!acc && chunks.size >= MAX_PARTIAL_SERVICES) {
+          throw new Error(`more than ${MAX_PARTIAL_SERVICES} services are partly received`);
+        }
         if (!acc || acc.parts !== chunk.parts || chunk.part === 1) {
           acc = { parts: chunk.parts, received: new Map() };
           chunks.set(chunk.service, acc);
