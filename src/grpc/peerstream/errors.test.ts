@@ -55,6 +55,12 @@ test('grpc - classification table', () => {
     ],
     [GrpcStatus.RESOURCE_EXHAUSTED, 'Received message larger than max', true, 'STREAM_ERROR'],
     [GrpcStatus.INTERNAL, 'internal error', true, 'STREAM_ERROR'],
+    [
+      GrpcStatus.FAILED_PRECONDITION,
+      'peering must be enabled to use this endpoint',
+      true,
+      'PEERING_DISABLED_ON_PEER',
+    ],
   ];
   for (const [code, details, connected, want] of rows) {
     assert.equal(reasonFor(code, details, connected), want, `${code} ${details}`);

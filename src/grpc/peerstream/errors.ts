@@ -4,6 +4,7 @@
  * | gRPC outcome                                                        | reason                  |
  * | ------------------------------------------------------------------- | ----------------------- |
  * | `PERMISSION_DENIED`                                                 | `SECRET_REJECTED`       |
+ * | any code whose details say "peering must be enabled"                | `PEERING_DISABLED_ON_PEER` |
  * | `UNAVAILABLE` whose details mention TLS/certificates/handshake      | `TLS_HANDSHAKE_FAILED`  |
  * | `UNAVAILABLE` with a socket/DNS error or "No connection established" | `ADDRESS_UNREACHABLE`  |
  * | `DEADLINE_EXCEEDED` before the channel ever became READY            | `ADDRESS_UNREACHABLE`   |
@@ -68,6 +69,8 @@ export interface ClassifyContext {
 /** The reason for a gRPC failure seen by the dialer (see the table in this module's doc). */
 export function reasonFor(code: number, details: string, connected: boolean): PeeringReason {
   if (code === CODE.permissionDenied) return 'SECRET_REJECTED';
+  // Consul and Entente both answer this text when peering is switched off on the peer.
+  if (/peering must be enabled/i.test(details)) return 'PEERING_DISABLED_ON_PEER';
   if (code === CODE.unavailable) {
     if (TLS_FAILURE_RE.test(details)) return 'TLS_HANDSHAKE_FAILED';
     if (UNREACHABLE_RE.test(details)) return 'ADDRESS_UNREACHABLE';
