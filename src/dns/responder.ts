@@ -1,4 +1,14 @@
+import dnsPacket from 'dns-packet';
 import type { Answer } from 'dns-packet';
+import {
+  AnswerCache,
+  answerCacheKey,
+  encodeCachedAnswer,
+  MAX_CACHED_INSTANCES,
+  newCachedAnswer,
+  type AnswerCacheStats,
+  type CachedAnswer,
+} from './answer-cache.js';
 import type { Logger } from '../logging/index.js';
 import type { DnsSettings } from './dns-config.js';
 import { serviceTtl } from './dns-config.js';
@@ -10,7 +20,7 @@ import {
   type DnsCatalog,
   type HealthyInstance,
 } from './lookup.js';
-import { parseQuery, QCLASS, QTYPE, RCODE, type DnsQuery, type Rcode } from './parser.js';
+import { HEADER_BYTES, parseQuery, QCLASS, QTYPE, RCODE, type DnsQuery, type Rcode } from './parser.js';
 import {
   addressRecord,
   bare,
@@ -22,10 +32,14 @@ import {
 } from './records.js';
 import { domainLabels, routeName, type DnsRoute, type Locality, type RouterOptions } from './router.js';
 import {
+  answerCap,
   encodeBare,
   encodeHeaderOnly,
   encodeReply,
   isEncodableName,
+  optRecord,
+  replyFlags,
+  replyLimits,
   type ReplyDraft,
   type Transport,
 } from './serializer.js';
@@ -62,6 +76,16 @@ export interface DnsResponderOptions {
   readonly nowSeconds?: () => number;
   /** Randomness for shuffling; injectable for tests. */
   readonly random?: () => number;
+  /**
+   * The answer cache (see answer-cache.ts): on by default; `false` answers every query from scratch (tests compare
+   * the two), an object sets its bounds.
+   */
+  readonly answerCache?: boolean | { readonly maxEntries?: number; readonly maxBytes?: number };
+}
+
+/** Question types whose service answers are cached: the address answers (SRV carries extras and is not). */
+function cacheableQtype(qtype: number): boolean {
+  return qtype === QTYPE.A || qtype === QTYPE.AAAA || qtype === QTYPE.ANY;
 }
 
 /**
@@ -77,6 +101,7 @@ export class DnsResponder {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #localDc: string;
+  readonly #cache: AnswerCache | null;
 
   constructor(opts: DnsResponderOptions) {
     this.#o = opts;
@@ -89,6 +114,18 @@ export class DnsResponder {
     this.#now = opts.nowSeconds ?? ((): number => Math.floor(Date.now() / 1000));
     this.#random = opts.random ?? Math.random;
     this.#localDc = opts.datacenter.toLowerCase();
+    const cache = opts.answerCache ?? true;
+    this.#cache =
+      cache === false
+        ? null
+        : cache === true
+          ? new AnswerCache()
+          : new AnswerCache(cache.maxEntries, cache.maxBytes);
+  }
+
+  /** Answer-cache counters (all zero when the cache is off). */
+  get answerCacheStats(): AnswerCacheStats {
+    return this.#cache?.stats ?? { hits: 0, misses: 0, stale: 0, entries: 0, bytes: 0 };
   }
 
   /**
@@ -114,6 +151,15 @@ export class DnsResponder {
 
   /** Decides the outcome of one message; never throws. */
   route(raw: Buffer, transport: Transport): DnsOutcome {
+    const cache = this.#cache;
+    const key = cache === null ? null : answerCacheKey(raw, transport);
+    if (cache !== null && key !== null) {
+      const entry = cache.get(key);
+      if (entry !== undefined) {
+        const packet = this.#fromCache(cache, entry, raw);
+        if (packet !== null) return { kind: 'reply', packet };
+      }
+    }
     const parsed = parseQuery(raw);
     switch (parsed.kind) {
       case 'drop':
@@ -126,14 +172,31 @@ export class DnsResponder {
     }
     const query = parsed.query;
     try {
-      return this.#routeQuery(query, transport);
+      return this.#routeQuery(query, transport, key);
     } catch (err) {
       this.#o.logger.error({ err }, 'DNS query failed');
       return { kind: 'reply', packet: encodeBare(query, RCODE.SERVFAIL, this.#o.hasRecursors) };
     }
   }
 
-  #routeQuery(query: DnsQuery, transport: Transport): DnsOutcome {
+  /** A hit: the reply from `entry` while the catalog still holds what it was built from; null otherwise. */
+  #fromCache(cache: AnswerCache, entry: CachedAnswer, raw: Buffer): Buffer | null {
+    try {
+      const current = this.#o.catalog.serviceInstances(undefined, entry.peer, entry.service);
+      if (current.value === entry.instances && current.index === entry.index) {
+        const packet = encodeCachedAnswer(entry, raw, this.#random);
+        cache.hits++;
+        return packet;
+      }
+      cache.stale++;
+    } catch (err) {
+      this.#o.logger.error({ err }, 'DNS answer cache failed');
+    }
+    cache.delete(entry.key);
+    return null;
+  }
+
+  #routeQuery(query: DnsQuery, transport: Transport, key: string | null): DnsOutcome {
     const reply = (packet: Buffer): DnsOutcome => ({ kind: 'reply', packet });
     // NOTE: Consul ignores QCLASS and answers IN data for any class; Entente answers only IN and ANY and says
     // NOTIMP otherwise, so it never claims IN records exist in CHAOS or HESIOD.
@@ -146,6 +209,20 @@ export class DnsResponder {
       if (this.#o.hasRecursors) return { kind: 'forward', query };
       // miekg/dns (and Consul's router) answer REFUSED for a name no handler serves.
       return reply(encodeBare(query, RCODE.REFUSED, false));
+    }
+    if (
+      key !== null &&
+      this.#cache !== null &&
+      route.kind === 'service' &&
+      cacheableQtype(query.qtype) &&
+      this.#isLocal(route.locality)
+    ) {
+      const entry = this.#buildCached(key, query, route, transport);
+      if (entry !== null) {
+        this.#cache.misses++;
+        this.#cache.set(entry);
+        return reply(encodeCachedAnswer(entry, query.raw, this.#random));
+      }
     }
     const draft = this.#draft(query, route);
     const { settings } = this.#o;
@@ -251,6 +328,85 @@ export class DnsResponder {
           (onlyPassing) => healthyConnectInstances(this.#o.catalog, route.service, onlyPassing),
         );
     }
+  }
+
+  /**
+   * Builds the cache entry for a local service address question (what {@link #services} would answer, before the
+   * shuffle), or null when that answer is not a non-empty set of A/AAAA records (NXDOMAIN, NODATA and CNAME answers
+   * take the uncached path). Consumes no randomness, so falling back leaves the shuffle sequence as it was.
+   */
+  #buildCached(
+    key: string,
+    query: DnsQuery,
+    route: Extract<DnsRoute, { kind: 'service' }>,
+    transport: Transport,
+  ): CachedAnswer | null {
+    const { catalog, settings } = this.#o;
+    const { peer } = route.locality;
+    const current = catalog.serviceInstances(undefined, peer, route.service);
+    const healthy = healthyServiceInstances(catalog, peer, route.service, route.tag, settings.onlyPassing);
+    if (healthy.length === 0 || healthy.length > MAX_CACHED_INSTANCES) return null;
+    const ctx: InstanceContext = {
+      qtype: query.qtype,
+      qname: questionName(query),
+      ttl: serviceTtl(settings.serviceTtls, route.service),
+      datacenter: route.locality.datacenter,
+      peer,
+      domain: route.domain,
+    };
+    const records: (Buffer | null)[] = [];
+    const classes = new Int32Array(healthy.length);
+    const classOf = new Map<string, number>();
+    let any = false;
+    for (const inst of healthy) {
+      const { answers } = instanceRecords(inst, ctx);
+      const first = answers[0];
+      if (!first) {
+        classes[records.length] = -1;
+        records.push(null);
+        continue;
+      }
+      if (answers.length !== 1 || (first.type !== 'A' && first.type !== 'AAAA')) return null;
+      const k = recordKey(first);
+      let c = classOf.get(k);
+      if (c === undefined) {
+        c = classOf.size;
+        classOf.set(k, c);
+      }
+      classes[records.length] = c;
+      records.push(encodeRecord(first));
+      any = true;
+    }
+    if (!any) return null;
+    const flags = replyFlags(query, {
+      rcode: RCODE.NOERROR,
+      authoritative: true,
+      recursionAvailable: this.#o.hasRecursors,
+    });
+    const opt = optRecord(query).map(encodeRecord);
+    const head = Buffer.alloc(HEADER_BYTES + query.questionWire.length);
+    head.writeUInt16BE(0x8000 | (flags & 0x7fff), 2);
+    head.writeUInt16BE(1, 4);
+    head.writeUInt16BE(opt.length, 10);
+    query.questionWire.copy(head, HEADER_BYTES);
+    const { maxSize, budget } = replyLimits(query, transport);
+    return newCachedAnswer({
+      key,
+      peer,
+      service: route.service,
+      instances: current.value,
+      index: current.index,
+      records,
+      classes,
+      classCount: classOf.size,
+      head,
+      opt: Buffer.concat(opt),
+      aRecordLimit: settings.aRecordLimit,
+      maxAnswers: answerCap(query, transport, maxSize, settings.udpAnswerLimit),
+      maxSize,
+      budget,
+      enableTruncate: settings.enableTruncate,
+    });
   }
 
   /** There is no WAN federation: only the local datacenter exists. Consul answers NXDOMAIN for "no path to dc". */
@@ -407,6 +563,11 @@ export class DnsResponder {
 /** The question name as asked (case preserved) with a trailing dot; labels are plain ASCII here or unused. */
 function questionName(query: DnsQuery): string {
   return query.labels.length === 0 ? '.' : `${query.labels.map((l) => l.toString('latin1')).join('.')}.`;
+}
+
+/** One record as dns-packet writes it in a message (names uncompressed): a message with it alone, minus the header. */
+function encodeRecord(rec: Answer): Buffer {
+  return Buffer.from(dnsPacket.encode({ type: 'response', answers: [rec] }).subarray(12));
 }
 
 /** Identity of an answer for de-duplication: type and data. */

@@ -49,6 +49,28 @@ export interface TrimOptions {
   enableTruncate: boolean;
 }
 
+/** The size limit of a reply (512, the EDNS size up to 65,467, or 65,523 over TCP) and its answer budget. */
+export function replyLimits(query: DnsQuery, transport: Transport): { maxSize: number; budget: number } {
+  if (transport === 'tcp') return { maxSize: MAX_TCP_MESSAGE_BYTES, budget: MAX_TCP_MESSAGE_BYTES };
+  let maxSize = DEFAULT_MAX_UDP_BYTES;
+  if (query.edns && query.edns.udpSize > maxSize)
+    maxSize = Math.min(query.edns.udpSize, MAX_UDP_DATAGRAM_BYTES);
+  return { maxSize, budget: maxSize - UDP_HEADER_BYTES };
+}
+
+/** Header flags of a reply without TC (QR is added by the encoder). */
+export function replyFlags(
+  query: DnsQuery,
+  draft: Pick<ReplyDraft, 'rcode' | 'authoritative' | 'recursionAvailable'>,
+): number {
+  let flags: number = draft.rcode;
+  if (draft.authoritative) flags |= FLAG_AA;
+  if (draft.recursionAvailable) flags |= FLAG_RA;
+  if (query.recursionDesired) flags |= FLAG_RD;
+  if (query.checkingDisabled) flags |= FLAG_CD;
+  return flags;
+}
+
 /** True when dns-packet will encode `name` exactly: every label 1..63 bytes, no empty label, ≤ 255 bytes in all. */
 export function isEncodableName(name: string): boolean {
   const trimmed = name.endsWith('.') ? name.slice(0, -1) : name;
@@ -70,7 +92,8 @@ export function encodeHeaderOnly(header: DnsHeader, rcode: Rcode): Buffer {
   return out;
 }
 
-function optRecord(query: DnsQuery): Answer[] {
+/** The OPT record a reply carries: none without EDNS in the query. */
+export function optRecord(query: DnsQuery): Answer[] {
   const edns = query.edns;
   if (!edns) return [];
   return [
@@ -99,12 +122,8 @@ function withScopeZero(ecs: Buffer): Buffer {
 }
 
 function packet(query: DnsQuery, draft: ReplyDraft, truncated: boolean, opt: Answer[]): Packet {
-  let flags = draft.rcode;
-  if (draft.authoritative) flags |= FLAG_AA;
-  if (draft.recursionAvailable) flags |= FLAG_RA;
+  let flags = replyFlags(query, draft);
   if (truncated) flags |= FLAG_TC;
-  if (query.recursionDesired) flags |= FLAG_RD;
-  if (query.checkingDisabled) flags |= FLAG_CD;
   return {
     type: 'response',
     id: query.header.id,
@@ -154,25 +173,12 @@ export function encodeReply(
   let answers = draft.answers;
   let authorities = draft.authorities;
   let additionals = draft.additionals;
-  let maxSize: number;
-  if (transport === 'udp') {
-    maxSize = DEFAULT_MAX_UDP_BYTES;
-    if (query.edns && query.edns.udpSize > maxSize)
-      maxSize = Math.min(query.edns.udpSize, MAX_UDP_DATAGRAM_BYTES);
-    const maxAnswers = Math.min(MAX_UDP_ANSWER_LIMIT, trim.udpAnswerLimit);
-    if (maxSize === DEFAULT_MAX_UDP_BYTES && answers.length > maxAnswers) {
-      answers = answers.slice(0, maxAnswers);
-      additionals = syncExtra(draft.additionals, answers);
-    }
-  } else {
-    maxSize = MAX_TCP_MESSAGE_BYTES;
-    const cap = query.qtype === QTYPE.SRV ? TCP_MAX_SRV_ANSWERS : TCP_MAX_ANSWERS;
-    if (answers.length > cap) {
-      answers = answers.slice(0, cap);
-      additionals = syncExtra(draft.additionals, answers);
-    }
+  const { maxSize, budget } = replyLimits(query, transport);
+  const cap = answerCap(query, transport, maxSize, trim.udpAnswerLimit);
+  if (answers.length > cap) {
+    answers = answers.slice(0, cap);
+    additionals = syncExtra(draft.additionals, answers);
   }
-  const budget = transport === 'udp' ? maxSize - UDP_HEADER_BYTES : maxSize;
   const build = (n: number): Packet => {
     const kept = answers.slice(0, n);
     const extras = n === answers.length ? additionals : syncExtra(draft.additionals, kept);
@@ -200,6 +206,22 @@ export function encodeReply(
   }
   final.flags = (final.flags ?? 0) | (truncated ? FLAG_TC : 0);
   return withQuestion(dnsPacket.encode(final), query.questionWire);
+}
+
+/**
+ * Answers kept before measuring: over UDP without an EDNS size above 512, `min(8, udp_answer_limit)`; over TCP
+ * 4096 (1024 SRV); otherwise no cap.
+ */
+export function answerCap(
+  query: DnsQuery,
+  transport: Transport,
+  maxSize: number,
+  udpAnswerLimit: number,
+): number {
+  if (transport === 'tcp') return query.qtype === QTYPE.SRV ? TCP_MAX_SRV_ANSWERS : TCP_MAX_ANSWERS;
+  return maxSize === DEFAULT_MAX_UDP_BYTES
+    ? Math.min(MAX_UDP_ANSWER_LIMIT, udpAnswerLimit)
+    : Number.POSITIVE_INFINITY;
 }
 
 /** Splices the question, byte for byte as received, after the header dns-packet wrote (with QDCOUNT 0). */

@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import net from 'node:net';
 import type { Logger } from '../logging/index.js';
 import { parseDnsSettings, type DnsSettings } from './dns-config.js';
@@ -129,7 +130,10 @@ export class DnsServer {
 
   #bindUdp(host: string, port: number): Promise<dgram.Socket> {
     return new Promise((resolve, reject) => {
-      const socket = dgram.createSocket(net.isIP(host) === 6 ? 'udp6' : 'udp4');
+      const socket = dgram.createSocket({
+        type: net.isIP(host) === 6 ? 'udp6' : 'udp4',
+        lookup: literalLookup,
+      });
       const onError = (err: Error): void => {
         socket.close();
         reject(err);
@@ -168,26 +172,44 @@ export class DnsServer {
     });
   }
 
+  /** One callback for every UDP send (no closure per datagram). */
+  readonly #afterUdpSend = (err: Error | null): void => {
+    if (err) this.#logger.debug({ err }, 'DNS UDP send failed');
+  };
+
   #onDatagram(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     this.#stats.received++;
-    this.#handle(msg, 'udp', (reply) => {
-      socket.send(reply, rinfo.port, rinfo.address, (err) => {
-        if (err) this.#logger.debug({ err }, 'DNS UDP send failed');
-      });
+    const outcome = this.#route(msg, 'udp');
+    // The common case first, without a send closure: a reply now.
+    if (outcome?.kind === 'reply') {
+      this.#stats.replied++;
+      socket.send(outcome.packet, rinfo.port, rinfo.address, this.#afterUdpSend);
+      return;
+    }
+    this.#dispatch(outcome, 'udp', (reply) => {
+      socket.send(reply, rinfo.port, rinfo.address, this.#afterUdpSend);
     });
   }
 
-  /** Routes one message and sends the reply (now, or after forwarding) through `send`. Never throws. */
-  #handle(msg: Buffer, transport: Transport, send: (reply: Buffer) => void): void {
-    let outcome: DnsOutcome;
+  /** Routes one message; null when the responder threw (a bug: counted and logged). Never throws. */
+  #route(msg: Buffer, transport: Transport): DnsOutcome | null {
     try {
-      outcome = this.responder.route(msg, transport);
+      return this.responder.route(msg, transport);
     } catch (err) {
       // route() is documented never to throw; count it so tests catch the bug, and keep serving.
       this.#stats.errors++;
       this.#logger.error({ err }, 'DNS handler threw');
-      return;
+      return null;
     }
+  }
+
+  /** Routes one message and sends the reply (now, or after forwarding) through `send`. Never throws. */
+  #handle(msg: Buffer, transport: Transport, send: (reply: Buffer) => void): void {
+    this.#dispatch(this.#route(msg, transport), transport, send);
+  }
+
+  #dispatch(outcome: DnsOutcome | null, transport: Transport, send: (reply: Buffer) => void): void {
+    if (outcome === null) return;
     switch (outcome.kind) {
       case 'drop':
         this.#stats.dropped++;
@@ -299,4 +321,22 @@ export class DnsServer {
     ]);
     this.#logger.info('DNS server stopped');
   }
+}
+
+/**
+ * The UDP socket's address lookup: replies go to the sender's address, always an IP literal, which this answers
+ * at once instead of in a later tick (the default `dns.lookup` defers even literals); names go to `dns.lookup`.
+ */
+function literalLookup(
+  hostname: string,
+  options: dns.LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = net.isIP(hostname);
+  if (family !== 0) {
+    callback(null, hostname, family);
+    return;
+  }
+  const opts: dns.LookupOneOptions = typeof options === 'number' ? { family: options } : options;
+  dns.lookup(hostname, opts, callback);
 }
