@@ -248,6 +248,20 @@ async function inProcessHeap(): Promise<HeapResult> {
   const wireJsonBytes = Buffer.byteLength(JSON.stringify(payloads[0]![1][0]));
   const importerStore = new StateStore();
   let importIndex = 0;
+  // Imports are accepted only for an active peering: create the dialing side's record first.
+  importerStore.apply(++importIndex, {
+    Type: 'peering-establish',
+    ID: '00000000-0000-0000-0000-000000000001',
+    Name: EXPORTER_PEER,
+    Meta: {},
+    PeerID: '00000000-0000-0000-0000-000000000002',
+    PeerCAPems: [],
+    PeerServerName: 'server.dc1.peering.bench.consul',
+    PeerServerAddresses: ['127.0.0.1:8503'],
+    ManualServerAddresses: [],
+    Remote: { Partition: '', Datacenter: 'dc1' },
+    ActiveStreamSecret: 'bench',
+  });
   const importer = new Importer(
     EXPORTER_PEER,
     async (cmd: Command): Promise<{ index: number; result: ApplyResult }> => {
@@ -261,8 +275,8 @@ async function inProcessHeap(): Promise<HeapResult> {
   const importMs = performance.now() - t0;
   payloads.length = 0;
   const h3 = heapNow(gc);
-  // Keep both stores alive until after the last measurement.
-  if (exporterStore.lastIndex !== INSTANCES || importerStore.lastIndex !== SERVICES + 1) {
+  // Keep both stores alive until after the last measurement (importer: the peering record, the list, the services).
+  if (exporterStore.lastIndex !== INSTANCES || importerStore.lastIndex !== SERVICES + 2) {
     throw new Error('not every command was applied');
   }
   return {
