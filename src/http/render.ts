@@ -117,28 +117,45 @@ export function aggregateStatus(checks: readonly HealthCheck[]): HealthStatus {
   return worst;
 }
 
-/** One rendered `/v1/health/service` row per service object, valid while its node and check objects are the same. */
-const healthRows = new WeakMap<NodeService, { node: Node; checks: readonly HealthCheck[]; json: string }>();
+/** Rendered `/v1/health/service` rows per service object, valid while its node and check objects are the same. */
+const healthRows = new WeakMap<
+  NodeService,
+  { node: Node; checks: readonly HealthCheck[]; compact: string; pretty: string | undefined }
+>();
 
 /**
- * The compact JSON of one health row (`{Node, Service, Checks}`). The store replaces objects instead of mutating
- * them, so a row whose node, service and check objects are unchanged renders the same: it is kept per service
- * object and reused, and a change to one instance of a large service re-renders only that instance.
+ * The JSON of one health row (`{Node, Service, Checks}`), compact or as it appears inside a `?pretty` array
+ * (`JSON.stringify(rows, null, 4)` indents each element by four more spaces). The store replaces objects instead
+ * of mutating them, so a row whose node, service and check objects are unchanged renders the same: it is kept per
+ * service object, and a change to one instance of a large service re-renders only that instance.
  */
-export function healthRowJson(node: Node, service: NodeService, checks: readonly HealthCheck[]): string {
-  const hit = healthRows.get(service);
-  if (
+export function healthRowJson(
+  node: Node,
+  service: NodeService,
+  checks: readonly HealthCheck[],
+  pretty = false,
+): string {
+  let hit = healthRows.get(service);
+  if (!(
     hit?.node === node &&
     hit.checks.length === checks.length &&
     hit.checks.every((c, i) => c === checks[i])
-  ) {
-    return hit.json;
+  )) {
+    const row = {
+      Node: renderNode(node),
+      Service: renderNodeService(service),
+      Checks: checks.map(renderCheck),
+    };
+    hit = { node, checks, compact: JSON.stringify(row), pretty: undefined };
+    healthRows.set(service, hit);
   }
-  const json = JSON.stringify({
-    Node: renderNode(node),
-    Service: renderNodeService(service),
-    Checks: checks.map(renderCheck),
-  });
-  healthRows.set(service, { node, checks, json });
-  return json;
+  if (!pretty) return hit.compact;
+  hit.pretty ??= `    ${JSON.stringify(JSON.parse(hit.compact), null, 4).replace(/\n/g, '\n    ')}`;
+  return hit.pretty;
+}
+
+/** Joins rendered rows into the array body `serializeJson(rows, pretty)` would produce. */
+export function joinRows(rows: readonly string[], pretty: boolean): string {
+  if (!pretty) return `[${rows.join(',')}]`;
+  return rows.length === 0 ? '[]\n' : `[\n${rows.join(',\n')}\n]\n`;
 }

@@ -40,13 +40,13 @@ export function cachedJson(
   ctx: RequestContext,
   index: number,
   build: () => unknown,
-  /** A faster way to the same compact JSON text, when the handler has one (used unless `?pretty`). */
-  buildText?: () => string,
+  /** A faster way to the same JSON text (compact or pretty), when the handler has one. */
+  buildText?: (pretty: boolean) => string,
 ): Reply {
   if (ctx.url.searchParams.has('node-meta')) return json(build(), index);
   const key = `${cacheKey(ctx.url)}${ctx.pretty ? '#pretty' : ''}`;
   const body = deps.cache.get(key, index, () =>
-    buildText && !ctx.pretty ? buildText() : serializeJson(build(), ctx.pretty),
+    buildText ? buildText(ctx.pretty) : serializeJson(build(), ctx.pretty),
   );
   return { raw: body, contentType: 'application/json', index };
 }

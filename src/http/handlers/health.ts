@@ -3,7 +3,7 @@ import { parseQueryOptions, type RequestContext } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { applyFilter } from '../filter.js';
 import type { HealthCheck, Node, NodeService } from '../../types/index.js';
-import { healthRowJson, renderCheck, renderNode, renderNodeService } from '../render.js';
+import { healthRowJson, joinRows, renderCheck, renderNode, renderNodeService } from '../render.js';
 import type { Reply } from '../reply.js';
 import { connectInstances } from './catalog.js';
 import { block, cachedJson, nodeMetaFilter, tagFilter } from './common.js';
@@ -82,10 +82,11 @@ export function healthService(connect: boolean) {
           'checkServiceNode',
         ),
       q.filter === ''
-        ? () =>
-            `[${selected()
-              .map((i) => healthRowJson(i.node, i.service, i.checks))
-              .join(',')}]`
+        ? (pretty) =>
+            joinRows(
+              selected().map((i) => healthRowJson(i.node, i.service, i.checks, pretty)),
+              pretty,
+            )
         : undefined,
     );
   };
