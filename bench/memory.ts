@@ -8,50 +8,16 @@
  */
 import { StateStore, type Command } from '../src/state/index.js';
 import { runBench } from './lib/cleanup.js';
-import { registration, registrationBody } from './lib/payload.js';
+import { registerCommand, registration, registrationBody } from './lib/payload.js';
 import { fmt, fmtBytes, printHeader, printReproduce, printTable, ratio } from './lib/stats.js';
 
 const COMMAND = 'node --expose-gc --import tsx bench/memory.ts';
 const INSTANCES = 100_000;
 const LAYOUTS = [INSTANCES, 10_000, 1_000] as const;
 
-/** The command `PUT /v1/catalog/register` turns the benchmark's registration into (see http/handlers/catalog.ts). */
-function registerCommand(i: number, nodes: number): Command {
-  const r = registration('web', i, nodes);
-  return {
-    Type: 'register',
-    Node: { ID: '', Node: r.Node, Address: r.Address, Datacenter: 'dc1', TaggedAddresses: {}, Meta: {} },
-    SkipNodeUpdate: false,
-    Service: {
-      Kind: '',
-      ID: r.Service.ID,
-      Service: r.Service.Service,
-      Tags: [...r.Service.Tags],
-      Address: '',
-      Meta: { ...r.Service.Meta },
-      Port: r.Service.Port,
-      Weights: { Passing: 1, Warning: 1 },
-      EnableTagOverride: false,
-    },
-    Checks: [
-      {
-        Node: r.Node,
-        CheckID: r.Check.CheckID,
-        Name: r.Check.Name,
-        Status: r.Check.Status,
-        Notes: '',
-        Output: '',
-        ServiceID: r.Check.ServiceID,
-        ServiceName: '',
-        ServiceTags: [],
-        Type: '',
-        Interval: '',
-        Timeout: '',
-        ExposedPort: 0,
-        Definition: {},
-      },
-    ],
-  };
+/** The command for instance `i` (see lib/payload.ts). */
+function registerCommandFor(i: number, nodes: number): Command {
+  return registerCommand(registration('web', i, nodes), 'dc1');
 }
 
 function heapAfterGc(gc: () => void): number {
@@ -71,7 +37,7 @@ function measure(gc: () => void, nodes: number): Row {
   const t0 = performance.now();
   for (let i = 0; i < INSTANCES; i++) {
     // Build each command just before applying it, as the log replay does: only what the store keeps survives.
-    const result = store.apply(i + 1, registerCommand(i, nodes));
+    const result = store.apply(i + 1, registerCommandFor(i, nodes));
     if (!result.ok) throw new Error(`register ${i} failed: ${result.error}`);
   }
   const applyMs = performance.now() - t0;
@@ -85,7 +51,7 @@ await runBench('memory', async () => {
   if (gc === undefined) throw new Error(`global gc() missing: run with --expose-gc, i.e. ${COMMAND}`);
   printHeader('memory', `heap per registered instance (one check), ${fmt(INSTANCES)} register commands`);
   const bodyBytes = Buffer.byteLength(registrationBody('web', 12_345, INSTANCES));
-  const commandBytes = Buffer.byteLength(JSON.stringify(registerCommand(12_345, INSTANCES)));
+  const commandBytes = Buffer.byteLength(JSON.stringify(registerCommandFor(12_345, INSTANCES)));
   const rows = LAYOUTS.map((nodes) => measure(gc, nodes));
   printTable(
     `heapUsed delta after full GC / instances; baseline: registration JSON ${bodyBytes} B (HTTP body), ${commandBytes} B (log command)`,

@@ -24,7 +24,7 @@ import { CpuMeter } from './lib/cpu.js';
 import { diskFsync } from './lib/disk.js';
 import { httpOk, keepAliveAgent } from './lib/http-client.js';
 import { runCount } from './lib/load.js';
-import { registration, registrationBody } from './lib/payload.js';
+import { registerCommand, registration, registrationBody } from './lib/payload.js';
 import {
   establish,
   exportServices,
@@ -54,50 +54,9 @@ const reg = (n: number): ReturnType<typeof registration> =>
   registration(serviceName(Math.floor(n / PER_SERVICE)), n, NODES);
 const regBody = (n: number): string => registrationBody(serviceName(Math.floor(n / PER_SERVICE)), n, NODES);
 
-/** The command `PUT /v1/catalog/register` turns a registration into (as bench/memory.ts builds it). */
-function registerCommand(n: number): Command {
-  const r = reg(n);
-  return {
-    Type: 'register',
-    Node: {
-      ID: '',
-      Node: r.Node,
-      Address: r.Address,
-      Datacenter: 'dc-exporter',
-      TaggedAddresses: {},
-      Meta: {},
-    },
-    SkipNodeUpdate: false,
-    Service: {
-      Kind: '',
-      ID: r.Service.ID,
-      Service: r.Service.Service,
-      Tags: [...r.Service.Tags],
-      Address: '',
-      Meta: { ...r.Service.Meta },
-      Port: r.Service.Port,
-      Weights: { Passing: 1, Warning: 1 },
-      EnableTagOverride: false,
-    },
-    Checks: [
-      {
-        Node: r.Node,
-        CheckID: r.Check.CheckID,
-        Name: r.Check.Name,
-        Status: r.Check.Status,
-        Notes: '',
-        Output: '',
-        ServiceID: r.Check.ServiceID,
-        ServiceName: '',
-        ServiceTags: [],
-        Type: '',
-        Interval: '',
-        Timeout: '',
-        ExposedPort: 0,
-        Definition: {},
-      },
-    ],
-  };
+/** The command for instance `n` (see lib/payload.ts). */
+function registerCommandFor(n: number): Command {
+  return registerCommand(reg(n), 'dc-exporter');
 }
 
 interface SyncResult {
@@ -234,7 +193,7 @@ async function inProcessHeap(): Promise<HeapResult> {
   const exporterStore = new StateStore();
   let index = 0;
   for (let n = 0; n < INSTANCES; n++) {
-    const r = exporterStore.apply(++index, registerCommand(n));
+    const r = exporterStore.apply(++index, registerCommandFor(n));
     if (!r.ok) throw new Error(`register ${n}: ${r.error}`);
   }
   const h1 = heapNow(gc);

@@ -1,3 +1,4 @@
+import type { Command } from '../../src/state/index.js';
 /** The catalog registration every benchmark writes: one service instance with one check, as Consul clients send it. */
 export interface Registration {
   Node: string;
@@ -33,4 +34,42 @@ export function registrationBody(
   meta?: Record<string, string>,
 ): string {
   return JSON.stringify(registration(service, i, nodes, meta));
+}
+
+/** The command `PUT /v1/catalog/register` turns a registration into (see src/http/handlers/catalog.ts). */
+export function registerCommand(r: Registration, datacenter: string): Command {
+  return {
+    Type: 'register',
+    Node: { ID: '', Node: r.Node, Address: r.Address, Datacenter: datacenter, TaggedAddresses: {}, Meta: {} },
+    SkipNodeUpdate: false,
+    Service: {
+      Kind: '',
+      ID: r.Service.ID,
+      Service: r.Service.Service,
+      Tags: [...r.Service.Tags],
+      Address: '',
+      Meta: { ...r.Service.Meta },
+      Port: r.Service.Port,
+      Weights: { Passing: 1, Warning: 1 },
+      EnableTagOverride: false,
+    },
+    Checks: [
+      {
+        Node: r.Node,
+        CheckID: r.Check.CheckID,
+        Name: r.Check.Name,
+        Status: r.Check.Status,
+        Notes: '',
+        Output: '',
+        ServiceID: r.Check.ServiceID,
+        ServiceName: '',
+        ServiceTags: [],
+        Type: '',
+        Interval: '',
+        Timeout: '',
+        ExposedPort: 0,
+        Definition: {},
+      },
+    ],
+  };
 }
