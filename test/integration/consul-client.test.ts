@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import Consul from 'consul';
 import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
 import { retry } from '../helpers/retry.js';
+import { rmSync } from 'node:fs';
 
 let agent: AgentProcess;
 let consul: Consul;
@@ -15,6 +16,7 @@ before(async () => {
 });
 after(async () => {
   await agent.kill();
+  rmSync(agent.dataDir, { recursive: true, force: true });
 });
 
 test('consul client - status, agent self and members', async () => {

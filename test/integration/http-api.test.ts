@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+import { rmSync } from 'node:fs';
 
 let agent: AgentProcess;
 
@@ -10,6 +11,7 @@ before(async () => {
 });
 after(async () => {
   await agent.kill();
+  rmSync(agent.dataDir, { recursive: true, force: true });
 });
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
