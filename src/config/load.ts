@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from '../lib/duration.js';
+import { parseGoBool } from '../lib/go/strconv.js';
 import { parseJsonOrHcl } from '../lib/hcl/index.js';
 import {
   DEFAULT_PORTS,
@@ -227,9 +228,9 @@ export function parseAgentFlags(argv: readonly string[]): ParsedFlags {
 }
 
 function parseBool(v: string, name: string): boolean {
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
-  throw new ConfigError(`invalid boolean value "${v}" for -${name}`);
+  const r = parseGoBool(v);
+  if (!r.ok) throw new ConfigError(`invalid boolean value "${v}" for -${name}`);
+  return r.value;
 }
 
 function setPath(obj: Raw, path: string, value: unknown): void {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { AppError, badRequest } from '../errors/index.js';
 import { MAX_BLOCKING_WAIT_MS } from '../blocking/index.js';
 import { parseDuration } from '../lib/duration.js';
+import { parseGoBool as parseGoBoolResult } from '../lib/go/strconv.js';
 import { parseJsonBody } from './decode.js';
 
 /** Default cap on request bodies (bytes); KV values have their own, smaller cap. */
@@ -104,11 +105,10 @@ function tooLarge(size: number, limit: number): AppError {
   );
 }
 
-/** Go's strconv.ParseBool. */
+/** Go's strconv.ParseBool: the value, or undefined when Go would reject it. */
 export function parseGoBool(v: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
-  return undefined;
+  const r = parseGoBoolResult(v);
+  return r.ok ? r.value : undefined;
 }
 
 /** Options common to read endpoints (Consul's QueryOptions). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDuration, parseDuration } from './duration.js';
+import { parseDuration } from './duration.js';
 
 test('duration - parses Go duration strings', () => {
   assert.equal(parseDuration('5m'), 300_000);
@@ -16,12 +16,4 @@ test('duration - rejects what Go rejects', () => {
   for (const bad of ['', '5', 'abc', '5 m', '1x', '.s', 's', '-', '1m-3s']) {
     assert.equal(parseDuration(bad), undefined, bad);
   }
-});
-
-test('duration - formats like Go', () => {
-  assert.equal(formatDuration(0), '0s');
-  assert.equal(formatDuration(90_000), '1m30s');
-  assert.equal(formatDuration(10_000), '10s');
-  assert.equal(formatDuration(150), '150ms');
-  assert.equal(formatDuration(3_600_000), '1h0m0s');
 });

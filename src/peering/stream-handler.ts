@@ -291,7 +291,7 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
     finish({ kind: 'error', reason: 'STREAM_ERROR', message: 'stream ended unexpectedly' });
   };
 
-  const received = receive().catch((err: unknown) => {
+  void receive().catch((err: unknown) => {
     if (err instanceof StreamError) {
       o.stream.fail(err);
       finish({ kind: 'error', reason: 'STREAM_ERROR', message: err.message });
@@ -334,14 +334,13 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
   }
   // Close our side in every case, so the peer's handler ends too instead of waiting for its own timeout.
   o.stream.end();
-  void received;
   return out;
 }
 
-/** Validates and applies one received response; answers the NACK error, or undefined for an ACK. */
 /** Parts received so far of chunked exported services, by service name. */
 type Chunks = Map<string, { parts: number; received: Map<number, CheckServiceNode[]> }>;
 
+/** Validates and applies one received response; answers the NACK error, or undefined for an ACK. */
 async function applyResponse(
   o: StreamHandlerOptions,
   importer: Importer,
@@ -506,7 +505,7 @@ async function exportLoop(
       );
       o.tracker.setExported(o.peering.ID, view.names);
     }
-    await waitForChange(o.store, ws, stop);
+    await o.store.hub.wait(ws, { signals: [stop] });
     observedAt = Date.now();
   }
 }
@@ -521,12 +520,8 @@ async function trustBundleLoop(store: StateStore, stop: AbortSignal, emit: () =>
       last = idx;
       emit();
     }
-    await waitForChange(store, ws, stop);
+    await store.hub.wait(ws, { signals: [stop] });
   }
-}
-
-async function waitForChange(store: StateStore, ws: WatchSet, stop: AbortSignal): Promise<void> {
-  await store.hub.wait(ws, { signals: [stop] });
 }
 
 function errText(err: unknown): string {

@@ -41,6 +41,7 @@ import {
   exchangeSecretCodec,
   replicationMessageCodec,
 } from './methods.js';
+import { sleep } from '../../lib/sleep.js';
 
 /** Consul's dialer sets 8 MiB call send/receive limits. */
 export const DEFAULT_CLIENT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
@@ -378,16 +379,8 @@ function jitter(ms: number): number {
   return ms * (0.75 + Math.random() * 0.5);
 }
 
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Like `sleep`, but rejects with the abort reason: an aborted exchange must not go on to the next address. */
+async function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  await sleep(ms, signal);
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }
