@@ -16,6 +16,7 @@ import { consulIndex, httpOk, keepAliveAgent } from './lib/http-client.js';
 import { registrationBody } from './lib/payload.js';
 import { fmt, fmtBytes, fmtMs, printHeader, printReproduce, printTable, ratio } from './lib/stats.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
+import { WRK as WRK_TOOL, requireTools } from './lib/require-tools.js';
 
 const COMMAND = 'node --import tsx bench/health-query.ts';
 const INSTANCES = 100;
@@ -59,6 +60,7 @@ async function startBareServer(
 }
 
 await runBench('health-query', async () => {
+  requireTools(WRK_TOOL);
   printHeader(
     'health-query',
     `GET /v1/health/service/web with ${INSTANCES} instances, wrk -t${WRK.threads} -c${WRK.connections} -d${WRK.seconds}s`,

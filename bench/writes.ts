@@ -17,6 +17,7 @@ import { ETCDCTL_BIN, startEtcd, stopEtcd } from './lib/etcd.js';
 import { httpRequest, keepAliveAgent } from './lib/http-client.js';
 import { runClosedLoop, type LoadResult } from './lib/load.js';
 import { registrationBody } from './lib/payload.js';
+import { ETCD, ETCDCTL, requireTools } from './lib/require-tools.js';
 import { fmt, fmtMs, printHeader, printReproduce, printTable, ratio } from './lib/stats.js';
 
 const COMMAND = 'node --import tsx bench/writes.ts';
@@ -135,6 +136,7 @@ async function benchEtcdctl(
 }
 
 await runBench('writes', async () => {
+  requireTools(ETCD, ETCDCTL);
   printHeader(
     'writes',
     `durable register writes/s, ${CONCURRENCY} concurrent clients, ${DURATION_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up`,

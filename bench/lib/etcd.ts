@@ -3,9 +3,10 @@ import { createInterface } from 'node:readline';
 import { Etcd3 } from 'etcd3';
 import { tempDir, track, waitExit } from './cleanup.js';
 import { freePort } from './free-port.js';
+import { ETCD, ETCDCTL } from './require-tools.js';
 
-export const ETCD_BIN = '/usr/bin/etcd';
-export const ETCDCTL_BIN = '/usr/bin/etcdctl';
+export const ETCD_BIN = ETCD.path;
+export const ETCDCTL_BIN = ETCDCTL.path;
 
 export interface EtcdServer {
   child: ChildProcess;

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { track, waitExit } from './cleanup.js';
 import { CpuMeter } from './cpu.js';
+import { WRK } from './require-tools.js';
 
-export const WRK_BIN = '/usr/bin/wrk';
+export const WRK_BIN = WRK.path;
 
 export interface WrkResult {
   requestsPerSec: number;

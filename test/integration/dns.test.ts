@@ -8,6 +8,7 @@ import { DnsServer } from '../../src/dns/index.js';
 import { storeWith, queryPacket, type InstanceSpec } from '../../src/dns/testing/fixtures.js';
 import { hostilePacket, prng } from '../../src/dns/testing/fuzz.js';
 import { silentLogger } from '../../src/logging/index.js';
+import { missingTool } from '../helpers/system-tool.js';
 import type { StateStore } from '../../src/state/index.js';
 
 // TODO(dns): the lead switches this to a real agent process (and a second, peered one) once the agent wires DNS.
@@ -43,7 +44,7 @@ let store: StateStore;
 let server: DnsServer;
 let port: number;
 let resolver: Resolver;
-let digAvailable = false;
+const noDig = missingTool('dig');
 
 function newServer(opts: { recursors?: string[]; dnsConfig?: Record<string, unknown> } = {}): DnsServer {
   return new DnsServer({
@@ -66,11 +67,6 @@ before(async () => {
   port = ports.udpPort;
   resolver = new Resolver({ timeout: 2000, tries: 1 });
   resolver.setServers([`127.0.0.1:${port}`]);
-  digAvailable = await new Promise<boolean>((resolve) => {
-    execFile('dig', ['-v'], (err) => {
-      resolve(err === null);
-    });
-  });
 });
 
 after(async () => {
@@ -155,11 +151,7 @@ test('dns - Node resolver: peer forms answer the imported data', async () => {
   await assert.rejects(resolver.resolve4('web.service.dc1.dc.peer1.peer.consul'), { code: 'ENOTFOUND' });
 });
 
-test('dns - dig over UDP and TCP', async (t) => {
-  if (!digAvailable) {
-    t.skip('dig is not installed (apt-get install -y dnsutils)');
-    return;
-  }
+test('dns - dig over UDP and TCP', { skip: noDig }, async () => {
   for (const transport of [[], ['+tcp']]) {
     const a = await dig([...transport, 'web.service.consul', 'A']);
     assert.equal(a.status, 'NOERROR');
@@ -215,11 +207,7 @@ test('dns - dig over UDP and TCP', async (t) => {
   }
 });
 
-test('dns - dig: UDP answers are limited without EDNS and complete over TCP', async (t) => {
-  if (!digAvailable) {
-    t.skip('dig is not installed');
-    return;
-  }
+test('dns - dig: UDP answers are limited without EDNS and complete over TCP', { skip: noDig }, async () => {
   for (let i = 1; i <= 10; i++) {
     const res = store.apply(1000 + i, {
       Type: 'register',
@@ -369,7 +357,7 @@ test('dns - fuzz over UDP: 100,000 hostile datagrams, then correct answers and n
   assert.equal(stats.errors, 0, 'no handler threw');
   assert.ok(processed() >= TOTAL * 0.99, `server processed ${processed()} of ${TOTAL}`);
   assert.deepEqual((await resolver.resolve4('web.service.consul')).sort(), ['10.0.0.1', '10.0.0.2']);
-  if (digAvailable) {
+  if (noDig === false) {
     const tcpCheck = await dig(['+tcp', 'web.service.consul', 'A']);
     assert.deepEqual(lastField(tcpCheck.answers), ['10.0.0.1', '10.0.0.2']);
   }
