@@ -21,6 +21,11 @@ export interface HttpServerOptions {
   alwaysPretty?: boolean;
   /** `X-Consul-Default-ACL-Policy`, on every response. */
   defaultAclPolicy?: 'allow' | 'deny';
+  /**
+   * Called once per request to a known route when it has been answered (Consul's `api.http` timing): the
+   * method, the route's path as in the route table, and the handling time in ms.
+   */
+  onRequestTimed?: (method: string, routePath: string, durationMs: number) => void;
 }
 
 /**
@@ -86,6 +91,8 @@ export class HttpServer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    let routePath: string | undefined;
     const controller = new AbortController();
     this.#inflight.add(controller);
     const onClose = (): void => {
@@ -111,6 +118,7 @@ export class HttpServer {
         return;
       }
       const { route } = found;
+      routePath = route.path;
       const method = (req.method ?? 'GET').toUpperCase();
       const allowed = ['OPTIONS', ...Object.keys(route.methods)];
       if (method === 'OPTIONS') {
@@ -143,6 +151,9 @@ export class HttpServer {
     } finally {
       res.off('close', onClose);
       this.#inflight.delete(controller);
+      if (routePath !== undefined) {
+        this.#opts.onRequestTimed?.(req.method ?? 'GET', routePath, performance.now() - started);
+      }
     }
   }
 
