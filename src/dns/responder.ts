@@ -9,6 +9,7 @@ import {
   type AnswerCacheStats,
   type CachedAnswer,
 } from './answer-cache.js';
+import { DNS_RCODE, toDnsRcode } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { DnsSettings } from './dns-config.js';
 import { serviceTtl } from './dns-config.js';
@@ -174,8 +175,9 @@ export class DnsResponder {
     try {
       return this.#routeQuery(query, transport, key);
     } catch (err) {
-      this.#o.logger.error({ err }, 'DNS query failed');
-      return { kind: 'reply', packet: encodeBare(query, RCODE.SERVFAIL, this.#o.hasRecursors) };
+      const rcode = toDnsRcode(err);
+      if (rcode === DNS_RCODE.SERVFAIL) this.#o.logger.error({ err }, 'DNS query failed');
+      return { kind: 'reply', packet: encodeBare(query, rcode, this.#o.hasRecursors) };
     }
   }
 

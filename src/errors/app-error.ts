@@ -34,22 +34,6 @@ export function notFound(message: string, options?: AppErrorOptions): AppError {
   return new AppError('ENT_ERR_NOT_FOUND', message, options);
 }
 
-/**
- * An error for a failure reported as an HTTP status and a message (the state machine's apply results): the code
- * that fits the status, the status kept as given.
- */
-export function errorForStatus(status: number, message: string): AppError {
-  const code =
-    status === 400
-      ? 'ENT_ERR_BAD_REQUEST'
-      : status === 403
-        ? 'ENT_ERR_PERMISSION_DENIED'
-        : status === 404
-          ? 'ENT_ERR_NOT_FOUND'
-          : 'ENT_ERR_CONFLICT';
-  return new AppError(code, message, { http: status });
-}
-
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { ERROR_CODES, GRPC_STATUS, RETIRED_CODES } from './codes.js';
 import { AppError } from './app-error.js';
 import { toHttpError } from './to-http.js';
+import { toGrpcError } from './to-grpc.js';
+import { DNS_RCODE, toDnsRcode } from './to-dns.js';
 
 const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
 const grpcName = (n: number): string => Object.entries(GRPC_STATUS).find(([, v]) => v === n)?.[0] ?? '?';
@@ -45,4 +47,22 @@ test('errors - codes raised by modules that cannot import the registry are regis
   const { LOG_ERROR_CODES } = await import('../wal/index.js');
   for (const code of Object.values(LOG_ERROR_CODES))
     assert.ok(code in ERROR_CODES, `${code} is not registered`);
+});
+
+test('errors - each edge maps a code once: HTTP, gRPC and DNS agree on one vocabulary', () => {
+  const denied = new AppError('ENT_ERR_PEERING_SECRET_INVALID', 'invalid peering establishment secret');
+  assert.equal(toHttpError(denied).status, 403);
+  assert.deepEqual(toGrpcError(denied), {
+    code: GRPC_STATUS.PERMISSION_DENIED,
+    message: 'invalid peering establishment secret',
+    unexpected: false,
+  });
+  assert.equal(toDnsRcode(denied), DNS_RCODE.REFUSED);
+  assert.equal(toDnsRcode(new AppError('ENT_ERR_PEERING_NOT_FOUND', 'x')), DNS_RCODE.NXDOMAIN);
+  assert.equal(toDnsRcode(new AppError('ENT_ERR_BAD_REQUEST', 'x')), DNS_RCODE.FORMERR);
+  // Consul answers 500 for a node ID taken by another node: the code keeps its own status, not a guessed one.
+  assert.equal(toHttpError(new AppError('ENT_ERR_NODE_ID_TAKEN', 'x')).status, 500);
+  const unknown = toGrpcError(new Error('internals'));
+  assert.deepEqual(unknown, { code: GRPC_STATUS.INTERNAL, message: 'internal error', unexpected: true });
+  assert.equal(toDnsRcode(new Error('internals')), DNS_RCODE.SERVFAIL);
 });

@@ -93,6 +93,37 @@ export const ERROR_CODES = {
     http: 500,
     grpc: GRPC_STATUS.INTERNAL,
   },
+  ENT_ERR_NODE_ID_TAKEN: {
+    summary: 'The node ID is already registered to a node of another name.',
+    http: 500,
+    grpc: GRPC_STATUS.ALREADY_EXISTS,
+  },
+  ENT_ERR_CHECK_SERVICE_UNKNOWN: {
+    summary: 'A check names a service ID that is not registered on its node.',
+    http: 500,
+    grpc: GRPC_STATUS.FAILED_PRECONDITION,
+  },
+  ENT_ERR_CHECK_NOT_FOUND: {
+    summary: 'The check ID is not registered on this agent.',
+    http: 404,
+    grpc: GRPC_STATUS.NOT_FOUND,
+  },
+  ENT_ERR_PEERING_NOT_FOUND: {
+    summary: 'The named peering does not exist.',
+    http: 404,
+    grpc: GRPC_STATUS.NOT_FOUND,
+  },
+  ENT_ERR_PEERING_STATE: {
+    summary:
+      'The peering is not in a state that allows the write (established, being deleted or not active).',
+    http: 500,
+    grpc: GRPC_STATUS.FAILED_PRECONDITION,
+  },
+  ENT_ERR_PEERING_SECRET_INVALID: {
+    summary: 'The peering establishment secret is wrong or already used.',
+    http: 403,
+    grpc: GRPC_STATUS.PERMISSION_DENIED,
+  },
   ENT_ERR_INTERNAL: { summary: 'An unexpected error occurred.', http: 500, grpc: GRPC_STATUS.INTERNAL },
 } as const satisfies Record<string, ErrorCodeSpec>;
 

@@ -27,6 +27,7 @@ import {
   type ExchangeSecretResponse,
   type ReplicationMessage as PbReplicationMessage,
 } from './generated/hashicorp/consul/internal/peerstream/peerstream_pb.js';
+import { toGrpcError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import {
   ENTENTE_PEERING_FEATURES,
@@ -241,8 +242,11 @@ export class GrpcTlsServer {
           cb(serviceError(err.grpcCode, err.message));
           return;
         }
-        this.#log.error({ err, peer: call.getPeer(), peer_id: req.PeerID }, 'ExchangeSecret failed');
-        cb(serviceError(GrpcStatus.INTERNAL, 'internal error'));
+        const reply = toGrpcError(err);
+        if (reply.unexpected) {
+          this.#log.error({ err, peer: call.getPeer(), peer_id: req.PeerID }, 'ExchangeSecret failed');
+        }
+        cb(serviceError(reply.code, reply.message));
       },
     );
   }
@@ -271,8 +275,9 @@ export class GrpcTlsServer {
           stream.fail(err);
           return;
         }
-        log.error({ err }, 'StreamResources handler failed');
-        stream.fail(new StreamError(GrpcStatus.INTERNAL, 'internal error'));
+        const reply = toGrpcError(err);
+        if (reply.unexpected) log.error({ err }, 'StreamResources handler failed');
+        stream.fail(new StreamError(reply.code, reply.message));
       },
     );
     call.once('close', () => {

@@ -1,4 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../errors/index.js';
 import { sleep } from '../lib/sleep.js';
 import type { Logger } from '../logging/index.js';
 import { WatchSet, type ApplyResult, type Command, type StateStore } from '../state/index.js';
@@ -218,9 +219,10 @@ export class PeeringManager {
       PendingStreamSecret: streamSecret,
     });
     if (!result.ok) {
-      throw new StreamError(
-        result.status === 403 ? STREAM_CODE.permissionDenied : STREAM_CODE.internal,
-        result.status === 403
+      // The gRPC edge maps the code (a burnt secret answers PERMISSION_DENIED).
+      throw new AppError(
+        result.code,
+        result.code === 'ENT_ERR_PEERING_SECRET_INVALID'
           ? 'invalid peering establishment secret'
           : `failed to persist peering secret: ${result.error}`,
       );

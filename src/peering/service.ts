@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, badRequest, errorForStatus } from '../errors/index.js';
+import { AppError, badRequest } from '../errors/index.js';
 import type { ApplyResult, Command, StateStore } from '../state/index.js';
 import { shouldDial } from '../types/index.js';
 import { decodePeeringToken, encodePeeringToken } from './token.js';
@@ -93,7 +93,7 @@ export class PeeringService {
 
   async #commit(cmd: Command): Promise<unknown> {
     const { result } = await this.#o.write(cmd);
-    if (!result.ok) throw errorForStatus(result.status, result.error);
+    if (!result.ok) throw new AppError(result.code, result.error);
     return result.value;
   }
 

@@ -242,3 +242,38 @@ test('state - node IDs are unique among local nodes, kept through renames, delet
   s.apply(3, { Type: 'deregister', PeerName: '', Node: 'a', ServiceID: '', CheckID: '' });
   assert.equal(s.apply(4, withId('b', id)).ok, true, 'free again once the node is gone');
 });
+
+test('state - failed writes answer a domain error code and change nothing', () => {
+  const s = new StateStore();
+  s.apply(
+    1,
+    reg('n1', 'web', {
+      Node: { ID: 'id-1', Node: 'n1', Address: '10.0.0.1', Datacenter: 'dc1', TaggedAddresses: {}, Meta: {} },
+    }),
+  );
+  const taken = s.apply(
+    2,
+    reg('n2', null, {
+      Node: { ID: 'id-1', Node: 'n2', Address: '10.0.0.2', Datacenter: 'dc1', TaggedAddresses: {}, Meta: {} },
+    }),
+  );
+  assert.equal(taken.ok ? '' : taken.code, 'ENT_ERR_NODE_ID_TAKEN');
+  const orphan = s.apply(3, reg('n1', null, { Checks: [check('n1', 'c1', 'nope')] }));
+  assert.equal(orphan.ok ? '' : orphan.code, 'ENT_ERR_CHECK_SERVICE_UNKNOWN');
+  const missing = s.apply(4, {
+    Type: 'check-update',
+    Node: 'n1',
+    CheckID: 'nope',
+    Status: 'passing',
+    Output: '',
+  });
+  assert.equal(missing.ok ? '' : missing.code, 'ENT_ERR_CHECK_NOT_FOUND');
+  const secret = s.apply(5, {
+    Type: 'peering-exchange-secret',
+    ID: 'x',
+    EstablishmentSecret: 'y',
+    PendingStreamSecret: 'z',
+  });
+  assert.equal(secret.ok ? '' : secret.code, 'ENT_ERR_PEERING_SECRET_INVALID');
+  assert.equal(s.nodes(undefined, '').value.length, 1);
+});

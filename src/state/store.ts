@@ -8,7 +8,14 @@ import type {
   PeeringTrustBundle,
 } from '../types/index.js';
 import { isPeeringActive, shouldDial } from '../types/index.js';
-import type { ApplyResult, CARootRecord, CheckInput, Command, ServiceInput } from './commands.js';
+import {
+  applyError,
+  type ApplyResult,
+  type CARootRecord,
+  type CheckInput,
+  type Command,
+  type ServiceInput,
+} from './commands.js';
 import { WatchHub, type WatchSet } from './watch.js';
 
 /** Index-table keys. They double as watch topics: bumping a key wakes the blocking queries that read it. */
@@ -235,11 +242,10 @@ export class StateStore {
       const owner = this.#t.nodeIds.get(`${peer}\u0000${cmd.Node.ID}`);
       const n = owner === undefined ? undefined : this.#t.nodes.get(owner);
       if (n && n.Node.toLowerCase() !== cmd.Node.Node.toLowerCase()) {
-        return {
-          ok: false,
-          status: 500,
-          error: `failed inserting node: Error while renaming Node ID: "${cmd.Node.ID}": Node name ${n.Node} is reserved by node ${n.ID} with name ${n.Node}`,
-        };
+        return applyError(
+          'ENT_ERR_NODE_ID_TAKEN',
+          `failed inserting node: Error while renaming Node ID: "${cmd.Node.ID}": Node name ${n.Node} is reserved by node ${n.ID} with name ${n.Node}`,
+        );
       }
     }
     const services = this.#t.services.get(key);
@@ -248,11 +254,10 @@ export class StateStore {
         const known =
           (cmd.Service && cmd.Service.ID === chk.ServiceID) || (services?.has(chk.ServiceID) ?? false);
         if (!known) {
-          return {
-            ok: false,
-            status: 500,
-            error: `Failed to register check: ${chk.CheckID}: Unknown service ID "${chk.ServiceID}" for check ID "${chk.CheckID}"`,
-          };
+          return applyError(
+            'ENT_ERR_CHECK_SERVICE_UNKNOWN',
+            `Failed to register check: ${chk.CheckID}: Unknown service ID "${chk.ServiceID}" for check ID "${chk.CheckID}"`,
+          );
         }
       }
     }
@@ -485,11 +490,10 @@ export class StateStore {
     const checks = this.#t.checks.get(key);
     const prev = checks?.get(cmd.CheckID);
     if (!checks || !prev) {
-      return {
-        ok: false,
-        status: 404,
-        error: `Unknown check ID "${cmd.CheckID}". Ensure that the check ID is passed, not the check name.`,
-      };
+      return applyError(
+        'ENT_ERR_CHECK_NOT_FOUND',
+        `Unknown check ID "${cmd.CheckID}". Ensure that the check ID is passed, not the check name.`,
+      );
     }
     if (prev.Status === cmd.Status && prev.Output === cmd.Output) return { ok: true, value: true };
     const next: HealthCheck = { ...prev, Status: cmd.Status, Output: cmd.Output, ModifyIndex: index };
@@ -590,7 +594,7 @@ export class StateStore {
   }
 
   #applyPeering(index: number, cmd: PeeringCommand): ApplyResult {
-    const fail = (error: string, status = 500): ApplyResult => ({ ok: false, status, error });
+    const fail = (error: string): ApplyResult => applyError('ENT_ERR_PEERING_STATE', error);
     switch (cmd.Type) {
       case 'peering-token': {
         const existing = this.#peeringByName(cmd.Name);
@@ -628,10 +632,13 @@ export class StateStore {
       case 'peering-exchange-secret': {
         const secrets = this.#t.secrets.get(cmd.ID);
         if (!secrets || secrets.EstablishmentSecret === '') {
-          return fail('invalid establishment secret: peering was already established', 403);
+          return applyError(
+            'ENT_ERR_PEERING_SECRET_INVALID',
+            'invalid establishment secret: peering was already established',
+          );
         }
         if (secrets.EstablishmentSecret !== cmd.EstablishmentSecret)
-          return fail('invalid establishment secret', 403);
+          return applyError('ENT_ERR_PEERING_SECRET_INVALID', 'invalid establishment secret');
         this.#t.secrets.set(cmd.ID, {
           ...secrets,
           EstablishmentSecret: '',
@@ -713,7 +720,7 @@ export class StateStore {
       }
       case 'peering-trust-bundle': {
         const p = this.#t.peerings.get(cmd.ID);
-        if (!p) return fail(`peering ${cmd.ID} not found`, 404);
+        if (!p) return applyError('ENT_ERR_PEERING_NOT_FOUND', `peering ${cmd.ID} not found`);
         if (!isPeeringActive(p)) return fail('cannot write to peering that is marked for deletion');
         const prev = this.#t.trustBundles.get(p.Name);
         const pems = cmd.RootPEMs.map((r) => (r.endsWith('\n') ? r : `${r}\n`));
@@ -749,11 +756,10 @@ export class StateStore {
     if (refused) return refused;
     for (const inst of cmd.Nodes) {
       if (inst.Service.Service.toLowerCase() !== cmd.ServiceName.toLowerCase()) {
-        return {
-          ok: false,
-          status: 400,
-          error: `instance ${inst.Service.ID} of service "${inst.Service.Service}" does not belong to "${cmd.ServiceName}"`,
-        };
+        return applyError(
+          'ENT_ERR_BAD_REQUEST',
+          `instance ${inst.Service.ID} of service "${inst.Service.Service}" does not belong to "${cmd.ServiceName}"`,
+        );
       }
     }
     const keep = new Set<string>();
@@ -796,10 +802,10 @@ export class StateStore {
 
   /** Imports are accepted only for an active peering: a stream racing a delete cannot leave orphaned data. */
   #refuseImport(peer: string): ApplyResult | undefined {
-    if (peer === '') return { ok: false, status: 400, error: 'import needs a peer name' };
+    if (peer === '') return applyError('ENT_ERR_BAD_REQUEST', 'import needs a peer name');
     const p = this.#peeringByName(peer);
     if (!p || !isPeeringActive(p))
-      return { ok: false, status: 409, error: `peering "${peer}" is not active` };
+      return applyError('ENT_ERR_PEERING_STATE', `peering "${peer}" is not active`);
     return undefined;
   }
 

@@ -384,8 +384,7 @@ export class LocalAgent implements AgentLocal {
   async #commit(cmd: Command): Promise<void> {
     const { result } = await this.#track(this.#write(cmd));
     if (result.ok) return;
-    if (result.status === 404) throw notFound(result.error);
-    throw new AppError('ENT_ERR_CONFLICT', result.error, { http: result.status });
+    throw new AppError(result.code, result.error);
   }
 
   #track<T>(p: Promise<T>): Promise<T> {
@@ -516,11 +515,11 @@ export class LocalAgent implements AgentLocal {
         Output: output,
       });
       if (!result.ok) {
-        if (result.status === 404) {
+        if (result.code === 'ENT_ERR_CHECK_NOT_FOUND') {
           this.#stopRunner(checkID);
           return;
         }
-        throw new AppError('ENT_ERR_CONFLICT', result.error, { http: result.status });
+        throw new AppError(result.code, result.error);
       }
       if (current.Status !== status) this.#logger.debug({ check: checkID, status }, 'Check status updated');
     }

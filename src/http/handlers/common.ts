@@ -1,15 +1,15 @@
 import { blockingQuery } from '../../blocking/index.js';
-import { errorForStatus } from '../../errors/index.js';
+import { AppError } from '../../errors/index.js';
 import type { Command, WatchSet } from '../../state/index.js';
 import type { RequestContext } from '../context.js';
 import { cacheKey } from '../response-cache.js';
 import { json, serializeJson, type Reply } from '../reply.js';
 import type { HttpDeps } from '../deps.js';
 
-/** Commits a command; an error answered by the state machine becomes the HTTP error it names. */
+/** Commits a command; an error answered by the state machine keeps its code (the HTTP edge maps it). */
 export async function commit(deps: HttpDeps, cmd: Command): Promise<{ index: number; value: unknown }> {
   const { index, result } = await deps.write(cmd);
-  if (!result.ok) throw errorForStatus(result.status, result.error);
+  if (!result.ok) throw new AppError(result.code, result.error);
   return { index, value: result.value };
 }
 
