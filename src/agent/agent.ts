@@ -214,6 +214,7 @@ export class Agent {
         logger: deps.logger,
         alwaysPretty: cfg.dev,
         defaultAclPolicy: cfg.aclDefaultPolicy,
+        maxConnsPerClient: cfg.httpMaxConnsPerClient,
       });
       const host = cfg.addresses.http ?? cfg.clientAddr;
       const addr = await this.#http.listen(host, cfg.ports.http);

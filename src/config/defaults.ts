@@ -24,3 +24,6 @@ export const PEERING_HEARTBEAT_TIMEOUT_MS = 120_000;
 
 /** Consul's dialer waits 2^n s between failed attempts, capped at 64 s. */
 export const PEERING_MAX_BACKOFF_MS = 64_000;
+
+/** Consul's `limits.http_max_conns_per_client`: 200 concurrent HTTP connections per client IP. */
+export const HTTP_MAX_CONNS_PER_CLIENT = 200;

@@ -119,3 +119,22 @@ test('config - repeated flags accumulate', () => {
   assert.deepEqual(f.raw['node_meta'], { rack: 'r1', zone: 'z' });
   assert.deepEqual(f.raw['recursors'], ['1.1.1.1']);
 });
+
+test('config - limits.http_max_conns_per_client: Consul default 200, 0 = no limit, negative refused', (t) => {
+  const dir = tmp(t);
+  assert.equal(loadAgentConfig(['-dev']).config.httpMaxConnsPerClient, 200);
+  const file = join(dir, 'limits.hcl');
+  writeFileSync(file, 'limits { http_max_conns_per_client = 0 \n rpc_max_conns_per_client = 10 }\n');
+  const { config, warnings } = loadAgentConfig(['-dev', '-config-file', file]);
+  assert.equal(config.httpMaxConnsPerClient, 0);
+  assert.ok(
+    warnings.some((w) => w.includes('"limits.rpc_max_conns_per_client" is not used')),
+    warnings.join('\n'),
+  );
+  assert.ok(!warnings.some((w) => w.includes('http_max_conns_per_client')), warnings.join('\n'));
+  writeFileSync(file, 'limits { http_max_conns_per_client = -1 }\n');
+  assert.throws(
+    () => loadAgentConfig(['-dev', '-config-file', file]),
+    (err: unknown) => err instanceof ConfigError && /limits.http_max_conns_per_client/.test(err.message),
+  );
+});

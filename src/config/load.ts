@@ -10,6 +10,7 @@ import {
   PEERING_HEARTBEAT_INTERVAL_MS,
   PEERING_HEARTBEAT_TIMEOUT_MS,
   PEERING_MAX_BACKOFF_MS,
+  HTTP_MAX_CONNS_PER_CLIENT,
 } from './defaults.js';
 import type { AgentConfig, PortsConfig } from './schema.js';
 
@@ -51,6 +52,7 @@ const IMPLEMENTED: Readonly<Record<string, true | Readonly<Record<string, true>>
   node_meta: true,
   recursors: true,
   dns_config: true,
+  limits: { http_max_conns_per_client: true },
 };
 
 /** Known Consul keys with no effect in Entente: a quieter warning than for unknown keys. */
@@ -92,7 +94,6 @@ const KNOWN_IGNORED = new Set([
   'version',
   'pid_file',
   'rejoin_after_leave',
-  'limits',
   'autopilot',
   'locality',
   'partition',
@@ -473,7 +474,16 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
     nodeMeta,
     recursors: recursors as string[],
     dnsConfig: obj(raw, 'dns_config'),
+    httpMaxConnsPerClient: httpMaxConnsPerClient(raw),
   };
+}
+
+/** `limits.http_max_conns_per_client`: an integer >= 0 (0 = no limit, as in Consul). */
+function httpMaxConnsPerClient(raw: Raw): number {
+  const label = 'limits.http_max_conns_per_client';
+  const n = int(obj(raw, 'limits'), 'http_max_conns_per_client', HTTP_MAX_CONNS_PER_CLIENT, label);
+  if (n < 0) throw new ConfigError(`${label}: must be 0 (no limit) or more, got ${n}`);
+  return n;
 }
 
 function normalizeDomain(d: string): string {

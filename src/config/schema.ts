@@ -37,6 +37,8 @@ export interface AgentConfig {
   readonly recursors: readonly string[];
   /** Raw `dns_config` block, read by the DNS server. */
   readonly dnsConfig: Readonly<Record<string, unknown>>;
+  /** `limits { http_max_conns_per_client }`: concurrent HTTP connections per client IP; 0 = no limit. */
+  readonly httpMaxConnsPerClient: number;
 }
 
 /** Listener ports; -1 disables a listener, 0 lets the OS choose. */

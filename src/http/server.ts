@@ -1,11 +1,26 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toHttpError } from '../errors/index.js';
-import type { Logger } from '../logging/index.js';
+import { redactSecretsInText, type Logger } from '../logging/index.js';
+import { ConnectionGuard, DEFAULT_HTTP_MAX_CONNS_PER_CLIENT } from './connection-guard.js';
 import { RequestContext } from './context.js';
 import { serializeJson, type Reply } from './reply.js';
 
 export type Handler = (ctx: RequestContext) => Promise<Reply>;
+
+/**
+ * Most time to receive a request's headers (ms). Consul (Go's http.Server) sets none; Node's default is 60 s. A
+ * client that connects and dribbles headers is cut after this with a 408.
+ */
+export const DEFAULT_HTTP_HEADERS_TIMEOUT_MS = 10_000;
+/**
+ * Most time to receive a whole request, headers and body (ms); Node's default is 300 s. Blocking queries are not
+ * affected: it bounds reading the request, not writing the answer. Past it the client gets a 408 and the
+ * connection is closed.
+ */
+export const DEFAULT_HTTP_REQUEST_TIMEOUT_MS = 30_000;
+/** How often the two timeouts above are checked (ms), so they fire within this much of their value (Node: 30 s). */
+export const HTTP_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 /** One entry of the route table: an exact path, or a prefix (ending in `/`) whose rest is the handler's `rest`. */
 export interface Route {
@@ -26,6 +41,14 @@ export interface HttpServerOptions {
    * method, the route's path as in the route table, and the handling time in ms.
    */
   onRequestTimed?: (method: string, routePath: string, durationMs: number) => void;
+  /** `limits.http_max_conns_per_client`: concurrent connections per client IP, 0 = no limit. Default 200. */
+  maxConnsPerClient?: number;
+  /** Total connection cap; default: open-file limit minus a reserve (see `connection-guard.ts`). */
+  maxConnections?: number;
+  /** Default {@link DEFAULT_HTTP_HEADERS_TIMEOUT_MS}. */
+  headersTimeoutMs?: number;
+  /** Default {@link DEFAULT_HTTP_REQUEST_TIMEOUT_MS}; at least `headersTimeoutMs`. */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -38,16 +61,37 @@ export class HttpServer {
   readonly #prefixes: Route[];
   readonly #opts: HttpServerOptions;
   readonly #inflight = new Set<AbortController>();
+  readonly #guard: ConnectionGuard;
 
   constructor(opts: HttpServerOptions) {
     this.#opts = opts;
     for (const r of opts.routes) if (!r.prefix) this.#exact.set(r.path, r);
     // Longest prefix first.
     this.#prefixes = opts.routes.filter((r) => r.prefix).sort((a, b) => b.path.length - a.path.length);
-    this.#server = createServer((req, res) => {
-      void this.#handle(req, res);
-    });
+    const headersTimeout = opts.headersTimeoutMs ?? DEFAULT_HTTP_HEADERS_TIMEOUT_MS;
+    this.#server = createServer(
+      {
+        headersTimeout,
+        requestTimeout: Math.max(headersTimeout, opts.requestTimeoutMs ?? DEFAULT_HTTP_REQUEST_TIMEOUT_MS),
+        connectionsCheckingInterval: Math.min(HTTP_TIMEOUT_CHECK_INTERVAL_MS, headersTimeout),
+      },
+      (req, res) => {
+        if (this.#guard.refused(req.socket)) return; // answered 429 at accept; closing
+        void this.#handle(req, res);
+      },
+    );
     this.#server.keepAliveTimeout = 30_000;
+    this.#guard = new ConnectionGuard({
+      maxConnsPerClient: opts.maxConnsPerClient ?? DEFAULT_HTTP_MAX_CONNS_PER_CLIENT,
+      maxConnections: opts.maxConnections,
+      logger: opts.logger,
+    });
+    this.#guard.attach(this.#server);
+  }
+
+  /** The connection limits' refusal counters. */
+  get connectionStats(): ConnectionGuard['stats'] {
+    return this.#guard.stats;
   }
 
   async listen(host: string, port: number): Promise<AddressInfo> {
@@ -145,7 +189,9 @@ export class HttpServer {
       const mapped = toHttpError(err);
       // A client that went away mid-request is not a server error.
       if (mapped.unexpected && !controller.signal.aborted) {
-        this.#opts.logger.error({ err, url: req.url, method: req.method }, 'request failed');
+        // The URL may carry `?token=`; the logger scrubs every line too, this keeps the field clean at the source.
+        const url = redactSecretsInText(req.url ?? '');
+        this.#opts.logger.error({ err, url, method: req.method }, 'request failed');
       }
       if (!res.headersSent && !res.destroyed) this.#text(res, mapped.status, mapped.body);
     } finally {

@@ -6,3 +6,4 @@ export {
   type LogLevel,
   type LoggerOptions,
 } from './logger.js';
+export { REDACTED, REDACT_PATHS, redactSecretsInText } from './redact.js';

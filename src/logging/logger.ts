@@ -1,20 +1,10 @@
 import { pino, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
 
+import { REDACT_PATHS, redactSecretsInText } from './redact.js';
+
 export type Logger = PinoLogger;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** Paths that may carry secrets: never written to the log. */
-const REDACT_PATHS = [
-  'token',
-  '*.token',
-  'secret',
-  '*.secret',
-  '*.EstablishmentSecret',
-  '*.PeeringToken',
-  'req.headers["x-consul-token"]',
-  'req.headers.authorization',
-];
 
 export interface LoggerOptions {
   level?: LogLevel | 'silent';
@@ -25,20 +15,21 @@ export interface LoggerOptions {
 
 /**
  * Creates the process logger. Subsystems get children: `logger.child({ subsystem: 'http' })`. JSON lines with
- * `-log-json`, otherwise a compact human line format (no extra dependency).
+ * `-log-json`, otherwise a compact human line format (no extra dependency). Secrets are removed twice (see
+ * `redact.ts`): whole fields by pino's `redact` paths, and `?token=` values and Bearer credentials inside any
+ * string by a scrub of every line before it is written.
  */
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level: LevelWithSilent = opts.level ?? 'info';
   const dest = opts.destination ?? process.stdout;
-  if (opts.json) {
-    return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: null }, dest);
-  }
-  const human = {
+  const json = opts.json ?? false;
+  const sink = {
     write(line: string): void {
-      dest.write(formatHuman(line));
+      const clean = redactSecretsInText(line);
+      dest.write(json ? clean : formatHuman(clean));
     },
   };
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: null }, human);
+  return pino({ level, redact: { paths: [...REDACT_PATHS], censor: '[redacted]' }, base: null }, sink);
 }
 
 const LEVEL_NAMES: Record<number, string> = {
