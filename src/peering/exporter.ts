@@ -143,6 +143,7 @@ function exportedService(s: NodeService): CheckServiceNode['Service'] {
     EnableTagOverride: s.EnableTagOverride,
     ...(Object.keys(tagged).length > 0 ? { TaggedAddresses: tagged } : {}),
     ...(s.SocketPath ? { SocketPath: s.SocketPath } : {}),
+    ...(s.Locality ? { Locality: s.Locality } : {}),
   };
 }
 

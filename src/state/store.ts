@@ -238,7 +238,9 @@ export class StateStore {
     // Validate everything first: a failed register changes nothing.
     // Node IDs are unique per peer for local registrations; imported IDs are the peer's business, and an import
     // must never fail half-way (see #applyImportService).
-    if (cmd.Node.ID !== '' && !imported) {
+    // A register that leaves an existing node alone (SkipNodeUpdate) does not write its ID either.
+    const writesNode = !existing || !cmd.SkipNodeUpdate;
+    if (cmd.Node.ID !== '' && !imported && writesNode) {
       const owner = this.#t.nodeIds.get(`${peer}\u0000${cmd.Node.ID}`);
       const n = owner === undefined ? undefined : this.#t.nodes.get(owner);
       if (n && n.Node.toLowerCase() !== cmd.Node.Node.toLowerCase()) {
@@ -263,7 +265,7 @@ export class StateStore {
     }
 
     // Node.
-    if (!existing || !cmd.SkipNodeUpdate) {
+    if (writesNode) {
       const next: Node = {
         ...cmd.Node,
         ...(peer === '' ? {} : { PeerName: peer }),

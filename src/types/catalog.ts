@@ -38,6 +38,12 @@ export interface Node {
   ModifyIndex: number;
 }
 
+/** Where a service instance runs (Consul's `Locality`); empty members are left out, as Consul's JSON does. */
+export interface Locality {
+  Region?: string;
+  Zone?: string;
+}
+
 /** A service instance on a node (Consul's NodeService). */
 export interface NodeService {
   Kind: ServiceKind;
@@ -49,6 +55,7 @@ export interface NodeService {
   Meta: Record<string, string>;
   Port: number;
   SocketPath?: string;
+  Locality?: Locality;
   Weights: Weights;
   EnableTagOverride: boolean;
   Proxy?: Record<string, unknown>;

@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+import { retry } from '../helpers/retry.js';
 import { rmSync } from 'node:fs';
 
 let agent: AgentProcess;
@@ -178,7 +179,10 @@ test('http - bad input gets Consul statuses and messages and changes nothing', a
   );
   const missing = await call('PUT', '/v1/catalog/register', { Node: 'x' });
   assert.equal(missing.status, 400);
-  assert.equal(missing.text, 'Must provide node and address');
+  assert.equal(missing.text, 'Must provide address if SkipNodeUpdate is not set');
+  const noNode = await call('PUT', '/v1/catalog/register', { Address: '10.0.0.9' });
+  assert.equal(noNode.status, 400);
+  assert.equal(noNode.text, 'Must provide node');
   const after = (await call('GET', '/v1/catalog/nodes')).headers.get('x-consul-index');
   assert.equal(after, before);
 
@@ -362,4 +366,61 @@ test('http - health/connect follows changes to the sidecar proxies themselves', 
   assert.ok(Number(woke.headers.get('x-consul-index')) > Number(index));
   assert.equal(woke.json()[0].Checks[0].Status, 'critical');
   assert.equal((await call('GET', '/v1/health/connect/pay?passing')).text, '[]');
+});
+
+test('http - SkipNodeUpdate without an address adds the service and leaves the node record alone', async () => {
+  await register('skip-node', 'skip-a', {});
+  const before = (await call('GET', '/v1/catalog/node/skip-node')).json();
+  const r = await call('PUT', '/v1/catalog/register', {
+    Node: 'skip-node',
+    SkipNodeUpdate: true,
+    NodeMeta: { ignored: 'yes' },
+    Service: { Service: 'skip-b', Port: 81 },
+  });
+  assert.equal(r.status, 200, r.text);
+  const after = (await call('GET', '/v1/catalog/node/skip-node')).json();
+  assert.equal(after.Node.Address, '10.0.0.1');
+  assert.deepEqual(after.Node.Meta, before.Node.Meta);
+  assert.equal(after.Node.ModifyIndex, before.Node.ModifyIndex);
+  assert.deepEqual(Object.keys(after.Services).sort(), ['skip-a', 'skip-b']);
+  // As in Consul, a node that does not exist yet is created from what the request carries.
+  const fresh = await call('PUT', '/v1/catalog/register', {
+    Node: 'skip-fresh',
+    SkipNodeUpdate: true,
+    Service: { Service: 'skip-c', Port: 82 },
+  });
+  assert.equal(fresh.status, 200, fresh.text);
+  const node = (await call('GET', '/v1/catalog/node/skip-fresh')).json();
+  assert.equal(node.Node.Address, '');
+  assert.ok(node.Services['skip-c']);
+});
+
+test('http - service Locality is stored and returned by agent, catalog and health endpoints', async () => {
+  const locality = { Region: 'us-east-1', Zone: 'us-east-1a' };
+  const reg = await call('PUT', '/v1/agent/service/register', {
+    Name: 'loc-agent',
+    Port: 90,
+    Locality: locality,
+  });
+  assert.equal(reg.status, 200, reg.text);
+  const agentSvc = (await call('GET', '/v1/agent/service/loc-agent')).json();
+  assert.deepEqual(agentSvc.Locality, locality);
+  const listed = (await call('GET', '/v1/agent/services')).json();
+  assert.deepEqual(listed['loc-agent'].Locality, locality);
+  await retry(async () =>
+    assert.equal((await call('GET', '/v1/catalog/service/loc-agent')).json().length, 1),
+  );
+  const cat = (await call('GET', '/v1/catalog/service/loc-agent')).json();
+  assert.deepEqual(cat[0].ServiceLocality, locality);
+  const health = (await call('GET', '/v1/health/service/loc-agent')).json();
+  assert.deepEqual(health[0].Service.Locality, locality);
+
+  await register('loc-node', 'loc-catalog', { Locality: { Region: 'eu-west-1' } });
+  const cat2 = (await call('GET', '/v1/catalog/service/loc-catalog')).json();
+  assert.deepEqual(cat2[0].ServiceLocality, { Region: 'eu-west-1' });
+  const node = (await call('GET', '/v1/catalog/node/loc-node')).json();
+  assert.deepEqual(node.Services['loc-catalog'].Locality, { Region: 'eu-west-1' });
+  // No locality: the key is left out, as Consul's omitempty does.
+  await register('loc-node', 'loc-none', {});
+  assert.equal('ServiceLocality' in (await call('GET', '/v1/catalog/service/loc-none')).json()[0], false);
 });

@@ -78,6 +78,8 @@ test('grpc - a CheckServiceNode converts field by field, with zero RaftIndex on 
     { $typeName: 'hashicorp.consul.internal.service.Weights', Passing: 3, Warning: 1 },
   );
   assert.equal(wire.Service.TaggedAddresses['lan']?.Port, 8080);
+  assert.equal(wire.Service.Locality?.Region, 'us-east-1');
+  assert.equal(wire.Service.Locality.Zone, 'us-east-1a');
   assert.equal(wire.Checks[0]?.CheckID, 'web-1:overall-check');
   assert.ok(wire.Checks[0]?.Definition, 'Definition is sent as an empty message');
   assert.deepEqual(roundTrip(msg), msg);

@@ -20,7 +20,11 @@ import {
 } from '@bufbuild/protobuf';
 import { AnySchema, type Any } from '@bufbuild/protobuf/wkt';
 
-import { RaftIndexSchema } from '../generated/hashicorp/consul/internal/common/common_pb.js';
+import {
+  LocalitySchema,
+  RaftIndexSchema,
+  type Locality as PbLocality,
+} from '../generated/hashicorp/consul/internal/common/common_pb.js';
 import {
   PeeringServerAddressesSchema,
   PeeringTrustBundleSchema,
@@ -73,7 +77,7 @@ import {
   type Resource,
   type StatusError,
 } from '../../peering/index.js';
-import { SERVICE_KINDS, type ServiceAddress, type ServiceKind } from '../../types/index.js';
+import { SERVICE_KINDS, type Locality, type ServiceAddress, type ServiceKind } from '../../types/index.js';
 
 /** Weights Consul's API applies when a service has none (`structs.Weights{Passing: 1, Warning: 1}`). */
 const DEFAULT_WEIGHTS = { Passing: 1, Warning: 1 } as const;
@@ -337,6 +341,11 @@ export function toProtoCheckServiceNode(n: CheckServiceNode): PbCheckServiceNode
     RaftIndex: create(RaftIndexSchema),
     SocketPath: s.SocketPath ?? '',
     PeerName: s.PeerName ?? '',
+    ...(s.Locality === undefined
+      ? {}
+      : {
+          Locality: create(LocalitySchema, { Region: s.Locality.Region ?? '', Zone: s.Locality.Zone ?? '' }),
+        }),
     ...(connect === undefined ? {} : { Connect: connect }),
     ...(proxy === undefined ? {} : { Proxy: proxy }),
   });
@@ -408,6 +417,7 @@ export function fromProtoCheckServiceNode(n: PbCheckServiceNode): CheckServiceNo
       EnableTagOverride: s.EnableTagOverride,
       ...(Object.keys(tagged).length === 0 ? {} : { TaggedAddresses: tagged }),
       ...(s.SocketPath === '' ? {} : { SocketPath: s.SocketPath }),
+      ...localityFromProto(s.Locality),
       ...(s.PeerName === '' ? {} : { PeerName: s.PeerName }),
       ...(connect === undefined ? {} : { Connect: connect }),
       ...(proxy === undefined ? {} : { Proxy: proxy }),
@@ -430,6 +440,12 @@ export function fromProtoCheckServiceNode(n: PbCheckServiceNode): CheckServiceNo
       ...(c.PeerName === '' ? {} : { PeerName: c.PeerName }),
     })),
   };
+}
+
+/** A peer's `Locality`, left out when absent or empty (as Consul's JSON omits it). */
+function localityFromProto(l: PbLocality | undefined): { Locality?: Locality } {
+  if (!l || (l.Region === '' && l.Zone === '')) return {};
+  return { Locality: { ...(l.Region ? { Region: l.Region } : {}), ...(l.Zone ? { Zone: l.Zone } : {}) } };
 }
 
 function isServiceKind(k: string): k is ServiceKind {

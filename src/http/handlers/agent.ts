@@ -36,6 +36,7 @@ export function renderAgentService(deps: HttpDeps, s: NodeService): Record<strin
     Port: s.Port,
     Address: s.Address,
     ...(s.SocketPath ? { SocketPath: s.SocketPath } : {}),
+    ...(s.Locality ? { Locality: s.Locality } : {}),
     ...(s.TaggedAddresses && Object.keys(s.TaggedAddresses).length > 0
       ? { TaggedAddresses: s.TaggedAddresses }
       : {}),

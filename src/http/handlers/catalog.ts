@@ -18,7 +18,12 @@ export async function catalogRegister(deps: HttpDeps, ctx: RequestContext): Prom
   if (dc !== '' && dc !== deps.info.datacenter) throw badRequest('No path to datacenter');
   const nodeName = f.string('Node');
   const address = f.string('Address');
-  if (nodeName === '' || address === '') throw badRequest('Must provide node and address');
+  const skipNodeUpdate = f.bool('SkipNodeUpdate');
+  // Consul's rules: a node name always; an address unless the node record is to be left alone. With
+  // SkipNodeUpdate an existing node is not touched, and a missing one is created from what the request carries.
+  if (nodeName === '') throw badRequest('Must provide node');
+  if (address === '' && !skipNodeUpdate)
+    throw badRequest('Must provide address if SkipNodeUpdate is not set');
   const id = f.string('ID');
   if (id !== '' && !isUuid(id)) throw badRequest(`Invalid node ID: ${id}`);
   const node: NodeInput = {
@@ -97,7 +102,7 @@ export async function catalogRegister(deps: HttpDeps, ctx: RequestContext): Prom
   await commit(deps, {
     Type: 'register',
     Node: node,
-    SkipNodeUpdate: f.bool('SkipNodeUpdate'),
+    SkipNodeUpdate: skipNodeUpdate,
     Service: service,
     Checks: checks,
   });

@@ -6,6 +6,7 @@ import {
   SERVICE_KINDS,
   type HealthCheckDefinition,
   type HealthStatus,
+  type Locality,
   type ServiceKind,
 } from '../../types/index.js';
 import type { AgentCheckDefinition } from '../agent-local.js';
@@ -32,6 +33,7 @@ export function decodeService(f: Fields, opts: { nameKey: 'Service' | 'Name' }):
   const proxy = f.json('Proxy');
   const connect = f.json('Connect');
   const socketPath = f.string('SocketPath');
+  const locality = decodeLocality(f.object('Locality'));
   const svc: ServiceInput = {
     Kind: kindText as ServiceKind,
     ID: f.string('ID') || name,
@@ -46,11 +48,21 @@ export function decodeService(f: Fields, opts: { nameKey: 'Service' | 'Name' }):
     EnableTagOverride: f.bool('EnableTagOverride'),
     ...(Object.keys(tagged).length > 0 ? { TaggedAddresses: tagged } : {}),
     ...(socketPath ? { SocketPath: socketPath } : {}),
+    ...(locality ? { Locality: locality } : {}),
     ...(proxy ? { Proxy: proxy } : {}),
     ...(connect ? { Connect: connect } : {}),
   };
   validateMeta(svc.Meta);
   return svc;
+}
+
+/** `Locality: {Region, Zone}`; absent or all-empty is no locality (Consul omits it then). */
+function decodeLocality(f: Fields | undefined): Locality | undefined {
+  if (!f) return undefined;
+  const region = f.string('Region');
+  const zone = f.string('Zone');
+  if (region === '' && zone === '') return undefined;
+  return { ...(region ? { Region: region } : {}), ...(zone ? { Zone: zone } : {}) };
 }
 
 /** Consul's service/node meta limits. */

@@ -23,6 +23,7 @@ export function sampleNode(): CheckServiceNode {
       Meta: { version: '1.2.3' },
       Port: 8080,
       SocketPath: '/run/web.sock',
+      Locality: { Region: 'us-east-1', Zone: 'us-east-1a' },
       Weights: { Passing: 3, Warning: 1 },
       EnableTagOverride: true,
       PeerName: 'dc2-peer',
