@@ -28,6 +28,8 @@ import { FileLog, MemoryLog, type CommandLog } from '../wal/index.js';
 import { LocalAgent } from './local/index.js';
 import { VERSION, REVISION } from './version.js';
 
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Where each listener ended up (ports chosen by the OS when configured as 0). */
 export interface BoundAddresses {
   http?: { host: string; port: number };
@@ -39,6 +41,10 @@ export interface BoundAddresses {
 export interface AgentTuning {
   /** Largest peer-stream message accepted (bytes). */
   maxPeerMessageBytes?: number;
+  /** The command log to use instead of the one the config selects (tests inject failing logs). */
+  commandLog?: CommandLog;
+  /** ms a graceful stop may take; default {@link SHUTDOWN_GRACE_MS}. */
+  shutdownGraceMs?: number;
 }
 
 /**
@@ -68,9 +74,10 @@ export class Agent {
     this.logger = logger;
     this.#tuning = tuning;
     this.#log =
-      config.dataDir === ''
+      tuning.commandLog ??
+      (config.dataDir === ''
         ? new MemoryLog()
-        : new FileLog({ dir: join(config.dataDir, 'raft'), logger: logger.child({ subsystem: 'wal' }) });
+        : new FileLog({ dir: join(config.dataDir, 'raft'), logger: logger.child({ subsystem: 'wal' }) }));
   }
 
   get nodeId(): string {
@@ -213,7 +220,6 @@ export class Agent {
         routes: buildRoutes(deps),
         logger: deps.logger,
         alwaysPretty: cfg.dev,
-        defaultAclPolicy: cfg.aclDefaultPolicy,
         maxConnsPerClient: cfg.httpMaxConnsPerClient,
       });
       const host = cfg.addresses.http ?? cfg.clientAddr;
@@ -234,18 +240,32 @@ export class Agent {
     return this.#peering;
   }
 
-  /** Node ID: configured, else kept in `<data-dir>/node-id` (created at first start), else random in -dev. */
+  /**
+   * Node ID: configured, else kept in `<data-dir>/node-id` (created at first start), else random in -dev. A file
+   * that exists but cannot be read, or does not hold a UUID, stops start-up: minting a new ID would silently turn
+   * this server into another node.
+   */
   #loadNodeId(): string {
     if (this.config.nodeId !== '') return this.config.nodeId;
     if (this.config.dataDir === '') return randomUUID();
     const file = join(this.config.dataDir, 'node-id');
+    let text: string;
     try {
-      return readFileSync(file, 'utf8').trim();
-    } catch {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new Error(`failed to read node ID file ${file}: ${(err as Error).message}`, { cause: err });
+      }
       const id = randomUUID();
       writeFileSync(file, id);
+      this.logger.info({ node_id: id, file }, 'generated a new node ID');
       return id;
     }
+    const id = text.trim();
+    if (!UUID_RE.test(id)) {
+      throw new Error(`node ID file ${file} does not hold a UUID (found ${JSON.stringify(id.slice(0, 64))})`);
+    }
+    return id.toLowerCase();
   }
 
   #info(): AgentInfo {
@@ -262,6 +282,13 @@ export class Agent {
       server: true,
       primaryDatacenter: cfg.primaryDatacenter,
       domain: cfg.domain,
+      bindAddr: cfg.bindAddr,
+      clientAddr: cfg.clientAddr,
+      advertiseAddrWan: cfg.advertiseAddrWan,
+      bootstrap: cfg.bootstrap,
+      connectEnabled: cfg.connectEnabled,
+      enableRemoteScriptChecks: cfg.enableScriptChecks,
+      enableLocalScriptChecks: cfg.enableScriptChecks || cfg.enableLocalScriptChecks,
       // Getters: the listeners bind after the handlers are built.
       ports: {
         get http() {
@@ -295,7 +322,8 @@ export class Agent {
           wan: cfg.advertiseAddrWan,
           wan_ipv4: cfg.advertiseAddrWan,
         },
-        Meta: { 'consul-network-segment': '', 'consul-version': VERSION, ...cfg.nodeMeta },
+        // Only the keys Consul 1.16 itself sets: Entente invents none in Consul's `consul-` namespace.
+        Meta: { 'consul-network-segment': '', ...cfg.nodeMeta },
       },
       Service: {
         Kind: '',
@@ -304,8 +332,8 @@ export class Agent {
         Tags: [],
         Address: '',
         Meta: {
-          grpc_port: String(cfg.ports.grpc),
-          grpc_tls_port: String(this.addresses.grpcTls?.port ?? cfg.ports.grpc_tls),
+          // As Consul: a port is announced only when something listens on it.
+          ...(this.addresses.grpcTls ? { grpc_tls_port: String(this.addresses.grpcTls.port) } : {}),
           non_voter: 'false',
           raft_version: '3',
           read_replica: 'false',
@@ -339,25 +367,54 @@ export class Agent {
     });
   }
 
-  /** Graceful stop: listeners first, then runners, then the log (pending writes flushed). Idempotent. */
+  /**
+   * Graceful stop: listeners first, then runners, then the log (pending writes flushed). Every step runs even when an
+   * earlier one failed, and the log is always closed. Rejects, naming what went wrong, when a step failed or the
+   * whole stop took longer than the grace period (the log may then not be closed cleanly). Idempotent.
+   */
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
   }
 
   async #close(): Promise<void> {
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
+    const graceMs = this.#tuning.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
+    const failures: string[] = [];
+    const step = async (name: string, fn: () => unknown): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        failures.push(`${name}: ${(err as Error).message}`);
+        this.logger.error({ err, step: name }, 'shutdown step failed');
+      }
+    };
     const work = (async () => {
-      await this.#http?.close();
-      await this.#dns?.close();
-      await this.#peering?.close();
-      await this.#grpc?.close();
-      this.#transport?.close();
-      await this.#local?.close();
+      await step('http', () => this.#http?.close());
+      await step('dns', () => this.#dns?.close());
+      await step('peering', () => this.#peering?.close());
+      await step('grpc', () => this.#grpc?.close());
+      await step('transport', () => this.#transport?.close());
+      await step('local agent', () => this.#local?.close());
       this.store.abandon();
-      await this.#log.close();
+      await step('command log', () => this.#log.close());
+      return true;
     })();
-    await Promise.race([work, grace]);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<false>((resolve) => {
+      timer = setTimeout(() => {
+        resolve(false);
+      }, graceMs);
+      timer.unref();
+    });
+    const finished = await Promise.race([work, grace]);
+    clearTimeout(timer);
+    if (!finished) {
+      failures.push(`did not finish within ${graceMs} ms; the command log may not be closed cleanly`);
+    }
+    if (failures.length > 0) {
+      this.logger.error({ failures }, 'agent stopped with errors');
+      throw new Error(`shutdown failed: ${failures.join('; ')}`);
+    }
     this.logger.info('agent stopped');
   }
 }

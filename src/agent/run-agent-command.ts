@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Ui } from '../cli/ui.js';
-import { ConfigError, loadAgentConfig } from '../config/index.js';
+import { ConfigError, SCRIPT_CHECKS_WITHOUT_ACLS_WARNING, loadAgentConfig } from '../config/index.js';
 import { createLogger } from '../logging/index.js';
 import { Agent } from './agent.js';
 
@@ -18,17 +18,29 @@ export async function runAgentCommand(argv: readonly string[], ui: Ui, signal: A
   }
   const { config, warnings } = loaded;
   const logger = createLogger({ level: config.logLevel, json: config.logJson });
-  for (const w of warnings) logger.warn(w);
+  // Loud: each one is a setting the operator wrote that does nothing here.
+  for (const w of warnings) {
+    ui.error(`==> WARNING: ${w}`);
+    logger.warn({ config_warning: true }, w);
+  }
+  if (config.enableScriptChecks) logger.warn(SCRIPT_CHECKS_WITHOUT_ACLS_WARNING);
   const agent = new Agent(config, logger.child({ subsystem: 'agent' }));
   try {
     await agent.start();
   } catch (err) {
     ui.error(`==> Error starting agent: ${(err as Error).message}`);
-    await agent.close();
+    await agent.close().catch((closeErr: unknown) => {
+      ui.error(`==> ${(closeErr as Error).message}`);
+    });
     return 1;
   }
   if (!signal.aborted) await once(signal, 'abort');
   logger.info('Caught signal, shutting down gracefully');
-  await agent.close();
+  try {
+    await agent.close();
+  } catch (err) {
+    ui.error(`==> ${(err as Error).message}`);
+    return 1;
+  }
   return 0;
 }

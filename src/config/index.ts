@@ -3,8 +3,11 @@ export { loadAgentConfig, parseAgentFlags, buildConfig, ConfigError, type LoadRe
 export {
   DEFAULT_PORTS,
   DEV_PORTS,
+  DEFAULT_SIDECAR_MIN_PORT,
+  DEFAULT_SIDECAR_MAX_PORT,
   SHUTDOWN_GRACE_MS,
   PEERING_HEARTBEAT_INTERVAL_MS,
   PEERING_HEARTBEAT_TIMEOUT_MS,
   PEERING_MAX_BACKOFF_MS,
 } from './defaults.js';
+export { SCRIPT_CHECKS_WITHOUT_ACLS_WARNING } from './unimplemented.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadAgentConfig, parseAgentFlags } from './load.js';
+import { buildConfig, ConfigError, loadAgentConfig, parseAgentFlags } from './load.js';
 
 function tmp(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'entente-config-'));
@@ -23,7 +23,7 @@ test('config - -dev needs no data dir and keeps Consul defaults', () => {
     http: 8500,
     https: -1,
     dns: 8600,
-    grpc: 8502,
+    grpc: -1,
     grpc_tls: 8503,
     server: 8300,
   });
@@ -73,7 +73,10 @@ made_up_key = 1
   assert.equal(config.ports.http, 18500);
   assert.equal(config.ports.grpc_tls, -1);
   assert.equal(config.logLevel, 'debug');
-  assert.equal(config.uiEnabled, true);
+  assert.ok(
+    warnings.some((w) => w.includes('ui_config.enabled (-ui) is ignored')),
+    warnings.join('\n'),
+  );
   assert.ok(
     warnings.some((w) => w.includes('unknown config key "made_up_key"')),
     warnings.join('\n'),
@@ -136,5 +139,78 @@ test('config - limits.http_max_conns_per_client: Consul default 200, 0 = no limi
   assert.throws(
     () => loadAgentConfig(['-dev', '-config-file', file]),
     (err: unknown) => err instanceof ConfigError && /limits.http_max_conns_per_client/.test(err.message),
+  );
+});
+
+test('config - ACLs asked for stop start-up: nothing would enforce them', (t) => {
+  const dir = tmp(t);
+  const refuse = (text: string, re: RegExp): void => {
+    const f = join(dir, `c${Math.random()}.hcl`);
+    writeFileSync(f, text);
+    assert.throws(
+      () => loadAgentConfig(['-dev', '-config-file', f]),
+      (err: unknown) => err instanceof ConfigError && re.test(err.message),
+    );
+  };
+  refuse('acl { enabled = true, default_policy = "deny" }', /^acl.enabled: ACLs are not implemented/);
+  refuse('acl_datacenter = "dc1"', /^acl_datacenter: ACLs are not implemented/);
+  refuse('verify_incoming = true', /^verify_incoming is true, but Entente does not serve TLS/);
+  refuse('tls { https { verify_incoming = true } }', /^tls.https.verify_incoming is true/);
+  const off = join(dir, 'off.hcl');
+  writeFileSync(off, 'acl { enabled = false, default_policy = "deny" }');
+  const { warnings } = loadAgentConfig(['-dev', '-config-file', off]);
+  assert.ok(
+    warnings.some((w) => w.startsWith('acl.default_policy has no effect')),
+    warnings.join('\n'),
+  );
+});
+
+test('config - plaintext gRPC and HTTPS ports are neither opened nor advertised, and say so', () => {
+  const { config, warnings } = loadAgentConfig(['-dev', '-grpc-port', '8502', '-https-port', '8501']);
+  assert.equal(config.ports.grpc, -1);
+  assert.equal(config.ports.https, -1);
+  assert.ok(warnings.some((w) => w.startsWith('ports.grpc (-grpc-port) = 8502 is ignored')));
+  assert.ok(warnings.some((w) => w.startsWith('ports.https (-https-port) = 8501 is ignored')));
+  const quiet = loadAgentConfig(['-dev', '-grpc-port', '-1']);
+  assert.deepEqual(quiet.warnings, []);
+});
+
+test('config - an empty config file is an empty configuration, as in Consul', (t) => {
+  const dir = tmp(t);
+  for (const name of ['empty.json', 'empty.hcl', 'blank.json']) {
+    writeFileSync(join(dir, name), name === 'blank.json' ? ' \n' : '');
+    const { config } = loadAgentConfig(['-dev', '-config-file', join(dir, name)]);
+    assert.equal(config.datacenter, 'dc1');
+  }
+});
+
+test('config - flags Entente does not act on warn instead of vanishing', () => {
+  const { warnings } = loadAgentConfig([
+    '-dev',
+    '-join',
+    '10.0.0.1',
+    '-retry-join',
+    'x',
+    '-pid-file',
+    '/tmp/p',
+  ]);
+  assert.ok(
+    warnings.some((w) => w.startsWith('flag -join is ignored')),
+    warnings.join('\n'),
+  );
+  assert.ok(warnings.some((w) => w.startsWith('flag -retry-join is ignored')));
+  assert.ok(warnings.some((w) => w.includes('"pid_file" is not used')));
+});
+
+test('config - script checks and the sidecar port range are read', () => {
+  const a = loadAgentConfig(['-dev']).config;
+  assert.equal(a.enableScriptChecks, false);
+  assert.equal(a.sidecarMinPort, 21000);
+  assert.equal(a.sidecarMaxPort, 21255);
+  const b = loadAgentConfig(['-dev', '-enable-script-checks']).config;
+  assert.equal(b.enableScriptChecks, true);
+  assert.throws(
+    () => buildConfig({ ports: { sidecar_min_port: 30, sidecar_max_port: 20 } }, true),
+    /sidecar_min_port/,
   );
 });

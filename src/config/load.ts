@@ -6,6 +6,8 @@ import { parseGoBool } from '../lib/go/strconv.js';
 import { parseJsonOrHcl } from '../lib/hcl/index.js';
 import {
   DEFAULT_PORTS,
+  DEFAULT_SIDECAR_MAX_PORT,
+  DEFAULT_SIDECAR_MIN_PORT,
   DEV_PORTS,
   PEERING_HEARTBEAT_INTERVAL_MS,
   PEERING_HEARTBEAT_TIMEOUT_MS,
@@ -13,11 +15,9 @@ import {
   HTTP_MAX_CONNS_PER_CLIENT,
 } from './defaults.js';
 import type { AgentConfig, PortsConfig } from './schema.js';
+import { checkUnimplemented, ConfigError } from './unimplemented.js';
 
-/** A configuration problem: the agent refuses to start and prints this message. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 type Raw = Record<string, unknown>;
 
@@ -38,7 +38,16 @@ const IMPLEMENTED: Readonly<Record<string, true | Readonly<Record<string, true>>
   client_addr: true,
   advertise_addr: true,
   advertise_addr_wan: true,
-  ports: { http: true, https: true, dns: true, grpc: true, grpc_tls: true, server: true },
+  ports: {
+    http: true,
+    https: true,
+    dns: true,
+    grpc: true,
+    grpc_tls: true,
+    server: true,
+    sidecar_min_port: true,
+    sidecar_max_port: true,
+  },
   addresses: { http: true, https: true, dns: true, grpc: true, grpc_tls: true },
   domain: true,
   alt_domain: true,
@@ -53,6 +62,8 @@ const IMPLEMENTED: Readonly<Record<string, true | Readonly<Record<string, true>>
   recursors: true,
   dns_config: true,
   limits: { http_max_conns_per_client: true },
+  enable_script_checks: true,
+  enable_local_script_checks: true,
 };
 
 /** Known Consul keys with no effect in Entente: a quieter warning than for unknown keys. */
@@ -78,8 +89,6 @@ const KNOWN_IGNORED = new Set([
   'retry_join',
   'retry_join_wan',
   'start_join',
-  'enable_script_checks',
-  'enable_local_script_checks',
   'enable_debug',
   'audit',
   'telemetry',
@@ -151,6 +160,8 @@ const BOOL_FLAGS: Readonly<Record<string, string>> = {
   bootstrap: 'bootstrap',
   'log-json': 'log_json',
   ui: 'ui',
+  'enable-script-checks': 'enable_script_checks',
+  'enable-local-script-checks': 'enable_local_script_checks',
 };
 const REPEAT_FLAGS = new Set([
   'config-file',
@@ -167,6 +178,8 @@ interface ParsedFlags {
   configFiles: string[];
   configDirs: string[];
   dev: boolean;
+  /** Flags accepted for Consul compatibility that have no effect, as warnings. */
+  ignored: string[];
 }
 
 /** Parses `entente agent` arguments with Go's flag syntax (`-x v`, `-x=v`, `--x`, bool `-x`/`-x=false`). */
@@ -174,6 +187,7 @@ export function parseAgentFlags(argv: readonly string[]): ParsedFlags {
   const raw: Raw = {};
   const configFiles: string[] = [];
   const configDirs: string[] = [];
+  const ignored: string[] = [];
   let dev = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -220,12 +234,16 @@ export function parseAgentFlags(argv: readonly string[]): ParsedFlags {
         raw['node_meta'] = meta;
       } else if (name === 'recursor') {
         raw['recursors'] = [...((raw['recursors'] as string[] | undefined) ?? []), value];
+      } else {
+        ignored.push(
+          `flag -${name} is ignored: ${name === 'hcl' ? 'inline HCL is not supported' : 'Entente servers do not join LAN clusters (use cluster peering)'}`,
+        );
       }
       continue;
     }
     throw new ConfigError(`flag provided but not defined: -${name}`);
   }
-  return { raw, configFiles, configDirs, dev };
+  return { raw, configFiles, configDirs, dev, ignored };
 }
 
 function parseBool(v: string, name: string): boolean {
@@ -267,6 +285,8 @@ function readConfigFile(path: string): Raw {
   } catch (err) {
     throw new ConfigError(`Error reading config file ${path}: ${(err as Error).message}`);
   }
+  // Consul reads an empty (or blank) file as an empty configuration.
+  if (text.trim() === '') return {};
   let parsed: unknown;
   try {
     parsed = parseJsonOrHcl(text, path);
@@ -317,14 +337,16 @@ function checkKeys(raw: Raw, warnings: string[], source: string): void {
  */
 export function loadAgentConfig(argv: readonly string[]): LoadResult {
   const flags = parseAgentFlags(argv);
-  const warnings: string[] = [];
+  const warnings: string[] = [...flags.ignored];
   let raw: Raw = {};
   for (const file of [...flags.configFiles, ...flags.configDirs.flatMap(configDirFiles)]) {
     const fileRaw = readConfigFile(file);
     checkKeys(fileRaw, warnings, file);
     raw = merge(raw, fileRaw);
   }
+  checkKeys(flags.raw, warnings, 'flags');
   raw = merge(raw, flags.raw);
+  warnings.push(...checkUnimplemented(raw));
   const config = buildConfig(raw, flags.dev);
   return { config: deepFreeze(config), warnings };
 }
@@ -378,6 +400,14 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
     if (v < -1 || v > 65535) throw new ConfigError(`ports.${k}: invalid port ${v}`);
     ports[k] = v;
   }
+  // Nothing serves plaintext gRPC or HTTPS yet: those ports stay closed and unadvertised (checkUnimplemented warns).
+  ports.grpc = -1;
+  ports.https = -1;
+  const sidecarMin = int(portsRaw, 'sidecar_min_port', DEFAULT_SIDECAR_MIN_PORT, 'ports.sidecar_min_port');
+  const sidecarMax = int(portsRaw, 'sidecar_max_port', DEFAULT_SIDECAR_MAX_PORT, 'ports.sidecar_max_port');
+  if (sidecarMin > 0 && sidecarMax > 0 && sidecarMin > sidecarMax) {
+    throw new ConfigError('ports.sidecar_min_port must be less than or equal to ports.sidecar_max_port');
+  }
   const addressesRaw = obj(raw, 'addresses');
   const addresses: Partial<Record<keyof PortsConfig, string>> = {};
   for (const k of Object.keys(ports) as (keyof PortsConfig)[]) {
@@ -412,6 +442,7 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
   const defaultPolicy = str(acl, 'default_policy', 'allow', 'acl.default_policy');
   if (defaultPolicy !== 'allow' && defaultPolicy !== 'deny')
     throw new ConfigError(`acl.default_policy: must be "allow" or "deny"`);
+  bool(acl, 'enabled', false, 'acl.enabled');
   const nodeMeta: Record<string, string> = {};
   for (const [k, v] of Object.entries(obj(raw, 'node_meta'))) {
     if (typeof v !== 'string') throw new ConfigError(`node_meta.${k}: expected a string`);
@@ -421,7 +452,7 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
   const recursors = typeof recursorsRaw === 'string' ? [recursorsRaw] : recursorsRaw;
   if (!Array.isArray(recursors) || recursors.some((r) => typeof r !== 'string'))
     throw new ConfigError('recursors: expected a list of strings');
-  const ui = obj(raw, 'ui_config');
+  bool(obj(raw, 'ui_config'), 'enabled', bool(raw, 'ui', false), 'ui_config.enabled');
   const peering = obj(raw, 'peering');
   const hbInterval = duration(
     peering,
@@ -458,7 +489,6 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
     altDomain: str(raw, 'alt_domain', '') === '' ? '' : normalizeDomain(str(raw, 'alt_domain', '')),
     logLevel: logLevel as AgentConfig['logLevel'],
     logJson: bool(raw, 'log_json', false),
-    uiEnabled: bool(ui, 'enabled', bool(raw, 'ui', dev), 'ui_config.enabled'),
     connectEnabled: bool(obj(raw, 'connect'), 'enabled', true, 'connect.enabled'),
     peeringEnabled: bool(peering, 'enabled', true, 'peering.enabled'),
     peeringHeartbeatIntervalMs: hbInterval,
@@ -469,8 +499,10 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
       PEERING_MAX_BACKOFF_MS,
       'peering.max_reconnect_backoff',
     ),
-    aclEnabled: bool(acl, 'enabled', false, 'acl.enabled'),
-    aclDefaultPolicy: defaultPolicy,
+    enableScriptChecks: bool(raw, 'enable_script_checks', false),
+    enableLocalScriptChecks: bool(raw, 'enable_local_script_checks', false),
+    sidecarMinPort: sidecarMin,
+    sidecarMaxPort: sidecarMax,
     nodeMeta,
     recursors: recursors as string[],
     dnsConfig: obj(raw, 'dns_config'),

@@ -22,7 +22,6 @@ export interface AgentConfig {
   readonly altDomain: string;
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   readonly logJson: boolean;
-  readonly uiEnabled: boolean;
   readonly connectEnabled: boolean;
   readonly peeringEnabled: boolean;
   /** Entente extension `peering { heartbeat_interval = "15s" }`: how often each side sends a heartbeat (ms). */
@@ -31,8 +30,14 @@ export interface AgentConfig {
   readonly peeringHeartbeatTimeoutMs: number;
   /** Entente extension `peering { max_reconnect_backoff = "64s" }`: the longest wait between dial attempts (ms). */
   readonly peeringMaxBackoffMs: number;
-  readonly aclEnabled: boolean;
-  readonly aclDefaultPolicy: 'allow' | 'deny';
+  /** `enable_script_checks`: script (`Args`) checks may be registered over the HTTP API. */
+  readonly enableScriptChecks: boolean;
+  /** `enable_local_script_checks`: script checks from config files only (none are loaded yet). */
+  readonly enableLocalScriptChecks: boolean;
+  /** `ports.sidecar_min_port`: first port given to a sidecar registered without one (< 1 disables). */
+  readonly sidecarMinPort: number;
+  /** `ports.sidecar_max_port`: last port of that range, inclusive. */
+  readonly sidecarMaxPort: number;
   readonly nodeMeta: Readonly<Record<string, string>>;
   readonly recursors: readonly string[];
   /** Raw `dns_config` block, read by the DNS server. */
@@ -41,7 +46,10 @@ export interface AgentConfig {
   readonly httpMaxConnsPerClient: number;
 }
 
-/** Listener ports; -1 disables a listener, 0 lets the OS choose. */
+/**
+ * Listener ports; -1 disables a listener, 0 lets the OS choose. `grpc` (plaintext) and `https` are always -1:
+ * nothing serves them yet, so they are neither opened nor advertised.
+ */
 export interface PortsConfig {
   http: number;
   https: number;

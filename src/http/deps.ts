@@ -31,4 +31,13 @@ export interface AgentInfo {
   readonly domain: string;
   /** Ports as configured/bound: http, dns, grpc, grpc_tls (-1 when disabled). */
   readonly ports: Readonly<Record<string, number>>;
+  readonly bindAddr: string;
+  readonly clientAddr: string;
+  readonly advertiseAddrWan: string;
+  readonly bootstrap: boolean;
+  readonly connectEnabled: boolean;
+  /** `enable_script_checks` */
+  readonly enableRemoteScriptChecks: boolean;
+  /** `enable_local_script_checks` or `enable_script_checks` (Consul's EnableLocalScriptChecks) */
+  readonly enableLocalScriptChecks: boolean;
 }

@@ -21,6 +21,7 @@ type Methods = Partial<Record<'GET' | 'PUT' | 'POST' | 'DELETE', DepsHandler>>;
 const TABLE: readonly (readonly [string, Methods])[] = [
   ['/v1/agent/self', { GET: agent.agentSelf }],
   ['/v1/agent/members', { GET: agent.agentMembers }],
+  ['/v1/agent/join/', { PUT: agent.agentJoin }],
   ['/v1/agent/services', { GET: agent.agentServices }],
   ['/v1/agent/service/register', { PUT: agent.agentServiceRegister }],
   ['/v1/agent/service/deregister/', { PUT: agent.agentServiceDeregister }],

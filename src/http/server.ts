@@ -6,6 +6,12 @@ import { ConnectionGuard, DEFAULT_HTTP_MAX_CONNS_PER_CLIENT } from './connection
 import { RequestContext } from './context.js';
 import { serializeJson, type Reply } from './reply.js';
 
+/**
+ * What `/` answers (200, like Consul's index page with its UI off). Consul's own text would tell the reader to set
+ * ui_config.enabled, which does nothing here, so this one says what is true.
+ */
+export const UI_DISABLED_TEXT = 'Entente agent: there is no web UI yet. The HTTP API is served under /v1/.';
+
 export type Handler = (ctx: RequestContext) => Promise<Reply>;
 
 /**
@@ -154,8 +160,9 @@ export class HttpServer {
       }
       const found = this.#match(url.pathname);
       if (!found) {
+        // Entente has no UI yet, so `/` never redirects to one.
         if (url.pathname === '/') {
-          res.writeHead(301, { Location: '/ui/' }).end();
+          this.#text(res, 200, UI_DISABLED_TEXT);
           return;
         }
         this.#text(res, 404, `Invalid URL path: not a recognized HTTP API endpoint`);

@@ -52,9 +52,18 @@ function renderAgentCheck(c: HealthCheck): Record<string, unknown> {
   return { ...renderCheck(c), CreateIndex: 0, ModifyIndex: 0 };
 }
 
-/** GET /v1/agent/self */
+/** Serf's LAN and WAN ports, as Consul reports them (Entente runs no gossip: each server is its own cluster). */
+const SERF_LAN_PORT = 8301;
+const SERF_WAN_PORT = 8302;
+
+/**
+ * GET /v1/agent/self. `DebugConfig` carries the fields Consul's clients read (the Go client's `Join` reads
+ * `SerfAdvertiseAddrLAN`, Nomad's fingerprint `GRPCPort` and `ConnectEnabled`, `consul debug` `EnableDebug`).
+ * No `xDS` section: Consul omits it when no xDS server runs, and Entente has none.
+ */
 export function agentSelf(deps: HttpDeps): Promise<Reply> {
   const i = deps.info;
+  const node = deps.store.node(undefined, '', i.nodeName).value;
   return Promise.resolve(
     json({
       Config: {
@@ -67,17 +76,63 @@ export function agentSelf(deps: HttpDeps): Promise<Reply> {
         Version: i.version,
         BuildDate: '',
       },
-      DebugConfig: { Ports: i.ports, DNSDomain: i.domain },
+      DebugConfig: debugConfig(i),
       Coord: { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 0.00001 },
       Member: member(deps),
       Stats: {},
-      Meta: { 'consul-network-segment': '', 'consul-version': i.version },
-      xDS: {
-        SupportedProxies: {},
-        Port: i.ports['grpc'] ?? -1,
-        Ports: { Plaintext: i.ports['grpc'] ?? -1, TLS: i.ports['grpc_tls'] ?? -1 },
-      },
+      Meta: node?.Meta ?? {},
     }),
+  );
+}
+
+function debugConfig(i: HttpDeps['info']): Record<string, unknown> {
+  const port = (name: string): number => i.ports[name] ?? -1;
+  return {
+    Datacenter: i.datacenter,
+    PrimaryDatacenter: i.primaryDatacenter,
+    NodeName: i.nodeName,
+    NodeID: i.nodeId,
+    ServerMode: i.server,
+    Bootstrap: i.bootstrap,
+    BindAddr: i.bindAddr,
+    ClientAddrs: [i.clientAddr],
+    AdvertiseAddrLAN: i.advertiseAddr,
+    AdvertiseAddrWAN: i.advertiseAddrWan,
+    SerfAdvertiseAddrLAN: `tcp://${i.advertiseAddr}:${SERF_LAN_PORT}`,
+    SerfAdvertiseAddrWAN: `tcp://${i.advertiseAddrWan}:${SERF_WAN_PORT}`,
+    SerfBindAddrLAN: `tcp://${i.bindAddr}:${SERF_LAN_PORT}`,
+    SerfBindAddrWAN: `tcp://${i.bindAddr}:${SERF_WAN_PORT}`,
+    SerfPortLAN: SERF_LAN_PORT,
+    SerfPortWAN: SERF_WAN_PORT,
+    ServerPort: i.serverPort,
+    HTTPPort: port('http'),
+    HTTPSPort: -1,
+    DNSPort: port('dns'),
+    GRPCPort: port('grpc'),
+    GRPCTLSPort: port('grpc_tls'),
+    Ports: i.ports,
+    DNSDomain: i.domain,
+    ConnectEnabled: i.connectEnabled,
+    ACLsEnabled: false,
+    EnableDebug: false,
+    EnableRemoteScriptChecks: i.enableRemoteScriptChecks,
+    EnableLocalScriptChecks: i.enableLocalScriptChecks,
+    UIConfig: { Enabled: false },
+    Revision: i.revision,
+    Version: i.version,
+  };
+}
+
+/**
+ * PUT /v1/agent/join/:address. Entente servers form no LAN clusters (each is its own cluster; clusters connect by
+ * peering), so the only join that succeeds is the agent joining itself, which Consul answers as a no-op success.
+ */
+export function agentJoin(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  const i = deps.info;
+  const own = [i.advertiseAddr, `${i.advertiseAddr}:${SERF_LAN_PORT}`, i.advertiseAddrWan];
+  if (ctx.rest !== '' && own.includes(ctx.rest)) return Promise.resolve({});
+  throw badRequest(
+    `Error joining address '${ctx.rest}': Entente servers do not join LAN clusters; connect clusters with cluster peering`,
   );
 }
 
@@ -101,7 +156,8 @@ function member(deps: HttpDeps): Record<string, unknown> {
       acls: '0',
       ft_fs: '1',
       ft_si: '1',
-      grpc_tls_port: String(i.ports['grpc_tls'] ?? -1),
+      // As Consul: announced only when the listener exists.
+      ...((i.ports['grpc_tls'] ?? -1) > 0 ? { grpc_tls_port: String(i.ports['grpc_tls']) } : {}),
     },
     Status: 1,
     ProtocolMin: 1,

@@ -1,0 +1,99 @@
+// A real `entente agent` never advertises what it does not do: refused security settings, headers that match what
+// is enforced, no redirect to a missing UI, no invented node meta, and the agent/self fields Consul's Go client reads.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAgentProcess } from '../helpers/agent-process.js';
+
+function tempDir(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'entente-honest-'));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+test('honest config - acl.enabled stops start-up with a message naming the key', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'acl.hcl');
+  writeFileSync(file, 'acl { enabled = true\n default_policy = "deny" }\n');
+  await assert.rejects(
+    startAgentProcess(t, { args: ['-config-file', file] }),
+    (err: Error) =>
+      /exited with 1/.test(err.message) && /acl\.enabled: ACLs are not implemented/.test(err.message),
+  );
+});
+
+test('honest config - responses say the policy that is enforced, and / does not redirect to a missing UI', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'acl.json');
+  writeFileSync(
+    file,
+    JSON.stringify({ acl: { enabled: false, default_policy: 'deny' }, ui_config: { enabled: true } }),
+  );
+  const agent = await startAgentProcess(t, { args: ['-config-file', file] });
+  const put = await fetch(`${agent.httpAddr}/v1/kv/open`, { method: 'PUT', body: 'x' });
+  assert.equal(put.status, 200, 'a PUT without a token succeeds: no ACLs');
+  assert.equal(put.headers.get('x-consul-default-acl-policy'), 'allow');
+  assert.ok(
+    agent.logs.some((l) => l.includes('acl.default_policy has no effect')),
+    'the ignored key is logged',
+  );
+  assert.ok(agent.logs.some((l) => l.includes('ui_config.enabled (-ui) is ignored')));
+  const root = await fetch(`${agent.httpAddr}/`, { redirect: 'manual' });
+  assert.equal(root.status, 200);
+  assert.equal(root.headers.get('location'), null);
+  assert.match(await root.text(), /no web UI yet/);
+});
+
+test('honest config - agent/self has what the Go client reads; no xDS, no invented meta', async (t) => {
+  const agent = await startAgentProcess(t, { grpcTls: true, args: ['-node-meta', 'rack:r1'] });
+  const self = (await (await fetch(`${agent.httpAddr}/v1/agent/self`)).json()) as Record<string, any>;
+  assert.equal(self['DebugConfig'].SerfAdvertiseAddrLAN, 'tcp://127.0.0.1:8301');
+  assert.equal(self['DebugConfig'].GRPCPort, -1, 'plaintext gRPC is not served, so not advertised');
+  assert.equal(self['DebugConfig'].GRPCTLSPort, agent.grpcTlsPort);
+  assert.equal(self['DebugConfig'].ConnectEnabled, true);
+  assert.equal(self['DebugConfig'].EnableDebug, false);
+  assert.equal(self['xDS'], undefined, 'no xDS server, no xDS section');
+  assert.deepEqual(self['Meta'], { 'consul-network-segment': '', rack: 'r1' });
+  assert.equal(self['Member'].Tags.grpc_tls_port, String(agent.grpcTlsPort));
+  // The Go client's TestAPI_AgentJoin: join the address agent/self gives (minus tcp://).
+  const addr = String(self['DebugConfig'].SerfAdvertiseAddrLAN).slice('tcp://'.length);
+  const join = await fetch(`${agent.httpAddr}/v1/agent/join/${addr}`, { method: 'PUT' });
+  assert.equal(join.status, 200, await join.text());
+  const other = await fetch(`${agent.httpAddr}/v1/agent/join/10.9.9.9:8301`, { method: 'PUT' });
+  assert.equal(other.status, 400);
+  assert.match(await other.text(), /do not join LAN clusters/);
+  const nodes = (await (await fetch(`${agent.httpAddr}/v1/catalog/node/node1`)).json()) as Record<
+    string,
+    any
+  >;
+  assert.deepEqual(nodes['Node'].Meta, { 'consul-network-segment': '', rack: 'r1' });
+  const consulSvc = nodes['Services'].consul;
+  assert.equal(consulSvc.Meta.grpc_port, undefined, 'no plaintext gRPC port announced');
+  assert.equal(consulSvc.Meta.grpc_tls_port, String(agent.grpcTlsPort));
+});
+
+test('honest config - an unreadable node-ID file stops start-up instead of minting a new ID', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'node-id')); // reading a directory fails with EISDIR
+  await assert.rejects(
+    startAgentProcess(t, { dataDir: dir }),
+    (err: Error) => /exited with 1/.test(err.message) && /failed to read node ID file/.test(err.message),
+  );
+  const bad = tempDir(t);
+  writeFileSync(join(bad, 'node-id'), 'not-a-uuid\n');
+  await assert.rejects(startAgentProcess(t, { dataDir: bad }), (err: Error) =>
+    /does not hold a UUID/.test(err.message),
+  );
+});
+
+test('honest config - an empty -config-file starts the agent', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'empty.json');
+  writeFileSync(file, '');
+  const agent = await startAgentProcess(t, { args: ['-config-file', file] });
+  assert.equal((await fetch(`${agent.httpAddr}/v1/status/leader`)).status, 200);
+});
