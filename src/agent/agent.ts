@@ -90,6 +90,11 @@ export class Agent {
     return { index: r.index, result: r.result as ApplyResult };
   }
 
+  /** The command log's read barrier (`?consistent` reads wait on it). */
+  readBarrier(signal?: AbortSignal): Promise<void> {
+    return this.#log.readBarrier(signal);
+  }
+
   async start(): Promise<void> {
     const cfg = this.config;
     if (cfg.dataDir !== '') mkdirSync(cfg.dataDir, { recursive: true });
@@ -192,6 +197,7 @@ export class Agent {
     const deps: HttpDeps = {
       store: this.store,
       write: (cmd) => this.write(cmd),
+      readBarrier: (signal) => this.readBarrier(signal),
       agent: this.#local,
       info: this.#info(),
       logger: this.logger.child({ subsystem: 'http' }),

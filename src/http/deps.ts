@@ -9,6 +9,11 @@ export interface HttpDeps {
   readonly store: StateStore;
   /** Commits a command (durably) and answers once it has been applied. */
   write(cmd: Command): Promise<{ index: number; result: ApplyResult }>;
+  /**
+   * Waits until every write committed before the call is applied here (the command log's read barrier), for
+   * `?consistent` reads. Rejects with the signal's reason when the client goes away.
+   */
+  readBarrier(signal: AbortSignal): Promise<void>;
   readonly agent: AgentLocal;
   readonly info: AgentInfo;
   readonly logger: Logger;

@@ -69,9 +69,19 @@ export function buildRoutes(deps: HttpDeps): Route[] {
   return TABLE.map(([path, methods]) => {
     const bound: Route['methods'] = {};
     for (const [m, fn] of Object.entries(methods) as [keyof Methods, DepsHandler][]) {
-      const h: Handler = (ctx) => fn(deps, ctx);
+      const h: Handler = m === 'GET' ? (ctx) => consistentRead(deps, ctx, fn) : (ctx) => fn(deps, ctx);
       bound[m] = h;
     }
     return { path, prefix: path.endsWith('/'), methods: bound };
   });
+}
+
+/**
+ * `?consistent` (Consul's consistency mode): the read waits behind the command log's read barrier, so it sees
+ * every write committed before the request arrived, whichever server committed it. Other reads go straight on.
+ */
+async function consistentRead(deps: HttpDeps, ctx: RequestContext, fn: DepsHandler): Promise<Reply> {
+  // `?stale&consistent` is refused by the handler (parseQueryOptions); no barrier for a request that fails.
+  if (ctx.flag('consistent') && !ctx.flag('stale')) await deps.readBarrier(ctx.signal);
+  return fn(deps, ctx);
 }

@@ -54,6 +54,14 @@ export interface CommandLog {
    * NOTE: the log takes ownership of `data`; the caller must not mutate it afterwards.
    */
   append(data: Buffer): Promise<AppendResult>;
+  /**
+   * A read barrier (Consul's `?consistent`): resolves once every entry appended before the call, by this process
+   * or (for a replicated backend) by any server, is applied here, so a read made after it sees every write
+   * committed before it began. The embedded logs wait for their own pending appends; an etcd-backed log reads the
+   * head revision linearizably and waits until it is applied. Rejects with `signal.reason` if the signal aborts,
+   * and with the log's error if the log fails or is closed.
+   */
+  readBarrier(signal?: AbortSignal): Promise<void>;
   /** Index of the last applied entry (0 when empty). */
   readonly lastIndex: number;
   /** Flush pending appends, write nothing more, close files. Idempotent. */

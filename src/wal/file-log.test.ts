@@ -268,3 +268,17 @@ test('wal - a failed fsync fails the log: pending and later appends reject with 
   assert.equal(log.lastIndex, 1);
   await log.close();
 });
+
+test('wal - readBarrier waits for appends made before it to be durable and applied', async (t) => {
+  const dir = await tempDir(t);
+  const { log, fsm } = await openLog(t, { dir, fsync: false });
+  await log.readBarrier(); // nothing pending: resolves at once
+  const appends = [1, 2, 3].map((i) => log.append(Buffer.from(`entry ${String(i)}`)));
+  const barrier = log.readBarrier().then(() => [...fsm.applied]);
+  assert.deepEqual(await barrier, [1, 2, 3]);
+  await Promise.all(appends);
+  const ac = new AbortController();
+  const pending = log.readBarrier(ac.signal);
+  await pending; // nothing appended since: resolves whatever the signal does
+  ac.abort();
+});

@@ -8,6 +8,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { ApplyBarrier } from './apply-barrier.js';
 import type { AppendResult, CommandLog, LogHandlers } from './command-log.js';
 import type { Durability } from './fs-io.js';
 import { errorCode, fsyncDirectory, writeFully } from './fs-io.js';
@@ -172,6 +173,8 @@ export class FileLog implements CommandLog {
 
   #nextIndex = 1;
   #lastApplied = 0;
+  /** `readBarrier()` waiters, released as entries are applied. */
+  readonly #barrier = new ApplyBarrier();
 
   #queue: PendingAppend[] = [];
   #flushTask: Promise<void> | undefined;
@@ -264,6 +267,17 @@ export class FileLog implements CommandLog {
       this.#queue.push({ index, data, resolve, reject });
       this.#kickFlush();
     });
+  }
+
+  /**
+   * Resolves once every entry appended before the call is durable and applied. Rejects with the failure if the log
+   * has failed (those entries will not be applied by this process), and if it is not started.
+   */
+  readBarrier(signal?: AbortSignal): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#state === 'new' || this.#state === 'starting')
+      return Promise.reject(new LogClosedError('not started'));
+    return this.#barrier.wait(this.#nextIndex - 1, this.#lastApplied, signal);
   }
 
   /**
@@ -553,6 +567,7 @@ export class FileLog implements CommandLog {
       return undefined;
     } finally {
       this.#lastApplied = index;
+      this.#barrier.advance(index);
     }
   }
 
@@ -563,6 +578,7 @@ export class FileLog implements CommandLog {
     this.#logger.error({ dir: this.#dir, err }, 'command log write failed; refusing further appends');
     this.#failure = failure;
     this.#state = 'failed';
+    this.#barrier.failAll(failure);
     this.#rejectAll(batch, failure);
   }
 

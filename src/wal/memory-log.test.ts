@@ -73,3 +73,18 @@ test('wal - memory log rejects only the append whose apply throws', async () => 
   assert.deepEqual(seen, [1, 2, 3]);
   assert.equal(log.lastIndex, 3);
 });
+
+test('memory log - readBarrier resolves only once every earlier append is applied', async () => {
+  const log = new MemoryLog();
+  const applied: number[] = [];
+  await log.start({
+    restore: () => undefined,
+    apply: (index) => applied.push(index),
+    snapshot: () => ({ index: 0, data: Buffer.alloc(0) }),
+  });
+  const appends = [log.append(Buffer.from('a')), log.append(Buffer.from('b'))];
+  await log.readBarrier();
+  assert.deepEqual(applied, [1, 2]);
+  await Promise.all(appends);
+  await log.close();
+});

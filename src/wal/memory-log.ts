@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ApplyBarrier } from './apply-barrier.js';
 import type { AppendResult, CommandLog, LogHandlers } from './command-log.js';
 import { LogClosedError } from './log-errors.js';
 
@@ -20,6 +21,7 @@ export class MemoryLog implements CommandLog {
   #handlers: LogHandlers | undefined;
   #nextIndex = 1;
   #lastIndex = 0;
+  readonly #barrier = new ApplyBarrier();
 
   /** Index of the last applied entry (0 when empty). */
   get lastIndex(): number {
@@ -48,9 +50,17 @@ export class MemoryLog implements CommandLog {
           resolve({ index, result: handlers.apply(index, data) });
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));
+        } finally {
+          this.#barrier.advance(index);
         }
       });
     });
+  }
+
+  /** Resolves once every entry appended before the call is applied (they are, a few microtasks later). */
+  readBarrier(signal?: AbortSignal): Promise<void> {
+    if (this.#state === 'new') return Promise.reject(new LogClosedError('not started'));
+    return this.#barrier.wait(this.#nextIndex - 1, this.#lastIndex, signal);
   }
 
   /**
