@@ -23,6 +23,7 @@ function brokenLog(mode: 'reject' | 'hang'): CommandLog & { closeCalls: number }
     closeCalls: 0,
     start: inner.start.bind(inner),
     append: inner.append.bind(inner),
+    readBarrier: inner.readBarrier.bind(inner),
     get lastIndex() {
       return inner.lastIndex;
     },
