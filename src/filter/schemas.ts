@@ -155,6 +155,27 @@ const agentService = struct({
 });
 
 /** The filter schema of each item type Consul filters. */
+/**
+ * `structs.Intention` (intention list). `Permissions`, `JWT`, `DefaultAddr`/`DefaultPort`, the times, `Hash` and
+ * the raft indexes are `bexpr:"-"`.
+ */
+const intention = struct({
+  ID: string,
+  Description: string,
+  SourceNS: string,
+  SourceName: string,
+  DestinationNS: string,
+  DestinationName: string,
+  SourcePartition: string,
+  DestinationPartition: string,
+  SourcePeer: string,
+  SourceSamenessGroup: string,
+  SourceType: string,
+  Action: string,
+  Meta: map(string),
+  Precedence: int,
+});
+
 export const schemas: {
   /** `structs.Node` (catalog nodes). */
   readonly node: FieldType;
@@ -170,6 +191,8 @@ export const schemas: {
   readonly agentService: FieldType;
   /** `structs.HealthCheck` (agent checks). */
   readonly agentCheck: FieldType;
+  /** `structs.Intention` (intention list). */
+  readonly intention: FieldType;
 } = {
   node,
   serviceNode,
@@ -178,4 +201,5 @@ export const schemas: {
   checkServiceNode,
   agentService,
   agentCheck: healthCheck,
+  intention,
 };

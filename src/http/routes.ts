@@ -5,6 +5,7 @@ import * as catalog from './handlers/catalog.js';
 import * as config from './handlers/config.js';
 import * as connect from './handlers/connect.js';
 import * as health from './handlers/health.js';
+import * as intentions from './handlers/intentions.js';
 import * as kv from './handlers/kv.js';
 import * as peering from './handlers/peering.js';
 import * as status from './handlers/status.js';
@@ -39,6 +40,17 @@ const TABLE: readonly (readonly [string, Methods])[] = [
   ['/v1/agent/health/service/id/', { GET: agent.agentHealthById }],
   ['/v1/agent/connect/ca/roots', { GET: connect.connectCARoots }],
   ['/v1/connect/ca/roots', { GET: connect.connectCARoots }],
+  ['/v1/connect/intentions', { GET: intentions.intentionList }],
+  [
+    '/v1/connect/intentions/exact',
+    {
+      GET: intentions.intentionGetExact,
+      PUT: intentions.intentionPutExact,
+      DELETE: intentions.intentionDeleteExact,
+    },
+  ],
+  ['/v1/connect/intentions/match', { GET: intentions.intentionMatch }],
+  ['/v1/connect/intentions/check', { GET: intentions.intentionCheck }],
   ['/v1/catalog/register', { PUT: catalog.catalogRegister }],
   ['/v1/catalog/deregister', { PUT: catalog.catalogDeregister }],
   ['/v1/catalog/datacenters', { GET: catalog.catalogDatacenters }],

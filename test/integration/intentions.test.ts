@@ -1,0 +1,237 @@
+// The intention API (`/v1/connect/intentions*`) against a real agent process: Consul's shapes, status codes and
+// texts, writes through the service-intentions config entry, peer sources refused, and Entente's ?explain.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+
+let agent: AgentProcess;
+
+before(async () => {
+  agent = await startAgentProcess(undefined, { dev: true });
+});
+after(async () => {
+  await agent.kill();
+  rmSync(agent.dataDir, { recursive: true, force: true });
+});
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${agent.httpAddr}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as any };
+}
+
+const exact = (src: string, dst: string) =>
+  `/v1/connect/intentions/exact?source=${encodeURIComponent(src)}&destination=${encodeURIComponent(dst)}`;
+const check = (src: string, dst: string, extra = '') =>
+  `/v1/connect/intentions/check?source=${encodeURIComponent(src)}&destination=${encodeURIComponent(dst)}${extra}`;
+
+test('intentions http - PUT exact writes the service-intentions entry, GET exact and list read it back', async () => {
+  const put = await call('PUT', exact('web', 'api'), {
+    Action: 'deny',
+    Description: 'no web',
+    SourceType: 'consul',
+  });
+  assert.equal(put.status, 200, put.text);
+  assert.equal(put.text.trim(), 'true');
+
+  const cfg = (await call('GET', '/v1/config/service-intentions/api')).json();
+  assert.deepEqual(
+    cfg.Sources.map((s: any) => [s.Name, s.Action, s.Precedence, s.Type, s.Description]),
+    [['web', 'deny', 9, 'consul', 'no web']],
+  );
+
+  const got = await call('GET', exact('web', 'api'));
+  assert.equal(got.status, 200);
+  assert.ok(Number(got.headers.get('x-consul-index')) > 0);
+  const ixn = got.json();
+  assert.deepEqual(Object.keys(ixn), [
+    'Description',
+    'SourceNS',
+    'SourceName',
+    'DestinationNS',
+    'DestinationName',
+    'SourceType',
+    'Action',
+    'Precedence',
+    'CreateIndex',
+    'ModifyIndex',
+  ]);
+  assert.equal(ixn.SourceNS, 'default');
+  assert.equal(ixn.Action, 'deny');
+
+  // Upsert replaces the same source and keeps the others.
+  await call('PUT', exact('*', 'api'), { Action: 'allow' });
+  await call('PUT', exact('web', 'api'), { Action: 'allow' });
+  const list = (await call('GET', '/v1/connect/intentions')).json();
+  assert.deepEqual(
+    list.map((i: any) => `${i.SourceName}>${i.DestinationName}:${i.Action}:${i.Precedence}`),
+    ['web>api:allow:9', '*>api:allow:8'],
+  );
+  const filtered = (
+    await call('GET', `/v1/connect/intentions?filter=${encodeURIComponent('SourceName == "*"')}`)
+  ).json();
+  assert.equal(filtered.length, 1);
+  const bad = await call('GET', `/v1/connect/intentions?filter=${encodeURIComponent('Nope == "x"')}`);
+  assert.equal(bad.status, 400);
+});
+
+test('intentions http - match and check follow precedence; the default allows while ACLs are off', async () => {
+  await call('PUT', exact('web', 'db'), { Action: 'deny' });
+  await call('PUT', exact('*', '*'), { Action: 'deny' });
+  const m = (await call('GET', '/v1/connect/intentions/match?by=destination&name=db&name=api')).json();
+  assert.deepEqual(
+    m.db.map((i: any) => `${i.SourceName}>${i.DestinationName}`),
+    ['web>db', '*>*'],
+  );
+  assert.deepEqual(
+    m.api.map((i: any) => `${i.SourceName}>${i.DestinationName}`),
+    ['web>api', '*>api', '*>*'],
+  );
+  const bySource = (await call('GET', '/v1/connect/intentions/match?by=source&name=web')).json();
+  assert.deepEqual(
+    bySource.web.map((i: any) => `${i.SourceName}>${i.DestinationName}`),
+    ['web>api', 'web>db', '*>api', '*>*'],
+  );
+  assert.deepEqual((await call('GET', check('web', 'api'))).json(), { Allowed: true });
+  assert.deepEqual((await call('GET', check('web', 'db'))).json(), { Allowed: false });
+  assert.deepEqual((await call('GET', check('other', 'elsewhere'))).json(), { Allowed: false }); // */* deny
+
+  const del = await call('DELETE', exact('*', '*'));
+  assert.equal(del.text.trim(), 'true');
+  assert.equal(
+    (await call('GET', '/v1/config/service-intentions/*')).status,
+    404,
+    'last source removed the entry',
+  );
+  assert.deepEqual((await call('GET', check('other', 'elsewhere'))).json(), { Allowed: true });
+  // Deleting what is not there is not an error.
+  assert.equal((await call('DELETE', exact('nobody', 'nothing'))).text.trim(), 'true');
+});
+
+test('intentions http - ?explain names what decided and the peer near miss', async () => {
+  await call('PUT', '/v1/config', {
+    Kind: 'service-intentions',
+    Name: 'billing',
+    Sources: [
+      { Name: 'web', Peer: 'east', Action: 'allow' },
+      { Name: '*', Action: 'deny' },
+    ],
+  });
+  const r = (await call('GET', check('web', 'billing', '&explain'))).json();
+  assert.equal(r.Allowed, false);
+  assert.equal(r.Explanation.DecidedBy, 'intention');
+  assert.equal(r.Explanation.Intention.SourceName, '*');
+  assert.equal(r.Explanation.Steps[0].Outcome, 'no-intention');
+  assert.match(r.Explanation.Steps[0].Detail, /peer\(east\)\/web/);
+  // explain accepts peer sources; plain check does not.
+  const p = (await call('GET', check('peer:east/web', 'billing', '&explain'))).json();
+  assert.equal(p.Allowed, true);
+  assert.equal(p.Explanation.Intention.SourcePeer, 'east');
+  // GET exact reads peer intentions with Consul's peer: syntax.
+  const e = await call('GET', exact('peer:east/web', 'billing'));
+  assert.equal(e.status, 200);
+  assert.equal(e.json().SourcePeer, 'east');
+});
+
+test('intentions http - bad input is refused with Consul texts and state is unchanged', async () => {
+  const before = (await call('GET', '/v1/connect/intentions')).json();
+  const cases: [string, string, unknown, number, string][] = [
+    [
+      'PUT',
+      exact('peer:east/web', 'api'),
+      { Action: 'allow' },
+      500,
+      'source "peer:east/web" is invalid: cannot specify a peer here',
+    ],
+    [
+      'PUT',
+      exact('web', 'api'),
+      { Action: 'allow', SourcePeer: 'east' },
+      500,
+      'Sources[0].Peer cannot be set by legacy intentions',
+    ],
+    [
+      'DELETE',
+      exact('peer:east/web', 'api'),
+      undefined,
+      500,
+      'source "peer:east/web" is invalid: cannot specify a peer here',
+    ],
+    [
+      'GET',
+      check('peer:east/web', 'api'),
+      undefined,
+      500,
+      'source "peer:east/web" is invalid: cannot specify a peer here',
+    ],
+    [
+      'GET',
+      '/v1/connect/intentions/match?by=source&name=peer:east/web',
+      undefined,
+      500,
+      'name "peer:east/web" is invalid: cannot specify a peer here',
+    ],
+    [
+      'GET',
+      exact('peer:east', 'api'),
+      undefined,
+      500,
+      'source "peer:east" is invalid: need to specify the service name as well',
+    ],
+    [
+      'GET',
+      exact('a/b/c/d', 'api'),
+      undefined,
+      500,
+      `source "a/b/c/d" is invalid: input can contain at most two '/'`,
+    ],
+    [
+      'GET',
+      '/v1/connect/intentions/check?source=web',
+      undefined,
+      500,
+      "required query parameter 'destination' not set",
+    ],
+    ['GET', '/v1/connect/intentions/match?name=web', undefined, 500, "required query parameter 'by' not set"],
+    [
+      'GET',
+      '/v1/connect/intentions/match?by=x&name=web',
+      undefined,
+      500,
+      "'by' parameter must be one of 'source' or 'destination'",
+    ],
+    ['GET', exact('nobody', 'api'), undefined, 404, 'Intention not found'],
+    [
+      'PUT',
+      exact('web', 'api'),
+      { Action: 'maybe' },
+      500,
+      "Sources[0].Action must be set to 'allow' or 'deny'",
+    ],
+    ['PUT', exact('web', 'api'), { Action: 'allow', ID: 'x' }, 500, 'ID must not be specified'],
+    [
+      'PUT',
+      exact('web', 'new-dest'),
+      { Action: 'allow', Meta: { a: 'b' } },
+      500,
+      'Meta must not be specified',
+    ],
+    [
+      'PUT',
+      exact('web', 'api'),
+      { Action: 7 },
+      400,
+      'Request decode failed: json: cannot unmarshal number into Go struct field structs.Intention.Action of type string',
+    ],
+  ];
+  for (const [method, path, body, status, text] of cases) {
+    const r = await call(method, path, body);
+    assert.equal(r.status, status, `${method} ${path}: ${r.text}`);
+    assert.equal(r.text.trim(), text, `${method} ${path}`);
+  }
+  assert.deepEqual((await call('GET', '/v1/connect/intentions')).json(), before);
+});
