@@ -3,6 +3,7 @@ import { ApiConnectionError } from './api-error.js';
 import { Agent } from './agent.js';
 import { Catalog } from './catalog.js';
 import { ConfigEntries } from './config-entries.js';
+import { Connect } from './connect.js';
 import { Health } from './health.js';
 import { KV } from './kv.js';
 import { Peerings } from './peerings.js';
@@ -43,6 +44,7 @@ export class ApiClient implements Requester {
   readonly agent: Agent;
   readonly kv: KV;
   readonly configEntries: ConfigEntries;
+  readonly connect: Connect;
   readonly status: Status;
   readonly peerings: Peerings;
   readonly #token: string | undefined;
@@ -58,6 +60,7 @@ export class ApiClient implements Requester {
     this.agent = new Agent(this);
     this.kv = new KV(this);
     this.configEntries = new ConfigEntries(this);
+    this.connect = new Connect(this);
     this.status = new Status(this);
     this.peerings = new Peerings(this);
   }

@@ -315,3 +315,46 @@ export interface CatalogDeregistration {
   readonly ServiceID?: string;
   readonly CheckID?: string;
 }
+
+/** `api.Intention` (`/v1/connect/intentions*`). Intentions written as config entries carry no `ID` or times. */
+export interface Intention {
+  ID?: string;
+  Description?: string;
+  SourceNS?: string;
+  SourceName: string;
+  DestinationNS?: string;
+  DestinationName: string;
+  SourcePartition?: string;
+  DestinationPartition?: string;
+  SourcePeer?: string;
+  SourceSamenessGroup?: string;
+  SourceType?: string;
+  Action?: 'allow' | 'deny';
+  Permissions?: Record<string, unknown>[];
+  Meta?: StringMap;
+  Precedence?: number;
+  CreatedAt?: string;
+  UpdatedAt?: string;
+  CreateIndex?: number;
+  ModifyIndex?: number;
+}
+
+/** One precedence level of Entente's check explanation (`?explain`). */
+export interface IntentionExplainStep {
+  Precedence: number;
+  Source: string;
+  Destination: string;
+  Outcome: 'matched' | 'no-intention' | 'not-reached';
+  Detail: string;
+  Intention?: Intention;
+}
+
+/** Entente's `GET /v1/connect/intentions/check?explain` answer (beyond Consul). */
+export interface IntentionExplanation {
+  Allowed: boolean;
+  DecidedBy: 'intention' | 'default';
+  Reason: string;
+  DefaultAllow: boolean;
+  Intention?: Intention;
+  Steps: IntentionExplainStep[];
+}

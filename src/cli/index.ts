@@ -7,6 +7,13 @@ import { configDelete } from './commands/config/delete.js';
 import { configList } from './commands/config/list.js';
 import { configRead } from './commands/config/read.js';
 import { configWrite } from './commands/config/write.js';
+import { intention } from './commands/intention/intention.js';
+import { intentionCheck } from './commands/intention/check.js';
+import { intentionCreate } from './commands/intention/create.js';
+import { intentionDelete } from './commands/intention/delete.js';
+import { intentionGet } from './commands/intention/get.js';
+import { intentionList } from './commands/intention/list.js';
+import { intentionMatch } from './commands/intention/match.js';
 import { kv } from './commands/kv/kv.js';
 import { kvDelete } from './commands/kv/delete.js';
 import { kvGet } from './commands/kv/get.js';
@@ -42,6 +49,13 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['config list', configList],
   ['config read', configRead],
   ['config write', configWrite],
+  ['intention', intention],
+  ['intention check', intentionCheck],
+  ['intention create', intentionCreate],
+  ['intention delete', intentionDelete],
+  ['intention get', intentionGet],
+  ['intention list', intentionList],
+  ['intention match', intentionMatch],
   ['kv', kv],
   ['kv delete', kvDelete],
   ['kv get', kvGet],

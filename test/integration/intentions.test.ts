@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+import { runAgainst } from '../../src/cli/testing/run.js';
 
 let agent: AgentProcess;
 
@@ -234,4 +235,60 @@ test('intentions http - bad input is refused with Consul texts and state is unch
     assert.equal(r.text.trim(), text, `${method} ${path}`);
   }
   assert.deepEqual((await call('GET', '/v1/connect/intentions')).json(), before);
+});
+
+test('intentions cli - create, get, list, match, check (-explain) and delete against the agent', async () => {
+  const env = { CONSUL_HTTP_ADDR: agent.httpAddr.replace('http://', '') };
+  const run = (...argv: string[]) => runAgainst(undefined, argv, { env });
+
+  let r = await run('intention', 'create', '-deny', 'cli-web', 'cli-db');
+  assert.deepEqual(r, { code: 0, stdout: 'Created: cli-web => cli-db (deny)\n', stderr: '' });
+  r = await run('intention', 'create', 'cli-web', 'cli-db');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /already exists \(use -replace to replace it\)/);
+  r = await run('intention', 'create', '-replace', 'cli-web', 'cli-db');
+  assert.equal(r.stdout, 'Created: cli-web => cli-db (allow)\n');
+
+  r = await run('intention', 'get', 'cli-web', 'cli-db');
+  assert.equal(r.code, 0);
+  assert.equal(
+    r.stdout,
+    'Source:       cli-web\nDestination:  cli-db\nAction:       allow\nCreated At:   Monday, 01-Jan-01 00:00:00 UTC\n',
+  );
+  r = await run('intention', 'get', 'cli-none', 'cli-db');
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, 'Intention not found with source "cli-none" and destination "cli-db"\n');
+
+  r = await run('intention', 'list');
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^ID\s+Source\s+Action\s+Destination\s+Precedence\n/);
+  assert.match(r.stdout, /\n\s+cli-web\s+allow\s+cli-db\s+9\n/);
+
+  r = await run('intention', 'match', 'cli-db');
+  assert.deepEqual(r, { code: 0, stdout: 'cli-web => cli-db (allow)\n', stderr: '' });
+  r = await run('intention', 'match', '-source', 'cli-web');
+  // The exact source first, then the `*` sources left by the tests above.
+  assert.match(r.stdout, /^cli-web => cli-db \(allow\)\n\* => /);
+
+  r = await run('intention', 'check', 'cli-web', 'cli-db');
+  assert.deepEqual(r, { code: 0, stdout: 'Allowed\n', stderr: '' });
+  await run('intention', 'create', '-deny', '*', 'cli-db');
+  r = await run('intention', 'check', '-explain', 'cli-other', 'cli-db');
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stdout,
+    /^Denied\nReason: intention "\*" => "cli-db" \(precedence 8\) decides cli-other => cli-db\n/,
+  );
+  assert.match(
+    r.stdout,
+    /\[9\] cli-other => cli-db: no-intention \(the "cli-db" entry has no source "cli-other"\)/,
+  );
+  assert.match(r.stdout, /\[8\] \* => cli-db: matched: \* => cli-db \(deny\)/);
+  r = await run('intention', 'check', 'peer:east/x', 'cli-db');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /cannot specify a peer here/);
+
+  r = await run('intention', 'delete', 'cli-web', 'cli-db');
+  assert.deepEqual(r, { code: 0, stdout: 'Intention deleted.\n', stderr: '' });
+  assert.equal((await call('GET', exact('cli-web', 'cli-db'))).status, 404);
 });

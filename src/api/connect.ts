@@ -1,0 +1,153 @@
+import {
+  decodeJson,
+  parseQueryMeta,
+  q,
+  requireOk,
+  w,
+  type QueryOptions,
+  type QueryResult,
+  type Requester,
+  type WriteOptions,
+} from './request.js';
+import type { Intention, IntentionExplanation } from './types.js';
+
+/** `by` of an intention match (Consul `api.IntentionMatchType`). */
+export type IntentionMatchType = 'source' | 'destination';
+
+/** `maybePrefixNamespaceAndPartition` of Consul's client: `name`, `ns/name` or `partition/ns/name`. */
+function targetOf(partition: string | undefined, ns: string | undefined, name: string): string {
+  const p = partition ?? '';
+  const n = ns ?? '';
+  if (p === '') return n === '' ? name : `${n}/${name}`;
+  return `${p}/${n === '' ? 'default' : n}/${name}`;
+}
+
+/** `/v1/connect/intentions*` (Consul `api.Connect` intention methods). */
+export class Connect {
+  readonly #c: Requester;
+
+  constructor(requester: Requester) {
+    this.#c = requester;
+  }
+
+  /** `GET /v1/connect/intentions`. */
+  async intentions(query?: QueryOptions): Promise<QueryResult<Intention[]>> {
+    const res = requireOk(await this.#c.send({ method: 'GET', path: '/v1/connect/intentions', ...q(query) }));
+    return { value: (decodeJson(res) as Intention[] | null) ?? [], meta: parseQueryMeta(res) };
+  }
+
+  /** `GET /v1/connect/intentions/exact`; `null` when there is none (404), as Consul's client answers. */
+  async intentionGetExact(
+    source: string,
+    destination: string,
+    query?: QueryOptions,
+  ): Promise<QueryResult<Intention | null>> {
+    const res = await this.#c.send({
+      method: 'GET',
+      path: '/v1/connect/intentions/exact',
+      params: [
+        ['source', source],
+        ['destination', destination],
+      ],
+      ...q(query),
+    });
+    if (res.status === 404) return { value: null, meta: parseQueryMeta(res) };
+    requireOk(res);
+    return { value: decodeJson(res) as Intention, meta: parseQueryMeta(res) };
+  }
+
+  /** `PUT /v1/connect/intentions/exact` with the intention as body (Consul `IntentionUpsert`). */
+  async intentionUpsert(ixn: Intention, write?: WriteOptions): Promise<void> {
+    requireOk(
+      await this.#c.send({
+        method: 'PUT',
+        path: '/v1/connect/intentions/exact',
+        params: [
+          ['source', targetOf(ixn.SourcePartition, ixn.SourceNS, ixn.SourceName)],
+          ['destination', targetOf(ixn.DestinationPartition, ixn.DestinationNS, ixn.DestinationName)],
+        ],
+        json: ixn,
+        ...w(write),
+      }),
+    );
+  }
+
+  /** `DELETE /v1/connect/intentions/exact`. */
+  async intentionDeleteExact(source: string, destination: string, write?: WriteOptions): Promise<void> {
+    requireOk(
+      await this.#c.send({
+        method: 'DELETE',
+        path: '/v1/connect/intentions/exact',
+        params: [
+          ['source', source],
+          ['destination', destination],
+        ],
+        ...w(write),
+      }),
+    );
+  }
+
+  /** `GET /v1/connect/intentions/match`: name → intentions in evaluation order. */
+  async intentionMatch(
+    by: IntentionMatchType,
+    names: readonly string[],
+    query?: QueryOptions,
+  ): Promise<QueryResult<Record<string, Intention[]>>> {
+    const res = requireOk(
+      await this.#c.send({
+        method: 'GET',
+        path: '/v1/connect/intentions/match',
+        params: [['by', by], ...names.map((n) => ['name', n] as const)],
+        ...q(query),
+      }),
+    );
+    return {
+      value: (decodeJson(res) as Record<string, Intention[]> | null) ?? {},
+      meta: parseQueryMeta(res),
+    };
+  }
+
+  /** `GET /v1/connect/intentions/check`: would a connection from source to destination be allowed? */
+  async intentionCheck(
+    source: string,
+    destination: string,
+    query?: QueryOptions,
+  ): Promise<QueryResult<boolean>> {
+    const res = requireOk(
+      await this.#c.send({
+        method: 'GET',
+        path: '/v1/connect/intentions/check',
+        params: [
+          ['source', source],
+          ['destination', destination],
+          ['source-type', 'consul'],
+        ],
+        ...q(query),
+      }),
+    );
+    const body = decodeJson(res) as { Allowed?: boolean } | null;
+    return { value: body?.Allowed === true, meta: parseQueryMeta(res) };
+  }
+
+  /** Entente's `GET /v1/connect/intentions/check?explain` (not in Consul). */
+  async intentionExplain(
+    source: string,
+    destination: string,
+    query?: QueryOptions,
+  ): Promise<QueryResult<IntentionExplanation>> {
+    const res = requireOk(
+      await this.#c.send({
+        method: 'GET',
+        path: '/v1/connect/intentions/check',
+        params: [
+          ['source', source],
+          ['destination', destination],
+          ['explain', ''],
+        ],
+        ...q(query),
+      }),
+    );
+    const body = decodeJson(res) as { Explanation: IntentionExplanation };
+    return { value: body.Explanation, meta: parseQueryMeta(res) };
+  }
+}
