@@ -12,8 +12,9 @@ test('cli dispatch - unknown command prints the command list on stderr, exit 127
     run.stderr,
     /^Usage: entente \[--version\] \[--help\] <command> \[<args>\]\n\nAvailable commands are:\n/,
   );
-  assert.match(run.stderr, /\n {4}agent {7}Runs an Entente agent\n/);
-  assert.match(run.stderr, /\n {4}peering {5}Create and manage peering connections between clusters\n/);
+  assert.match(run.stderr, /\n {4}agent {8}Runs an Entente agent\n/);
+  assert.match(run.stderr, /\n {4}peering {6}Create and manage peering connections between clusters\n/);
+  assert.match(run.stderr, /\n {4}intention {4}Interact with Connect service intentions\n/);
 });
 
 test('cli dispatch - --help prints the top-level help on stdout, exit 0', async () => {
