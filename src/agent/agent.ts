@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentConfig } from '../config/index.js';
 import { SHUTDOWN_GRACE_MS } from '../config/index.js';
@@ -13,19 +14,21 @@ import {
 import { DnsServer } from '../dns/index.js';
 import { GrpcTlsServer, createPeerTransport, type PeerTransport } from '../grpc/index.js';
 import { HttpServer, ResponseCache, buildRoutes, type AgentInfo, type HttpDeps } from '../http/index.js';
+import type { StreamTracker } from '../peering/index.js';
 import {
   DEFAULT_BACKOFF,
   PeeringManager,
   PeeringService,
   STREAM_CODE,
   StreamError,
-  StreamTracker,
   type LocalPeeringIdentity,
 } from '../peering/index.js';
 import type { Logger } from '../logging/index.js';
+import { AgentMetrics, HTTP_REQUEST, PEERING_STREAM_RESETS } from '../metrics/index.js';
 import { StateStore, type ApplyResult, type Command } from '../state/index.js';
 import { FileLog, MemoryLog, type CommandLog } from '../wal/index.js';
 import { LocalAgent } from './local/index.js';
+import { MeteredStreamTracker, peeringGauges } from './peering-metrics.js';
 import { VERSION, REVISION } from './version.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -64,7 +67,8 @@ export class Agent {
   #dns: DnsServer | undefined;
   #transport: PeerTransport | undefined;
   #peering: PeeringManager | undefined;
-  readonly tracker = new StreamTracker();
+  readonly metrics: AgentMetrics;
+  readonly tracker: StreamTracker;
   readonly #tuning: AgentTuning;
   #nodeId = '';
   #closing: Promise<void> | undefined;
@@ -73,6 +77,12 @@ export class Agent {
     this.config = config;
     this.logger = logger;
     this.#tuning = tuning;
+    this.metrics = new AgentMetrics({ hostname: hostname(), ...config.telemetry });
+    this.tracker = new MeteredStreamTracker((id, reason) => {
+      const name = this.store.peerings(undefined).value.find((p) => p.ID === id)?.Name ?? '';
+      this.metrics.incrCounter(PEERING_STREAM_RESETS, { peer_name: name, peer_id: id, reason });
+    });
+    this.metrics.addGaugeSource(peeringGauges(this.store, this.tracker, Date.now));
     this.#log =
       tuning.commandLog ??
       (config.dataDir === ''
@@ -203,6 +213,7 @@ export class Agent {
       logger: this.logger.child({ subsystem: 'http' }),
       peering: { service: peeringService, tracker: this.tracker },
       cache: new ResponseCache(),
+      metrics: this.metrics,
     };
     // The HTTP listener comes last: its log line tells supervisors and tests the agent is ready.
     if (cfg.ports.dns >= 0) {
@@ -227,6 +238,7 @@ export class Agent {
         logger: deps.logger,
         alwaysPretty: cfg.dev,
         maxConnsPerClient: cfg.httpMaxConnsPerClient,
+        onRequestTimed: httpTimer(this.metrics),
       });
       const host = cfg.addresses.http ?? cfg.clientAddr;
       const addr = await this.#http.listen(host, cfg.ports.http);
@@ -403,6 +415,7 @@ export class Agent {
       await step('local agent', () => this.#local?.close());
       this.store.abandon();
       await step('command log', () => this.#log.close());
+      this.metrics.close();
       return true;
     })();
     let timer: NodeJS.Timeout | undefined;
@@ -423,4 +436,17 @@ export class Agent {
     }
     this.logger.info('agent stopped');
   }
+}
+
+/** Consul's `api.http` timing: the route path without its leading slash, `/` as `_` (`v1_health_service_`). */
+function httpTimer(metrics: AgentMetrics): (method: string, routePath: string, ms: number) => void {
+  const labels = new Map<string, string>();
+  return (method, routePath, ms) => {
+    let path = labels.get(routePath);
+    if (path === undefined) {
+      path = routePath.slice(1).replaceAll('/', '_');
+      labels.set(routePath, path);
+    }
+    metrics.addSample(HTTP_REQUEST, { method, path }, ms);
+  };
 }

@@ -1,4 +1,4 @@
-export type { AgentConfig, PortsConfig } from './schema.js';
+export type { AgentConfig, PortsConfig, TelemetryConfig } from './schema.js';
 export { loadAgentConfig, parseAgentFlags, buildConfig, ConfigError, type LoadResult } from './load.js';
 export {
   DEFAULT_PORTS,

@@ -214,3 +214,30 @@ test('config - script checks and the sidecar port range are read', () => {
     /sidecar_min_port/,
   );
 });
+
+test('config - telemetry prometheus_retention_time and disable_hostname as Consul; other telemetry keys warn', (t) => {
+  const dir = tmp(t);
+  const file = join(dir, 'telemetry.hcl');
+  writeFileSync(
+    file,
+    'telemetry { prometheus_retention_time = "90s" disable_hostname = true statsd_address = "127.0.0.1:8125" }\n',
+  );
+  const { config, warnings } = loadAgentConfig(['-dev', '-config-file', file]);
+  assert.deepEqual(config.telemetry, { prometheusRetentionMs: 90_000, disableHostname: true });
+  assert.ok(
+    warnings.some((w) => w.includes('"telemetry.statsd_address"')),
+    warnings.join('\n'),
+  );
+  assert.ok(!warnings.some((w) => w.includes('prometheus_retention_time') || w.includes('disable_hostname')));
+
+  const { config: dflt } = loadAgentConfig(['-dev']);
+  assert.deepEqual(dflt.telemetry, { prometheusRetentionMs: 0, disableHostname: false });
+
+  writeFileSync(file, 'telemetry { prometheus_retention_time = "soon" }\n');
+  assert.throws(() => loadAgentConfig(['-dev', '-config-file', file]), {
+    name: 'ConfigError',
+    message: /telemetry\.prometheus_retention_time: invalid duration "soon"/,
+  });
+  writeFileSync(file, 'telemetry { prometheus_retention_time = "0s" }\n');
+  assert.equal(loadAgentConfig(['-dev', '-config-file', file]).config.telemetry.prometheusRetentionMs, 0);
+});

@@ -64,6 +64,7 @@ const IMPLEMENTED: Readonly<Record<string, true | Readonly<Record<string, true>>
   limits: { http_max_conns_per_client: true },
   enable_script_checks: true,
   enable_local_script_checks: true,
+  telemetry: { prometheus_retention_time: true, disable_hostname: true },
 };
 
 /** Known Consul keys with no effect in Entente: a quieter warning than for unknown keys. */
@@ -91,7 +92,6 @@ const KNOWN_IGNORED = new Set([
   'start_join',
   'enable_debug',
   'audit',
-  'telemetry',
   'raft_protocol',
   'acl_datacenter',
   'acl_default_policy',
@@ -382,6 +382,16 @@ function duration(raw: Raw, key: string, dflt: number, label: string): number {
   return ms;
 }
 
+/** A Go duration string or a number of milliseconds, zero allowed (`"0s"` means off). */
+function nonNegativeDuration(raw: Raw, key: string, label: string): number {
+  const v = raw[key];
+  if (v === undefined || v === null) return 0;
+  const ms = typeof v === 'number' ? v : typeof v === 'string' ? parseDuration(v) : undefined;
+  if (ms === undefined || !(ms >= 0))
+    throw new ConfigError(`${label}: invalid duration ${JSON.stringify(v)}`);
+  return ms;
+}
+
 function obj(raw: Raw, key: string): Raw {
   const v = raw[key];
   if (v === undefined || v === null) return {};
@@ -507,6 +517,14 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
     recursors: recursors as string[],
     dnsConfig: obj(raw, 'dns_config'),
     httpMaxConnsPerClient: httpMaxConnsPerClient(raw),
+    telemetry: {
+      prometheusRetentionMs: nonNegativeDuration(
+        obj(raw, 'telemetry'),
+        'prometheus_retention_time',
+        'telemetry.prometheus_retention_time',
+      ),
+      disableHostname: bool(obj(raw, 'telemetry'), 'disable_hostname', false, 'telemetry.disable_hostname'),
+    },
   };
 }
 

@@ -44,6 +44,15 @@ export interface AgentConfig {
   readonly dnsConfig: Readonly<Record<string, unknown>>;
   /** `limits { http_max_conns_per_client }`: concurrent HTTP connections per client IP; 0 = no limit. */
   readonly httpMaxConnsPerClient: number;
+  readonly telemetry: TelemetryConfig;
+}
+
+/** Consul's `telemetry` keys that Entente implements (others warn). */
+export interface TelemetryConfig {
+  /** `prometheus_retention_time` (ms); 0 (the default) leaves Prometheus output off, as in Consul. */
+  readonly prometheusRetentionMs: number;
+  /** `disable_hostname`: gauge names without the host name (default false, as in Consul). */
+  readonly disableHostname: boolean;
 }
 
 /**

@@ -124,6 +124,11 @@ export const ERROR_CODES = {
     http: 403,
     grpc: GRPC_STATUS.PERMISSION_DENIED,
   },
+  ENT_ERR_PROMETHEUS_DISABLED: {
+    summary: 'Prometheus output was asked for, but telemetry.prometheus_retention_time is not positive.',
+    http: 415,
+    grpc: GRPC_STATUS.FAILED_PRECONDITION,
+  },
   ENT_ERR_INTERNAL: { summary: 'An unexpected error occurred.', http: 500, grpc: GRPC_STATUS.INTERNAL },
 } as const satisfies Record<string, ErrorCodeSpec>;
 

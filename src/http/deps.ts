@@ -20,6 +20,16 @@ export interface HttpDeps {
   readonly peering: { readonly service: PeeringService; readonly tracker: StreamTracker };
   /** Rendered catalog/health answers by request and index. */
   readonly cache: ResponseCache;
+  /** `/v1/agent/metrics`. */
+  readonly metrics: MetricsView;
+}
+
+/** What `/v1/agent/metrics` reads of the agent's metrics (the agent's `AgentMetrics` provides it). */
+export interface MetricsView {
+  /** Consul's JSON summary (`Timestamp`, `Gauges`, `Points`, `Counters`, `Samples`). */
+  summary(): unknown;
+  /** The Prometheus exposition, or undefined when Prometheus output is off. */
+  prometheus(): Promise<{ contentType: string; body: string } | undefined>;
 }
 
 /** Facts about this agent, for `/v1/agent/self`, `/v1/status/*`, defaults. */

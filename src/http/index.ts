@@ -1,5 +1,5 @@
 export { HttpServer, type Route, type Handler, type HttpServerOptions } from './server.js';
 export { buildRoutes } from './routes.js';
 export { ResponseCache } from './response-cache.js';
-export type { HttpDeps, AgentInfo } from './deps.js';
+export type { HttpDeps, AgentInfo, MetricsView } from './deps.js';
 export type { AgentLocal, AgentCheckDefinition } from './agent-local.js';

@@ -7,6 +7,7 @@ import * as connect from './handlers/connect.js';
 import * as health from './handlers/health.js';
 import * as intentions from './handlers/intentions.js';
 import * as kv from './handlers/kv.js';
+import * as metrics from './handlers/metrics.js';
 import * as peering from './handlers/peering.js';
 import * as status from './handlers/status.js';
 import type { Reply } from './reply.js';
@@ -23,6 +24,7 @@ const TABLE: readonly (readonly [string, Methods])[] = [
   ['/v1/agent/self', { GET: agent.agentSelf }],
   ['/v1/agent/members', { GET: agent.agentMembers }],
   ['/v1/agent/join/', { PUT: agent.agentJoin }],
+  ['/v1/agent/metrics', { GET: metrics.agentMetrics }],
   ['/v1/agent/services', { GET: agent.agentServices }],
   ['/v1/agent/service/register', { PUT: agent.agentServiceRegister }],
   ['/v1/agent/service/deregister/', { PUT: agent.agentServiceDeregister }],

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  PEERING_EXPORTED_SERVICES,
+  PEERING_HEALTHY,
+  PEERING_LAST_CONTACT_AGE,
+  PEERING_REPLICATION_LAG,
+  PEERING_REPLICATION_LAG_P99,
+} from '../metrics/index.js';
+import type { Peering } from '../types/index.js';
+import { MeteredStreamTracker, peeringGauges } from './peering-metrics.js';
+
+function peering(id: string, name: string): Peering {
+  return {
+    ID: id,
+    Name: name,
+    Meta: {},
+    State: 'ESTABLISHING',
+    PeerID: `remote-${id}`,
+    PeerCAPems: [],
+    PeerServerName: '',
+    PeerServerAddresses: [],
+    ManualServerAddresses: [],
+    Remote: { Partition: '', Datacenter: 'dc2', Locality: undefined } as unknown as Peering['Remote'],
+    CreateIndex: 1,
+    ModifyIndex: 1,
+  };
+}
+
+test('agent peering metrics - gauges per peering from the tracker; resets counted by reason', () => {
+  const resets: [string, string][] = [];
+  const tracker = new MeteredStreamTracker((id, reason) => resets.push([id, reason]));
+  const list = [peering('p1', 'alpha'), peering('p2', 'beta')];
+  const now = Date.now();
+  const gauges = peeringGauges({ peerings: () => ({ value: list }) }, tracker, () => now + 500);
+
+  tracker.connected('p1');
+  tracker.setExported('p1', ['api', 'web']);
+  tracker.lag('p1', 12);
+  tracker.heartbeat('p1');
+  const read = gauges();
+  const value = (def: unknown, id: string): number | undefined =>
+    read.find((g) => g.def === def && g.labels['peer_id'] === id)?.value;
+  assert.equal(value(PEERING_HEALTHY, 'p1'), 1);
+  assert.equal(value(PEERING_HEALTHY, 'p2'), 0, 'a peering without a stream is not healthy');
+  assert.equal(value(PEERING_EXPORTED_SERVICES, 'p1'), 2);
+  assert.equal(value(PEERING_REPLICATION_LAG, 'p1'), 12);
+  assert.equal(value(PEERING_REPLICATION_LAG_P99, 'p1'), 12);
+  const age = value(PEERING_LAST_CONTACT_AGE, 'p1');
+  assert.ok(age !== undefined && age >= 0 && age <= 500 + 1000, String(age));
+  assert.equal(value(PEERING_REPLICATION_LAG, 'p2'), undefined, 'nothing to report is left out, not 0');
+  assert.deepEqual(read.find((g) => g.labels['peer_id'] === 'p1')?.labels, {
+    peer_name: 'alpha',
+    peer_id: 'p1',
+  });
+
+  tracker.disconnected('p1', 'HEARTBEAT_TIMEOUT', 'silent');
+  tracker.disconnected('p1', undefined, ''); // a clean local close is not a reset
+  assert.deepEqual(resets, [['p1', 'HEARTBEAT_TIMEOUT']]);
+  assert.equal(gauges().find((g) => g.def === PEERING_HEALTHY && g.labels['peer_id'] === 'p1')?.value, 0);
+});

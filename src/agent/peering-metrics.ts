@@ -1,0 +1,78 @@
+import {
+  PEERING_EXPORTED_SERVICES,
+  PEERING_HEALTHY,
+  PEERING_LAST_CONTACT_AGE,
+  PEERING_REPLICATION_LAG,
+  PEERING_REPLICATION_LAG_P99,
+  type GaugeSource,
+  type GaugeValue,
+} from '../metrics/index.js';
+import {
+  StreamTracker,
+  effectiveState,
+  p99,
+  type PeeringReason,
+  type StreamStatus,
+} from '../peering/index.js';
+import type { Peering } from '../types/index.js';
+
+/** What the peering gauges read of the store. */
+export interface PeeringList {
+  peerings(ws: undefined): { value: readonly Peering[] };
+}
+
+/**
+ * The per-peering gauges, read from the store's peerings and the stream tracker when metrics are shown:
+ * Consul's `peering.healthy` (1 while ACTIVE) and `peering.exported_services`, and Entente's replication lag
+ * (latest and p99) and last-contact age. A gauge with nothing to report (no lag sample yet, no message yet) is
+ * left out rather than shown as 0.
+ */
+export function peeringGauges(store: PeeringList, tracker: StreamTracker, now: () => number): GaugeSource {
+  return () => {
+    const out: GaugeValue[] = [];
+    for (const p of store.peerings(undefined).value) {
+      const labels = { peer_name: p.Name, peer_id: p.ID };
+      const status = tracker.get(p.ID);
+      out.push({ def: PEERING_HEALTHY, labels, value: effectiveState(p, status) === 'ACTIVE' ? 1 : 0 });
+      if (!status) continue;
+      out.push({ def: PEERING_EXPORTED_SERVICES, labels, value: status.exportedServices.length });
+      if (status.lag.lastMs !== undefined) {
+        out.push({ def: PEERING_REPLICATION_LAG, labels, value: status.lag.lastMs });
+      }
+      const lagP99 = p99(status.lag.samples);
+      if (lagP99 !== undefined) out.push({ def: PEERING_REPLICATION_LAG_P99, labels, value: lagP99 });
+      const contact = lastContact(status);
+      if (contact !== undefined) {
+        out.push({ def: PEERING_LAST_CONTACT_AGE, labels, value: Math.max(0, now() - contact) });
+      }
+    }
+    return out;
+  };
+}
+
+/** When the peer last sent anything: a heartbeat, a resource, an ACK or a NACK (ms since the epoch). */
+function lastContact(s: StreamStatus): number | undefined {
+  let latest: number | undefined;
+  for (const d of [s.lastRecvHeartbeat, s.lastRecvResourceSuccess, s.lastAck, s.lastNack]) {
+    if (d !== undefined && (latest === undefined || d.getTime() > latest)) latest = d.getTime();
+  }
+  return latest;
+}
+
+/**
+ * The stream tracker, also reporting each stream that ends with a reason (a reset: error, timeout, the peer
+ * terminating) to `onReset`. Clean local closes (no reason) are not resets.
+ */
+export class MeteredStreamTracker extends StreamTracker {
+  readonly #onReset: (peeringId: string, reason: PeeringReason) => void;
+
+  constructor(onReset: (peeringId: string, reason: PeeringReason) => void) {
+    super();
+    this.#onReset = onReset;
+  }
+
+  override disconnected(id: string, reason: PeeringReason | undefined, message: string): void {
+    super.disconnected(id, reason, message);
+    if (reason !== undefined) this.#onReset(id, reason);
+  }
+}
