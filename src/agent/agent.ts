@@ -201,6 +201,7 @@ export class Agent {
       write: (cmd) => this.write(cmd),
       nodeName: cfg.nodeName,
       logger: this.logger.child({ subsystem: 'agent.local' }),
+      enableScriptChecks: cfg.enableScriptChecks,
     });
     await this.#local.start();
 

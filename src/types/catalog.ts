@@ -76,6 +76,12 @@ export interface HealthCheckDefinition {
   UDP?: string;
   GRPC?: string;
   GRPCUseTLS?: boolean;
+  /** Script check: the command and its arguments (Consul's `Args`, stored as `ScriptArgs`). */
+  ScriptArgs?: string[];
+  /** Alias check: the node whose health is mirrored ('' = this agent's node). */
+  AliasNode?: string;
+  /** Alias check: the service ID whose health is mirrored. */
+  AliasService?: string;
   Interval?: string;
   Timeout?: string;
   TTL?: string;

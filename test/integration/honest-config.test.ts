@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAgentProcess } from '../helpers/agent-process.js';
+import { retry } from '../helpers/retry.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'entente-honest-'));
@@ -96,4 +97,75 @@ test('honest config - an empty -config-file starts the agent', async (t) => {
   writeFileSync(file, '');
   const agent = await startAgentProcess(t, { args: ['-config-file', file] });
   assert.equal((await fetch(`${agent.httpAddr}/v1/status/leader`)).status, 200);
+});
+
+async function checkOf(httpAddr: string, id: string): Promise<Record<string, any> | undefined> {
+  const all = (await (await fetch(`${httpAddr}/v1/agent/checks`)).json()) as Record<string, any>;
+  return all[id] as Record<string, any> | undefined;
+}
+
+test("honest config - script checks: refused with Consul's text unless -enable-script-checks, then run", async (t) => {
+  const check = { ID: 's1', Name: 'script', Args: ['sh', '-c', 'echo degraded; exit 1'], Interval: '10s' };
+  const off = await startAgentProcess(t, {});
+  const refused = await fetch(`${off.httpAddr}/v1/agent/check/register`, {
+    method: 'PUT',
+    body: JSON.stringify(check),
+  });
+  assert.equal(refused.status, 400);
+  assert.equal(
+    await refused.text(),
+    "Scripts are disabled on this agent from remote calls; to enable, configure 'enable_script_checks' to true",
+  );
+  const on = await startAgentProcess(t, { args: ['-enable-script-checks'] });
+  assert.ok(on.logs.some((l) => l.includes('enable_script_checks = true without ACLs is DANGEROUS')));
+  const ok = await fetch(`${on.httpAddr}/v1/agent/check/register`, {
+    method: 'PUT',
+    body: JSON.stringify(check),
+  });
+  assert.equal(ok.status, 200, await ok.text());
+  await retry(async () => {
+    const c = await checkOf(on.httpAddr, 's1');
+    assert.equal(c?.['Status'], 'warning');
+    assert.equal(c?.['Output'], 'degraded\n');
+    assert.equal(c?.['Type'], 'script');
+  });
+});
+
+test('honest config - UDP and alias checks registered over HTTP run instead of staying critical', async (t) => {
+  const agent = await startAgentProcess(t, {});
+  const put = async (path: string, body: unknown): Promise<void> => {
+    const r = await fetch(`${agent.httpAddr}${path}`, { method: 'PUT', body: JSON.stringify(body) });
+    assert.equal(r.status, 200, await r.text());
+  };
+  await put('/v1/agent/service/register', {
+    ID: 'web',
+    Name: 'web',
+    Port: 80,
+    Check: { CheckID: 'web-ttl', TTL: '5m' },
+  });
+  await put('/v1/agent/check/register', { ID: 'web-alias', Name: 'alias', AliasService: 'web' });
+  await put('/v1/agent/check/pass/web-ttl', undefined);
+  await retry(async () => {
+    const c = await checkOf(agent.httpAddr, 'web-alias');
+    assert.equal(c?.['Status'], 'passing');
+    assert.equal(c?.['Type'], 'alias');
+  });
+  await put('/v1/agent/check/register', {
+    ID: 'dns-udp',
+    Name: 'udp',
+    UDP: '127.0.0.1:9',
+    Interval: '1s',
+    Timeout: '200ms',
+  });
+  await retry(async () => {
+    const c = await checkOf(agent.httpAddr, 'dns-udp');
+    assert.equal(c?.['Type'], 'udp');
+    assert.notEqual(c?.['Output'], '', 'the probe ran');
+  });
+  const h2 = await fetch(`${agent.httpAddr}/v1/agent/check/register`, {
+    method: 'PUT',
+    body: JSON.stringify({ Name: 'h2', H2PING: '127.0.0.1:1', Interval: '10s' }),
+  });
+  assert.equal(h2.status, 400, 'a check kind that would never run is refused');
+  assert.match(await h2.text(), /H2PING checks are not supported by Entente yet/);
 });

@@ -4,13 +4,21 @@ import type { CheckInput } from '../../state/index.js';
 import type { HealthCheck } from '../../types/index.js';
 
 /** How a check is run by this agent. */
-export type RunnerKind = 'ttl' | 'http' | 'tcp' | 'none';
+export type RunnerKind = 'ttl' | 'http' | 'tcp' | 'udp' | 'grpc' | 'script' | 'alias' | 'none';
 
-/** The kind of runner a definition needs; checks of other kinds (UDP, gRPC, alias, maintenance) get none. */
+/**
+ * The kind of runner a definition needs, in the order of Consul's `Agent.addCheck` switch; maintenance checks (no
+ * definition) get none.
+ */
 export function runnerKind(def: AgentCheckDefinition): RunnerKind {
+  const d = def.check.Definition;
   if (def.ttlMs > 0) return 'ttl';
-  if (def.check.Definition.HTTP) return 'http';
-  if (def.check.Definition.TCP) return 'tcp';
+  if (d.HTTP) return 'http';
+  if (d.TCP) return 'tcp';
+  if (d.UDP) return 'udp';
+  if (d.ScriptArgs && d.ScriptArgs.length > 0) return 'script';
+  if (d.GRPC) return 'grpc';
+  if (d.AliasNode || d.AliasService) return 'alias';
   return 'none';
 }
 

@@ -1,4 +1,4 @@
-import { AppError, notFound } from '../../errors/index.js';
+import { AppError, badRequest, notFound } from '../../errors/index.js';
 import type { AgentCheckDefinition, AgentLocal } from '../../http/agent-local.js';
 import type { Logger } from '../../logging/index.js';
 import type {
@@ -16,6 +16,10 @@ import { probeHttp } from './http-probe.js';
 import { IntervalRunner, type ProbeResult } from './interval-runner.js';
 import { DEFAULT_CHECK_OUTPUT_MAX_BYTES, truncateOutput } from './output.js';
 import { probeTcp } from './tcp-probe.js';
+import { probeUdp } from './udp-probe.js';
+import { probeGrpc } from './grpc-probe.js';
+import { probeScript } from './script-probe.js';
+import { AliasRunner } from './alias-runner.js';
 import { TtlRunner } from './ttl-runner.js';
 
 /** Consul's `check_reap_interval`: how often checks are scanned for DeregisterCriticalServiceAfter. */
@@ -30,6 +34,10 @@ export const DEFAULT_CHECK_MIN_INTERVAL_MS = 1_000;
  * registered at once still spread out.
  */
 export const DEFAULT_MAX_INITIAL_STAGGER_MS = 1_000;
+
+/** Consul's refusal of a script check registered over HTTP without `enable_script_checks`. */
+export const SCRIPTS_DISABLED =
+  "Scripts are disabled on this agent from remote calls; to enable, configure 'enable_script_checks' to true";
 
 /** Consul's `structs.NodeMaint`. */
 export const NODE_MAINT_CHECK_ID = '_node_maintenance';
@@ -66,9 +74,19 @@ export interface LocalAgentOptions {
   readonly maxInitialStaggerMs?: number;
   /** Bytes of check output kept; default 4 KiB as Consul. */
   readonly outputMaxBytes?: number;
+  /**
+   * Consul's `enable_script_checks`: script (`Args`) checks may be registered through the HTTP API. Default false:
+   * such registrations are refused with Consul's text.
+   */
+  readonly enableScriptChecks?: boolean;
 }
 
-type Runner = { kind: 'ttl'; ttl: TtlRunner } | { kind: 'interval'; interval: IntervalRunner };
+/** A runner with its own schedule: interval probes, or an alias check's blocking watch. */
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+type Runner = { kind: 'ttl'; ttl: TtlRunner } | { kind: 'interval'; interval: Stoppable };
 
 /**
  * The agent's local registrations and check runners (Consul's `Agent.AddService`/`AddCheck`/`updateTTLCheck`/
@@ -93,6 +111,7 @@ export class LocalAgent implements AgentLocal {
   readonly #minIntervalMs: number;
   readonly #maxStaggerMs: number;
   readonly #outputMax: number;
+  readonly #enableScriptChecks: boolean;
 
   readonly #runners = new Map<string, Runner>();
   /** check ID → effective DeregisterCriticalServiceAfter (ms). */
@@ -119,6 +138,7 @@ export class LocalAgent implements AgentLocal {
     this.#minIntervalMs = opts.minIntervalMs ?? DEFAULT_CHECK_MIN_INTERVAL_MS;
     this.#maxStaggerMs = opts.maxInitialStaggerMs ?? DEFAULT_MAX_INITIAL_STAGGER_MS;
     this.#outputMax = opts.outputMaxBytes ?? DEFAULT_CHECK_OUTPUT_MAX_BYTES;
+    this.#enableScriptChecks = opts.enableScriptChecks ?? false;
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -133,7 +153,13 @@ export class LocalAgent implements AgentLocal {
     this.#started = true;
     for (const check of this.#store.nodeChecks(undefined, '', this.#nodeName).value) {
       if (this.#runners.has(check.CheckID)) continue;
-      this.#startRunner(definitionFromStored(check), check.Status);
+      const def = definitionFromStored(check);
+      if (runnerKind(def) === 'script' && !this.#enableScriptChecks) {
+        // Registered while script checks were enabled: say why it no longer runs instead of freezing its status.
+        this.#background(this.#setStatus(check.CheckID, 'critical', SCRIPTS_DISABLED), check.CheckID);
+        continue;
+      }
+      this.#startRunner(def, check.Status);
     }
     this.#scheduleReap();
     this.#logger.debug({ checks: this.#runners.size }, 'local agent started');
@@ -162,6 +188,7 @@ export class LocalAgent implements AgentLocal {
     replaceExistingChecks: boolean,
   ): Promise<void> {
     this.#assertOpen();
+    for (const d of checks) this.#assertRunnable(d);
     const defs = checks.map((d) => this.#localDefinition(d, service.ID));
     await this.#commit({
       Type: 'register',
@@ -196,6 +223,7 @@ export class LocalAgent implements AgentLocal {
     const serviceID = def.check.ServiceID;
     if (serviceID !== '' && !this.#service(serviceID))
       throw notFound(`ServiceID "${serviceID}" does not exist`);
+    this.#assertRunnable(def);
     const local = this.#localDefinition(def, serviceID);
     await this.#commit({
       Type: 'register',
@@ -284,6 +312,13 @@ export class LocalAgent implements AgentLocal {
   }
 
   // ---------------------------------------------------------------- registrations
+
+  /** Consul's `AddCheck` refusal of script checks from remote (HTTP) calls unless `enable_script_checks`. */
+  #assertRunnable(def: AgentCheckDefinition): void {
+    if (runnerKind(def) === 'script' && !this.#enableScriptChecks) {
+      throw badRequest(SCRIPTS_DISABLED);
+    }
+  }
 
   #assertOpen(): void {
     if (this.#closed) throw new AppError('ENT_ERR_UNAVAILABLE', 'agent is shutting down');
@@ -428,8 +463,28 @@ export class LocalAgent implements AgentLocal {
         ttl.start();
         return;
       }
+      case 'alias': {
+        const d = def.check.Definition;
+        const alias = new AliasRunner({
+          store: this.#store,
+          checkID,
+          localNode: this.#nodeName,
+          aliasNode: d.AliasNode ?? '',
+          aliasService: d.AliasService ?? '',
+          report: (r) => this.#track(this.#setStatus(checkID, r.status, r.output)),
+          onError: (err) => {
+            this.#logger.warn({ check: checkID, err }, 'check update failed');
+          },
+        });
+        this.#runners.set(checkID, { kind: 'interval', interval: alias });
+        alias.start();
+        return;
+      }
       case 'http':
-      case 'tcp': {
+      case 'tcp':
+      case 'udp':
+      case 'grpc':
+      case 'script': {
         // NOTE: never below 1 ms, even with the floor disabled: a 0 interval would spin.
         let intervalMs = Math.max(1, def.intervalMs);
         if (intervalMs < this.#minIntervalMs) {
@@ -439,29 +494,11 @@ export class LocalAgent implements AgentLocal {
           );
           intervalMs = this.#minIntervalMs;
         }
-        const d = def.check.Definition;
-        const probe =
-          kind === 'http'
-            ? (signal: AbortSignal): Promise<ProbeResult> =>
-                probeHttp(
-                  {
-                    url: d.HTTP ?? '',
-                    method: d.Method ?? '',
-                    header: d.Header ?? {},
-                    body: d.Body ?? '',
-                    timeoutMs: def.timeoutMs,
-                    tlsSkipVerify: d.TLSSkipVerify ?? false,
-                    tlsServerName: d.TLSServerName ?? '',
-                    maxOutputBytes: this.#outputMax,
-                  },
-                  signal,
-                )
-            : (signal: AbortSignal): Promise<ProbeResult> => probeTcp(d.TCP ?? '', def.timeoutMs, signal);
         const runner = new IntervalRunner({
           clock: this.#clock,
           intervalMs,
           firstDelayMs: Math.floor(Math.random() * Math.min(intervalMs, this.#maxStaggerMs)),
-          probe,
+          probe: this.#probe(kind, def),
           report: (r) => this.#track(this.#setStatus(checkID, r.status, r.output)),
           onError: (err) => {
             this.#logger.warn({ check: checkID, err }, 'check update failed');
@@ -476,6 +513,53 @@ export class LocalAgent implements AgentLocal {
           this.#logger.warn({ check: checkID, type: def.check.Type }, 'check type is not run by this agent');
         }
         return;
+    }
+  }
+
+  /** One probe of an interval check, by kind (Consul's CheckHTTP/CheckTCP/CheckUDP/CheckGRPC/CheckMonitor). */
+  #probe(
+    kind: 'http' | 'tcp' | 'udp' | 'grpc' | 'script',
+    def: AgentCheckDefinition,
+  ): (signal: AbortSignal) => Promise<ProbeResult> {
+    const d = def.check.Definition;
+    switch (kind) {
+      case 'http':
+        return (signal) =>
+          probeHttp(
+            {
+              url: d.HTTP ?? '',
+              method: d.Method ?? '',
+              header: d.Header ?? {},
+              body: d.Body ?? '',
+              timeoutMs: def.timeoutMs,
+              tlsSkipVerify: d.TLSSkipVerify ?? false,
+              tlsServerName: d.TLSServerName ?? '',
+              maxOutputBytes: this.#outputMax,
+            },
+            signal,
+          );
+      case 'tcp':
+        return (signal) => probeTcp(d.TCP ?? '', def.timeoutMs, signal);
+      case 'udp':
+        return (signal) => probeUdp(d.UDP ?? '', def.timeoutMs, signal);
+      case 'grpc':
+        return (signal) =>
+          probeGrpc(
+            {
+              target: d.GRPC ?? '',
+              timeoutMs: def.timeoutMs,
+              useTls: d.GRPCUseTLS ?? false,
+              tlsSkipVerify: d.TLSSkipVerify ?? false,
+              tlsServerName: d.TLSServerName ?? '',
+            },
+            signal,
+          );
+      case 'script':
+        return (signal) =>
+          probeScript(
+            { args: d.ScriptArgs ?? [], timeoutMs: def.timeoutMs, maxOutputBytes: this.#outputMax },
+            signal,
+          );
     }
   }
 

@@ -94,15 +94,25 @@ function durationMs(text: string, field: string): number {
   return ms;
 }
 
-/** The check type Consul reports for a definition. */
+/** The check type Consul reports for a definition (`CheckType.Type()`, in its order). */
 function checkType(def: HealthCheckDefinition): string {
-  if (def.TTL) return 'ttl';
+  if (def.GRPC) return 'grpc';
   if (def.HTTP) return 'http';
+  if (def.TTL) return 'ttl';
   if (def.TCP) return 'tcp';
   if (def.UDP) return 'udp';
-  if (def.GRPC) return 'grpc';
+  if (def.AliasNode || def.AliasService) return 'alias';
+  if (def.ScriptArgs && def.ScriptArgs.length > 0) return 'script';
   return '';
 }
+
+/** Check kinds Consul has that Entente does not run yet: refused, never registered to stay critical forever. */
+const UNSUPPORTED_CHECK_FIELDS: readonly (readonly [string, string])[] = [
+  ['H2PING', 'H2PING'],
+  ['DockerContainerID', 'Docker'],
+  ['OSService', 'OSService'],
+  ['Shell', 'Docker'],
+];
 
 /**
  * Decodes an agent check definition (`/v1/agent/check/register`, or a service's `Check`/`Checks`). Field names
@@ -152,19 +162,28 @@ export function decodeAgentCheck(
   const intervalMs = durationMs(interval, 'Interval');
   const timeoutMs = durationMs(timeout, 'Timeout');
   const deregMs = durationMs(deregister, 'DeregisterCriticalServiceAfter');
-  const hasScript = f.has('Args', 'ScriptArgs');
+  for (const [field, kind] of UNSUPPORTED_CHECK_FIELDS) {
+    if (f.string(field) !== '')
+      throw badRequest(`Invalid check: ${kind} checks are not supported by Entente yet (${field} is set)`);
+  }
+  const scriptArgs = f.stringList('Args', 'ScriptArgs');
+  if (scriptArgs.length > 0) def.ScriptArgs = scriptArgs;
+  const aliasNode = f.string('AliasNode');
+  const aliasService = f.string('AliasService');
+  if (aliasNode) def.AliasNode = aliasNode;
+  if (aliasService) def.AliasService = aliasService;
+  const hasScript = scriptArgs.length > 0;
+  const isAlias = aliasNode !== '' || aliasService !== '';
   const isTtl = ttl !== '';
   const isNetwork = http !== '' || tcp !== '' || udp !== '' || grpc !== '' || hasScript;
-  if (!isTtl && !isNetwork && !f.has('AliasService', 'AliasNode')) {
+  if (!isTtl && !isNetwork && !isAlias) {
     throw badRequest(`Invalid check: TTL must be > 0 for TTL checks`);
   }
   if (isTtl && ttlMs <= 0) throw badRequest('Invalid check: TTL must be > 0 for TTL checks');
   if (isNetwork && intervalMs <= 0)
-    throw badRequest('Invalid check: Interval must be > 0 for Script, HTTP, H2PING, or TCP checks');
-  if (hasScript)
-    throw badRequest(
-      "Scripts are disabled on this agent; to enable, configure 'enable_script_checks' or 'enable_local_script_checks' to true",
-    );
+    throw badRequest('Invalid check: Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or GRPC checks');
+  if (isNetwork && isAlias) throw badRequest('Invalid check: Interval cannot be set for Alias checks');
+  if (isAlias && isTtl) throw badRequest('Invalid check: TTL must be not be set for Alias checks');
 
   const name = f.string('Name') || ctx.defaultName;
   const id = f.string('CheckID', 'ID') || ctx.defaultId || name;
