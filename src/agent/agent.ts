@@ -215,6 +215,7 @@ export class Agent {
       peering: { service: peeringService, tracker: this.tracker },
       cache: new ResponseCache(),
       metrics: this.metrics,
+      writeHealth: () => this.#log.health,
     };
     // The HTTP listener comes last: its log line tells supervisors and tests the agent is ready.
     if (cfg.ports.dns >= 0) {

@@ -66,3 +66,15 @@ test('errors - each edge maps a code once: HTTP, gRPC and DNS agree on one vocab
   assert.deepEqual(unknown, { code: GRPC_STATUS.INTERNAL, message: 'internal error', unexpected: true });
   assert.equal(toDnsRcode(new Error('internals')), DNS_RCODE.SERVFAIL);
 });
+
+test('errors - a full disk answers 500 with the cause in the body, and is not logged per request', async () => {
+  const { LogNoSpaceError } = await import('../wal/index.js');
+  const cause = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  const err = new LogNoSpaceError('ENOSPC', `${cause.message}: entries 5..7 were not written`, { cause });
+  const reply = toHttpError(err);
+  assert.equal(reply.status, 500);
+  assert.match(reply.body, /ENOSPC: no space left on device/);
+  assert.equal(reply.unexpected, false, 'the log reports the outage once itself');
+  const failed = Object.assign(new Error('command log failed: EIO'), { code: 'ENT_ERR_LOG_FAILED' });
+  assert.equal(toHttpError(failed).unexpected, true);
+});

@@ -29,6 +29,11 @@ export interface ErrorCodeSpec {
   readonly summary: string;
   readonly http: number;
   readonly grpc: GrpcStatus;
+  /**
+   * The module raising it logs the condition itself, once per episode (a full disk refuses every write until it
+   * has room): edges answer it without logging each request.
+   */
+  readonly loggedAtSource?: true;
 }
 
 export const ERROR_CODES = {
@@ -89,9 +94,17 @@ export const ERROR_CODES = {
     grpc: GRPC_STATUS.UNAVAILABLE,
   },
   ENT_ERR_LOG_FAILED: {
-    summary: 'A disk write failed; the server refuses writes until restarted.',
+    summary:
+      'A disk write or fsync failed (not for lack of space); the server refuses writes until restarted.',
     http: 500,
     grpc: GRPC_STATUS.INTERNAL,
+  },
+  ENT_ERR_LOG_NO_SPACE: {
+    summary:
+      'The disk holding the command log is full (ENOSPC/EDQUOT); writes are refused until there is room again, which the server notices by itself.',
+    http: 500,
+    grpc: GRPC_STATUS.RESOURCE_EXHAUSTED,
+    loggedAtSource: true,
   },
   ENT_ERR_NODE_ID_TAKEN: {
     summary: 'The node ID is already registered to a node of another name.',

@@ -1,5 +1,5 @@
 import { isAppError } from './app-error.js';
-import { ERROR_CODES, type ErrorCode } from './codes.js';
+import { ERROR_CODES, type ErrorCode, type ErrorCodeSpec } from './codes.js';
 
 export interface HttpErrorReply {
   readonly status: number;
@@ -17,8 +17,10 @@ export function toHttpError(err: unknown): HttpErrorReply {
   // Errors of modules that cannot import this one (wal/) carry a registered code of their own.
   const code = codeOf(err);
   if (code !== undefined && err instanceof Error) {
-    const status = ERROR_CODES[code].http;
-    return { status, body: err.message, unexpected: status >= 500 && status !== 503 };
+    const spec: ErrorCodeSpec = ERROR_CODES[code];
+    const status = spec.http;
+    const unexpected = status >= 500 && status !== 503 && spec.loggedAtSource !== true;
+    return { status, body: err.message, unexpected };
   }
   return { status: 500, body: 'An unexpected error occurred', unexpected: true };
 }

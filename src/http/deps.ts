@@ -22,6 +22,8 @@ export interface HttpDeps {
   readonly cache: ResponseCache;
   /** `/v1/agent/metrics`. */
   readonly metrics: MetricsView;
+  /** Whether writes are accepted now (the command log's health), for the agent check and `agent/self`. */
+  writeHealth(): WriteHealth;
 }
 
 /** What `/v1/agent/metrics` reads of the agent's metrics (the agent's `AgentMetrics` provides it). */
@@ -30,6 +32,20 @@ export interface MetricsView {
   summary(): unknown;
   /** The Prometheus exposition, or undefined when Prometheus output is off. */
   prometheus(): Promise<{ contentType: string; body: string } | undefined>;
+}
+
+/** The command log's health as the agent endpoints need it (wal's `LogHealth` fits). */
+export interface WriteHealth {
+  /** `ok`; `degraded`: disk full, refused and retried by itself; `failed`: refused until restart. */
+  readonly status: 'ok' | 'degraded' | 'failed';
+  /** errno code of the failure (`ENOSPC`). */
+  readonly code?: string;
+  /** The system's text (`ENOSPC: no space left on device, write`). */
+  readonly error?: string;
+  /** Since when writes are refused (ms since the epoch). */
+  readonly sinceMs?: number;
+  readonly attempts?: number;
+  readonly retryInMs?: number;
 }
 
 /** Facts about this agent, for `/v1/agent/self`, `/v1/status/*`, defaults. */

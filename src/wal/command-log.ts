@@ -39,6 +39,30 @@ export interface AppendResult {
 }
 
 /**
+ * Whether the log accepts appends, for health checks and status endpoints.
+ *
+ * - `ok`: appends are accepted.
+ * - `degraded`: the disk is full; appends are refused until a retry finds room, which happens by itself.
+ * - `failed`: a write failed for another reason (an I/O error, say); appends are refused until a restart.
+ */
+export type LogHealth =
+  | { readonly status: 'ok' }
+  | {
+      readonly status: 'degraded';
+      /** errno code of the failure: `ENOSPC` or `EDQUOT`. */
+      readonly code: string;
+      /** The system's error text, e.g. `ENOSPC: no space left on device, write`. */
+      readonly error: string;
+      /** When appends started being refused (ms since the epoch). */
+      readonly sinceMs: number;
+      /** Retries made so far. */
+      readonly attempts: number;
+      /** Delay before the next retry (ms). */
+      readonly retryInMs: number;
+    }
+  | { readonly status: 'failed'; readonly code: string; readonly error: string; readonly sinceMs: number };
+
+/**
  * An ordered, durable log of opaque commands that feeds a state machine.
  *
  * Lifecycle: `start()` once, then any number of `append()`s, then `close()`. Entries are applied in index order,
@@ -64,6 +88,8 @@ export interface CommandLog {
   readBarrier(signal?: AbortSignal): Promise<void>;
   /** Index of the last applied entry (0 when empty). */
   readonly lastIndex: number;
+  /** Whether appends are accepted now, and if not why. */
+  readonly health: LogHealth;
   /** Flush pending appends, write nothing more, close files. Idempotent. */
   close(): Promise<void>;
 }

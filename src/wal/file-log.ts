@@ -4,17 +4,22 @@
  *
  * @module
  */
-import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { ApplyBarrier } from './apply-barrier.js';
-import type { AppendResult, CommandLog, LogHandlers } from './command-log.js';
-import type { Durability } from './fs-io.js';
-import { errorCode, fsyncDirectory, writeFully } from './fs-io.js';
+import type { AppendResult, CommandLog, LogHandlers, LogHealth } from './command-log.js';
+import type { Durability, LogFile, LogFs } from './fs-io.js';
+import { NODE_LOG_FS, errorCode, fsyncDirectory, noSpaceCode, writeFully } from './fs-io.js';
 import type { DirLock } from './lock-file.js';
 import { acquireDirLock } from './lock-file.js';
-import { LogClosedError, LogCorruptionError, LogFailedError } from './log-errors.js';
+import { LogClosedError, LogCorruptionError, LogFailedError, LogNoSpaceError } from './log-errors.js';
+import {
+  MIN_SPACE_PROBE_BYTES,
+  NO_SPACE_RETRY_INITIAL_MS,
+  NO_SPACE_RETRY_MAX_MS,
+  noSpaceRetryDelay,
+  probeSpace,
+} from './no-space.js';
 import {
   MAX_ENTRY_BYTES,
   RECORD_FLAG_BATCH_START,
@@ -73,6 +78,13 @@ export interface FileLogOptions {
    * the machine (not just the process) can then lose acknowledged entries, and recovery may reject the log.
    */
   readonly fsync?: boolean;
+  /** The filesystem calls (tests inject faults here). Default: `node:fs/promises`. */
+  readonly fs?: LogFs;
+  /**
+   * Retry delays while the disk is full, in ms: the first, and the cap of the doubling. Default
+   * {@link NO_SPACE_RETRY_INITIAL_MS} and {@link NO_SPACE_RETRY_MAX_MS}.
+   */
+  readonly noSpaceRetry?: { readonly initialMs: number; readonly maxMs: number };
 }
 
 /** Counters since construction, for tests and metrics. */
@@ -91,7 +103,17 @@ export interface FileLogStats {
   readonly segmentsCreated: number;
 }
 
-type FileLogState = 'new' | 'starting' | 'open' | 'closing' | 'closed' | 'failed';
+type FileLogState = 'new' | 'starting' | 'open' | 'degraded' | 'closing' | 'closed' | 'failed';
+
+/** A period during which the disk was full: appends are refused and retried (see `no-space.ts`). */
+interface Outage {
+  readonly code: string;
+  readonly error: string;
+  readonly sinceMs: number;
+  readonly probeBytes: number;
+  attempts: number;
+  retryInMs: number;
+}
 
 interface PendingAppend {
   readonly index: number;
@@ -119,6 +141,13 @@ function checkOptions(options: FileLogOptions): void {
   ) {
     throw new RangeError(`FileLog: segmentMaxBytes must be an integer >= ${MIN_SEGMENT_MAX_BYTES}`);
   }
+  const retry = options.noSpaceRetry;
+  if (
+    retry !== undefined &&
+    !(retry.initialMs > 0 && retry.maxMs >= retry.initialMs && Number.isFinite(retry.maxMs))
+  ) {
+    throw new RangeError('FileLog: noSpaceRetry needs 0 < initialMs <= maxMs (finite)');
+  }
   if (
     snapshotThresholdEntries !== undefined &&
     snapshotThresholdEntries !== Number.POSITIVE_INFINITY &&
@@ -138,9 +167,12 @@ function checkOptions(options: FileLogOptions): void {
  *   applies and its bytes written in the background; older snapshots and covered segments are then deleted.
  * - **Recovery** (`start()`): newest valid snapshot, then replay of later entries; a torn write at the very tail is
  *   cut off with a warning, anything else throws {@link LogCorruptionError}.
- * - **Failure**: a failed write or fsync puts the log in a failed state; every pending and later append rejects
- *   with {@link LogFailedError} and the process should restart (after a failed fsync the kernel's page cache can no
- *   longer be trusted).
+ * - **Full disk**: a write or fsync failing with `ENOSPC`/`EDQUOT` cuts the batch off the log, rejects it and the
+ *   queued appends with {@link LogNoSpaceError} and degrades the log: appends are refused until a background
+ *   retry (doubling delay, capped) finds room, then accepted again without a restart (`no-space.ts`).
+ * - **Failure**: any other failed write or fsync puts the log in a failed state; every pending and later append
+ *   rejects with {@link LogFailedError} and the process should restart (after a failed fsync the kernel's page
+ *   cache can no longer be trusted).
  */
 export class FileLog implements CommandLog {
   readonly #dir: string;
@@ -157,9 +189,17 @@ export class FileLog implements CommandLog {
     segmentsCreated: 0,
   };
   readonly #durability: Durability;
+  readonly #fs: LogFs;
+  readonly #retryInitialMs: number;
+  readonly #retryMaxMs: number;
 
   #state: FileLogState = 'new';
   #failure: LogFailedError | undefined;
+  #failedAtMs = 0;
+  /** Set while the disk is full (state `degraded`). */
+  #outage: Outage | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retryTask: Promise<void> | undefined;
   #handlers: LogHandlers | undefined;
   #lock: DirLock | undefined;
   #startTask: Promise<void> | undefined;
@@ -167,7 +207,7 @@ export class FileLog implements CommandLog {
 
   /** First index of every segment on disk, ascending; the last one is the active segment. */
   #segments: number[] = [];
-  #active: FileHandle | undefined;
+  #active: LogFile | undefined;
   /** Bytes in the active segment, i.e. where the next batch is written. */
   #activeSize = 0;
 
@@ -191,6 +231,9 @@ export class FileLog implements CommandLog {
     this.#segmentMaxBytes = options.segmentMaxBytes ?? DEFAULT_SEGMENT_MAX_BYTES;
     this.#snapshotThreshold = options.snapshotThresholdEntries ?? DEFAULT_SNAPSHOT_THRESHOLD_ENTRIES;
     this.#fsync = options.fsync ?? true;
+    this.#fs = options.fs ?? NODE_LOG_FS;
+    this.#retryInitialMs = options.noSpaceRetry?.initialMs ?? NO_SPACE_RETRY_INITIAL_MS;
+    this.#retryMaxMs = options.noSpaceRetry?.maxMs ?? NO_SPACE_RETRY_MAX_MS;
     this.#durability = {
       syncFile: async (fh) => {
         if (!this.#fsync) return;
@@ -200,7 +243,7 @@ export class FileLog implements CommandLog {
       syncDir: async () => {
         if (!this.#fsync) return;
         this.#stats.fsyncs++;
-        await fsyncDirectory(this.#dir);
+        await fsyncDirectory(this.#fs, this.#dir);
       },
     };
   }
@@ -218,6 +261,32 @@ export class FileLog implements CommandLog {
   /** A copy of the counters. */
   get stats(): FileLogStats {
     return { ...this.#stats };
+  }
+
+  /** Whether appends are accepted: `ok`, `degraded` (disk full, retrying) or `failed` (until restart). */
+  get health(): LogHealth {
+    const outage = this.#outage;
+    if (this.#state === 'degraded' && outage !== undefined) {
+      return {
+        status: 'degraded',
+        code: outage.code,
+        error: outage.error,
+        sinceMs: outage.sinceMs,
+        attempts: outage.attempts,
+        retryInMs: outage.retryInMs,
+      };
+    }
+    const failure = this.#failure;
+    if (failure !== undefined) {
+      const cause = failure.cause;
+      return {
+        status: 'failed',
+        code: errorCode(cause) ?? failure.code,
+        error: cause instanceof Error ? cause.message : failure.message,
+        sinceMs: this.#failedAtMs,
+      };
+    }
+    return { status: 'ok' };
   }
 
   /**
@@ -250,9 +319,11 @@ export class FileLog implements CommandLog {
    * Appends one entry: resolves once it is fsynced and applied, with its index and `apply()`'s result.
    *
    * @throws {LogClosedError} (rejection) before `start()` completed or once `close()` was called.
+   * @throws {LogNoSpaceError} (rejection) while the disk is full (see `health`); nothing was written.
    * @throws {LogFailedError} (rejection) after a write or fsync failure.
    */
   append(data: Buffer): Promise<AppendResult> {
+    if (this.#state === 'degraded') return Promise.reject(this.#refusal());
     if (this.#state !== 'open') {
       return Promise.reject(
         this.#failure ?? new LogClosedError(this.#state === 'new' ? 'not started' : this.#state),
@@ -291,6 +362,9 @@ export class FileLog implements CommandLog {
 
   async #close(): Promise<void> {
     if (this.#state !== 'failed') this.#state = 'closing';
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    await this.#retryTask;
     await this.#startTask?.catch(() => undefined);
     while (this.#flushTask !== undefined) await this.#flushTask;
     while (this.#snapshotTask !== undefined) await this.#snapshotTask;
@@ -308,17 +382,17 @@ export class FileLog implements CommandLog {
 
   async #recover(handlers: LogHandlers): Promise<void> {
     const dir = this.#dir;
-    await mkdir(dir, { recursive: true });
+    await this.#fs.mkdirp(dir);
     this.#lock = await acquireDirLock(dir, this.#logger);
     const started = performance.now();
 
-    const names = await readdir(dir);
+    const names = await this.#fs.readdir(dir);
     const segments: number[] = [];
     const snapshots: number[] = [];
     for (const name of names) {
       if (name.endsWith('.wal.tmp') || name.endsWith('.snap.tmp')) {
-        // An interrupted segment creation or snapshot write: never renamed, so never used.
-        await unlink(join(dir, name));
+        // An interrupted segment creation or snapshot write (or a space probe): never renamed, so never used.
+        await this.#fs.unlink(join(dir, name));
         continue;
       }
       const first = parseSegmentFileName(name);
@@ -339,13 +413,13 @@ export class FileLog implements CommandLog {
         continue;
       }
       const file = join(dir, snapshotFileName(index));
-      const read = await readSnapshotFile(file, index);
+      const read = await readSnapshotFile(this.#fs, file, index);
       if (!read.ok) {
         this.#logger.warn(
           { file, reason: read.reason },
           'ignoring corrupt snapshot, falling back to an older snapshot or a full replay',
         );
-        await rename(file, `${file}.corrupt`);
+        await this.#fs.rename(file, `${file}.corrupt`);
         continue;
       }
       base = index;
@@ -386,7 +460,7 @@ export class FileLog implements CommandLog {
           `index gap: segment starts at entry ${first}, previous segment ends at ${logNext - 1}`,
         );
       }
-      const buf = await readFile(file);
+      const buf = await this.#fs.readFile(file);
       const headerProblem = checkSegmentHeader(buf, first);
       if (headerProblem !== undefined) throw new LogCorruptionError(file, 0, headerProblem);
       const scan = scanRecords(buf, SEGMENT_HEADER_BYTES, first, isLast);
@@ -420,7 +494,7 @@ export class FileLog implements CommandLog {
 
     const last = segments[segments.length - 1];
     if (last !== undefined && logNext === this.#nextIndex) {
-      this.#active = await open(join(dir, segmentFileName(last)), 'r+');
+      this.#active = await this.#fs.open(join(dir, segmentFileName(last)), 'r+');
     } else {
       if (last !== undefined) {
         this.#logger.warn(
@@ -443,7 +517,7 @@ export class FileLog implements CommandLog {
   }
 
   async #truncate(file: string, length: number): Promise<void> {
-    const fh = await open(file, 'r+');
+    const fh = await this.#fs.open(file, 'r+');
     try {
       await fh.truncate(length);
       await this.#durability.syncFile(fh);
@@ -454,7 +528,7 @@ export class FileLog implements CommandLog {
 
   /** Creates segment `firstIndex`, makes it the active one and closes the previous one. */
   async #startSegment(firstIndex: number): Promise<void> {
-    const fh = await createSegmentFile(this.#dir, firstIndex, this.#durability);
+    const fh = await createSegmentFile(this.#fs, this.#dir, firstIndex, this.#durability);
     this.#stats.segmentsCreated++;
     const previous = this.#active;
     this.#active = fh;
@@ -494,7 +568,7 @@ export class FileLog implements CommandLog {
       try {
         await this.#writeBatch(batch);
       } catch (err) {
-        this.#fail(err, batch);
+        await this.#onWriteError(err, batch);
         continue;
       }
       for (const entry of batch) {
@@ -548,8 +622,9 @@ export class FileLog implements CommandLog {
       iov.push(headers.subarray(at, at + RECORD_HEADER_BYTES), entry.data);
     });
     await writeFully(active, iov, this.#activeSize);
-    this.#activeSize += bytes;
     await this.#durability.syncFile(active);
+    // Only now: a batch whose write or sync failed is cut back to here (see #onWriteError).
+    this.#activeSize += bytes;
     this.#stats.batches++;
     this.#stats.bytesWritten += bytes;
   }
@@ -572,14 +647,166 @@ export class FileLog implements CommandLog {
   }
 
   #fail(err: unknown, batch: readonly PendingAppend[]): void {
-    const failure = new LogFailedError(`write or fsync of entries ${batch[0]?.index ?? '?'}.. failed`, {
-      cause: err,
-    });
-    this.#logger.error({ dir: this.#dir, err }, 'command log write failed; refusing further appends');
+    const what = batch.length > 0 ? `write or fsync of entries ${batch[0]?.index ?? '?'}..` : 'a write';
+    const failure = new LogFailedError(
+      `${what} failed: ${errorText(err)}; writes are refused until the agent restarts`,
+      { cause: err },
+    );
+    this.#logger.error(
+      { dir: this.#dir, code: errorCode(err), err },
+      'command log write failed; refusing further appends until restart',
+    );
     this.#failure = failure;
+    this.#failedAtMs = Date.now();
     this.#state = 'failed';
     this.#barrier.failAll(failure);
+    this.#outage = undefined;
     this.#rejectAll(batch, failure);
+  }
+
+  // ---------------------------------------------------------------------------------------------- full disk
+
+  /**
+   * A batch failed to write or sync. Lack of space (`ENOSPC`/`EDQUOT`) is survivable: cut the batch off, reject it
+   * and everything queued behind it (whose indexes are given back), refuse appends and retry in the background.
+   * Anything else, or a cut that fails, fails the log for good.
+   */
+  async #onWriteError(err: unknown, batch: readonly PendingAppend[]): Promise<void> {
+    const code = noSpaceCode(err);
+    if (code === undefined || (this.#state !== 'open' && this.#state !== 'closing')) {
+      this.#fail(err, batch);
+      return;
+    }
+    const retrying = this.#state === 'open';
+    // From here on appends are refused at once instead of queueing behind a write that cannot succeed.
+    if (retrying) this.#state = 'degraded';
+    let cutIsDurable = true;
+    try {
+      await this.#rollBack();
+    } catch (cutErr) {
+      // Truncating needs no space, but syncing it may still report ENOSPC; the retry redoes the cut, durably,
+      // before writes resume. Anything else leaves the tail in an unknown state: fail for good.
+      if (!retrying || noSpaceCode(cutErr) === undefined) {
+        this.#fail(err, [...batch, ...this.#queue.splice(0)]);
+        return;
+      }
+      cutIsDurable = false;
+    }
+    const rejected = [...batch, ...this.#queue.splice(0)];
+    this.#nextIndex = this.#lastApplied + 1;
+    // Read barriers waiting for the refused entries: those will never be applied (nor were they acknowledged), so
+    // everything a waiter can be owed is applied already.
+    this.#barrier.advance(Number.MAX_SAFE_INTEGER);
+    let bytes = 0;
+    for (const entry of batch) bytes += RECORD_HEADER_BYTES + entry.data.length;
+    this.#outage = {
+      code,
+      error: errorText(err),
+      sinceMs: Date.now(),
+      probeBytes: Math.max(MIN_SPACE_PROBE_BYTES, bytes),
+      attempts: 0,
+      retryInMs: this.#retryInitialMs,
+    };
+    const range = `${rejected[0]?.index ?? '?'}..${rejected[rejected.length - 1]?.index ?? '?'}`;
+    const outcome = cutIsDurable
+      ? 'were not written'
+      : 'were cut from the log (a crash before the cut is synced could bring them back)';
+    this.#rejectAll(
+      rejected,
+      new LogNoSpaceError(
+        code,
+        `${errorText(err)}: entries ${range} ${outcome}; the log ends at entry ${this.#lastApplied}; ` +
+          `writes are refused until there is room again, checked every ${this.#retryMaxMs / 1000} s at most`,
+        { cause: err },
+      ),
+    );
+    this.#logger.error(
+      {
+        dir: this.#dir,
+        code,
+        err: errorText(err),
+        rejected_entries: rejected.length,
+        last_index: this.#lastApplied,
+        retry_in_ms: this.#retryInitialMs,
+      },
+      'command log write failed for lack of disk space; refusing writes and retrying until there is room',
+    );
+    if (retrying) this.#scheduleRetry();
+    else this.#outage = undefined;
+  }
+
+  /** Cuts the active segment back to the end of the last acknowledged batch, durably. */
+  async #rollBack(): Promise<void> {
+    const active = this.#active;
+    if (active === undefined) return;
+    await active.truncate(this.#activeSize);
+    await this.#durability.syncFile(active);
+  }
+
+  /** The rejection of an append made while the disk is full. */
+  #refusal(): LogNoSpaceError {
+    const outage = this.#outage;
+    const code = outage?.code ?? 'ENOSPC';
+    const since = new Date(outage?.sinceMs ?? Date.now()).toISOString();
+    return new LogNoSpaceError(
+      code,
+      `${outage?.error ?? code}: writes are refused since ${since}; ` +
+        `next check for free space in ${outage?.retryInMs ?? 0} ms (checks so far: ${outage?.attempts ?? 0})`,
+    );
+  }
+
+  #scheduleRetry(): void {
+    const delay = this.#outage?.retryInMs ?? this.#retryInitialMs;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#retryTask = this.#retry().finally(() => {
+        this.#retryTask = undefined;
+      });
+    }, delay);
+    // The retry must not keep an otherwise finished process alive; close() cancels it.
+    this.#retryTimer.unref();
+  }
+
+  /** Re-reads the state after an await: `close()` may have run meanwhile (a method, so TS does not narrow it). */
+  #stillDegraded(): boolean {
+    return this.#state === 'degraded';
+  }
+
+  /** One check for free space; accepts appends again when it passes, else schedules the next (later) one. */
+  async #retry(): Promise<void> {
+    const outage = this.#outage;
+    if (this.#state !== 'degraded' || outage === undefined) return;
+    outage.attempts++;
+    try {
+      // The cut first (again: cheap, and it may not have been synced yet), then room for a batch like the failed one.
+      await this.#rollBack();
+      await probeSpace(this.#fs, this.#dir, outage.probeBytes, this.#durability);
+    } catch (err) {
+      if (!this.#stillDegraded()) return;
+      if (noSpaceCode(err) === undefined) {
+        this.#fail(err, []);
+        return;
+      }
+      outage.retryInMs = noSpaceRetryDelay(outage.attempts, this.#retryInitialMs, this.#retryMaxMs);
+      this.#logger.debug(
+        { dir: this.#dir, attempts: outage.attempts, retry_in_ms: outage.retryInMs },
+        'still no room for the command log',
+      );
+      this.#scheduleRetry();
+      return;
+    }
+    if (!this.#stillDegraded()) return;
+    this.#state = 'open';
+    this.#outage = undefined;
+    this.#logger.warn(
+      {
+        dir: this.#dir,
+        code: outage.code,
+        refused_for_ms: Date.now() - outage.sinceMs,
+        attempts: outage.attempts,
+      },
+      'command log has room again; accepting writes',
+    );
   }
 
   #rejectAll(batch: readonly PendingAppend[], reason: Error): void {
@@ -623,7 +850,7 @@ export class FileLog implements CommandLog {
     const started = performance.now();
     let file: string;
     try {
-      file = await writeSnapshotFile(this.#dir, index, data, this.#durability);
+      file = await writeSnapshotFile(this.#fs, this.#dir, index, data, this.#durability);
     } catch (err) {
       this.#logger.error({ dir: this.#dir, snapshot_index: index, err }, 'writing snapshot failed');
       return;
@@ -675,9 +902,14 @@ export class FileLog implements CommandLog {
 
   async #unlinkIfPresent(path: string): Promise<void> {
     try {
-      await unlink(path);
+      await this.#fs.unlink(path);
     } catch (err) {
       if (errorCode(err) !== 'ENOENT') throw err;
     }
   }
+}
+
+/** The message of a system error (`ENOSPC: no space left on device, write`), or a string form of anything else. */
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -1,11 +1,11 @@
 /**
- * Small filesystem helpers shared by segments, snapshots and the lock: full writes over `writev`, and the
- * durability seam (fsync of files and of the directory) that the log counts and can switch off.
+ * Small filesystem helpers shared by segments, snapshots and the lock: full writes over `writev`, the durability
+ * seam (fsync of files and of the directory) that the log counts and can switch off, and the filesystem seam
+ * ({@link LogFs}) through which tests inject faults such as ENOSPC on a chosen write or fsync.
  *
  * @module
  */
-import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 
 /**
  * Most buffers passed to one `writev` call. Linux's IOV_MAX is 1024; libuv caps a call there and reports a short
@@ -13,10 +13,47 @@ import { open } from 'node:fs/promises';
  */
 export const MAX_IOVECS_PER_WRITE = 1024;
 
+/** The part of a `FileHandle` the log uses (a `FileHandle` is one). */
+export interface LogFile {
+  writev(buffers: readonly NodeJS.ArrayBufferView[], position?: number): Promise<{ bytesWritten: number }>;
+  /** fdatasync(2). */
+  datasync(): Promise<void>;
+  /** fsync(2). */
+  sync(): Promise<void>;
+  truncate(length?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The filesystem calls the log makes on its segments, snapshots and directory (the lock file aside, which holds no
+ * data): the seam through which tests inject faults. Default {@link NODE_LOG_FS}.
+ */
+export interface LogFs {
+  open(path: string, flags: 'r' | 'r+' | 'w'): Promise<LogFile>;
+  readFile(path: string): Promise<Buffer>;
+  readdir(path: string): Promise<string[]>;
+  /** Creates `path` and its parents; no error if it exists. */
+  mkdirp(path: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+}
+
+/** {@link LogFs} over `node:fs/promises`. */
+export const NODE_LOG_FS: LogFs = Object.freeze({
+  open: (path: string, flags: 'r' | 'r+' | 'w') => open(path, flags),
+  readFile: (path: string) => readFile(path),
+  readdir: (path: string) => readdir(path),
+  mkdirp: async (path: string) => {
+    await mkdir(path, { recursive: true });
+  },
+  rename,
+  unlink,
+});
+
 /** How the log makes bytes durable; implemented by `FileLog` so it can count syncs and honour `fsync: false`. */
 export interface Durability {
   /** fdatasync(2) `fh` (data and the metadata needed to read it back, e.g. the file size). */
-  syncFile(fh: FileHandle): Promise<void>;
+  syncFile(fh: LogFile): Promise<void>;
   /** fsync(2) the log directory, making creates, renames and deletes in it durable. */
   syncDir(): Promise<void>;
 }
@@ -26,7 +63,7 @@ export interface Durability {
  * after short writes (which `FileHandle.writev` does not retry by itself). Returns the bytes written.
  */
 export async function writeFully(
-  fh: FileHandle,
+  fh: Pick<LogFile, 'writev'>,
   buffers: readonly Buffer[],
   position: number,
 ): Promise<number> {
@@ -53,8 +90,8 @@ export function dropWritten(buffers: readonly Buffer[], count: number): Buffer[]
 }
 
 /** fsync(2) a directory (POSIX: needed so a create, rename or unlink in it survives a power loss). */
-export async function fsyncDirectory(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+export async function fsyncDirectory(fs: LogFs, dir: string): Promise<void> {
+  const fh = await fs.open(dir, 'r');
   try {
     await fh.sync();
   } finally {
@@ -67,4 +104,16 @@ export function errorCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
     return err.code;
   return undefined;
+}
+
+/**
+ * errno codes that mean "no room to write": the filesystem is full (`ENOSPC`) or the user's quota is used up
+ * (`EDQUOT`). Unlike other write errors these pass: the log cuts the failed batch off and retries (see README).
+ */
+export const NO_SPACE_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
+
+/** The errno code of `err` when it is one of {@link NO_SPACE_CODES}. */
+export function noSpaceCode(err: unknown): string | undefined {
+  const code = errorCode(err);
+  return code !== undefined && NO_SPACE_CODES.has(code) ? code : undefined;
 }

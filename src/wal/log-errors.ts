@@ -11,6 +11,7 @@ export const LOG_ERROR_CODES = Object.freeze({
   locked: 'ENT_ERR_LOG_LOCKED',
   closed: 'ENT_ERR_LOG_CLOSED',
   failed: 'ENT_ERR_LOG_FAILED',
+  noSpace: 'ENT_ERR_LOG_NO_SPACE',
 } as const);
 
 /** Union of the codes above. */
@@ -79,5 +80,23 @@ export class LogFailedError extends LogError {
 
   constructor(message: string, options?: ErrorOptions) {
     super(`command log failed: ${message}`, options);
+  }
+}
+
+/**
+ * The disk is full (or the quota used up): a write or fsync failed with `ENOSPC`/`EDQUOT`. The entries of the
+ * failed batch were cut off the log (their outcome is known: not written), and the log refuses appends until a
+ * background retry finds room again; then appends are accepted again without a restart. The message names the
+ * errno code and the system's text ("no space left on device").
+ */
+export class LogNoSpaceError extends LogError {
+  override readonly name = 'LogNoSpaceError';
+  readonly code = LOG_ERROR_CODES.noSpace;
+  /** The errno code: `ENOSPC` or `EDQUOT`. */
+  readonly errno: string;
+
+  constructor(errno: string, message: string, options?: ErrorOptions) {
+    super(`command log cannot write: ${message}`, options);
+    this.errno = errno;
   }
 }

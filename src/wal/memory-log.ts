@@ -5,7 +5,7 @@
  * @module
  */
 import { ApplyBarrier } from './apply-barrier.js';
-import type { AppendResult, CommandLog, LogHandlers } from './command-log.js';
+import type { AppendResult, CommandLog, LogHandlers, LogHealth } from './command-log.js';
 import { LogClosedError } from './log-errors.js';
 
 type MemoryLogState = 'new' | 'open' | 'closed';
@@ -26,6 +26,11 @@ export class MemoryLog implements CommandLog {
   /** Index of the last applied entry (0 when empty). */
   get lastIndex(): number {
     return this.#lastIndex;
+  }
+
+  /** Always `ok`: nothing is written anywhere. */
+  get health(): LogHealth {
+    return { status: 'ok' };
   }
 
   /** Starts empty: there is nothing to recover, so `restore` is never called. */

@@ -12,11 +12,9 @@
  *
  * @module
  */
-import type { FileHandle } from 'node:fs/promises';
-import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { Durability } from './fs-io.js';
+import type { Durability, LogFile, LogFs } from './fs-io.js';
 import { writeFully } from './fs-io.js';
 import { readU64, writeU64 } from './record-codec.js';
 
@@ -66,23 +64,30 @@ export function checkSegmentHeader(buf: Buffer, firstIndex: number): string | un
 
 /**
  * Creates segment `firstIndex` atomically (header written to a `.tmp` file, synced, renamed, directory synced), so a
- * segment file, once visible, always has a complete header; returns it open for positional writes.
+ * segment file, once visible, always has a complete header; returns it open for positional writes. If the header
+ * cannot be written (a full disk, say) the `.tmp` file is removed, so a retry starts clean.
  */
 export async function createSegmentFile(
+  fs: LogFs,
   dir: string,
   firstIndex: number,
   durability: Durability,
-): Promise<FileHandle> {
+): Promise<LogFile> {
   const path = join(dir, segmentFileName(firstIndex));
   const tmp = `${path}.tmp`;
-  const fh = await open(tmp, 'w');
+  const fh = await fs.open(tmp, 'w');
   try {
-    await writeFully(fh, [encodeSegmentHeader(firstIndex)], 0);
-    await durability.syncFile(fh);
-  } finally {
-    await fh.close();
+    try {
+      await writeFully(fh, [encodeSegmentHeader(firstIndex)], 0);
+      await durability.syncFile(fh);
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    await fs.unlink(tmp).catch(() => undefined);
+    throw err;
   }
-  await rename(tmp, path);
+  await fs.rename(tmp, path);
   await durability.syncDir();
-  return open(path, 'r+');
+  return fs.open(path, 'r+');
 }

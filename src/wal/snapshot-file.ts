@@ -15,12 +15,11 @@
  *
  * @module
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 
-import type { Durability } from './fs-io.js';
+import type { Durability, LogFs } from './fs-io.js';
 import { writeFully } from './fs-io.js';
 import { readU64, writeU64 } from './record-codec.js';
 import { INDEX_NAME_DIGITS } from './segment-file.js';
@@ -77,6 +76,7 @@ export function encodeSnapshotHeader(index: number, dataLength: number, dataCrc:
  * event-loop turns and the I/O runs on the thread pool, so appends keep flowing meanwhile.
  */
 export async function writeSnapshotFile(
+  fs: LogFs,
   dir: string,
   index: number,
   data: Buffer,
@@ -85,7 +85,7 @@ export async function writeSnapshotFile(
   const path = join(dir, snapshotFileName(index));
   const tmp = `${path}.tmp`;
   const header = encodeSnapshotHeader(index, data.length, await crc32Yielding(data));
-  const fh = await open(tmp, 'w');
+  const fh = await fs.open(tmp, 'w');
   try {
     try {
       await writeFully(fh, [header, data], 0);
@@ -93,9 +93,9 @@ export async function writeSnapshotFile(
     } finally {
       await fh.close();
     }
-    await rename(tmp, path);
+    await fs.rename(tmp, path);
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
+    await fs.unlink(tmp).catch(() => undefined);
     throw err;
   }
   await durability.syncDir();
@@ -110,8 +110,8 @@ export type SnapshotRead =
  * Reads and verifies the snapshot at `path`, which its name says was taken at `index`. Validation failures are
  * returned; I/O errors are thrown (an unreadable disk is not a reason to fall back silently).
  */
-export async function readSnapshotFile(path: string, index: number): Promise<SnapshotRead> {
-  const buf = await readFile(path);
+export async function readSnapshotFile(fs: LogFs, path: string, index: number): Promise<SnapshotRead> {
+  const buf = await fs.readFile(path);
   if (buf.length < SNAPSHOT_HEADER_BYTES)
     return { ok: false, reason: `header truncated to ${buf.length} bytes` };
   if (!buf.subarray(0, 4).equals(SNAPSHOT_MAGIC)) return { ok: false, reason: 'bad snapshot magic' };

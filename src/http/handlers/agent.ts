@@ -7,6 +7,7 @@ import type { HttpDeps } from '../deps.js';
 import { applyFilter } from '../filter.js';
 import { aggregateStatus, renderCheck } from '../render.js';
 import { json, type Reply } from '../reply.js';
+import { commandLogCheck, ententeSelf } from './agent-write-health.js';
 import { decodeAgentCheck, decodeService, parseStatus } from './structs.js';
 
 const DECODE = 'Request decode failed';
@@ -81,6 +82,7 @@ export function agentSelf(deps: HttpDeps): Promise<Reply> {
       Member: member(deps),
       Stats: {},
       Meta: node?.Meta ?? {},
+      Entente: ententeSelf(deps),
     }),
   );
 }
@@ -208,7 +210,8 @@ function contentHash(v: unknown): string {
 /** GET /v1/agent/checks */
 export function agentChecks(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
   checkEnterpriseParams(ctx);
-  const rows = applyFilter(localChecks(deps).map(renderAgentCheck), ctx.query('filter') ?? '', 'agentCheck');
+  const checks = [...localChecks(deps), commandLogCheck(deps)];
+  const rows = applyFilter(checks.map(renderAgentCheck), ctx.query('filter') ?? '', 'agentCheck');
   const out: Record<string, unknown> = {};
   for (const r of rows) out[String(r['CheckID'])] = r;
   return Promise.resolve(json(out));
