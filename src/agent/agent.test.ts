@@ -27,6 +27,9 @@ function brokenLog(mode: 'reject' | 'hang'): CommandLog & { closeCalls: number }
     get lastIndex() {
       return inner.lastIndex;
     },
+    get health() {
+      return inner.health;
+    },
     close(): Promise<void> {
       log.closeCalls += 1;
       return mode === 'reject' ? Promise.reject(new Error('fsync: EIO')) : new Promise<void>(() => undefined);
