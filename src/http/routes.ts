@@ -4,6 +4,7 @@ import * as agent from './handlers/agent.js';
 import * as catalog from './handlers/catalog.js';
 import * as config from './handlers/config.js';
 import * as connect from './handlers/connect.js';
+import * as discoveryChain from './handlers/discovery-chain.js';
 import * as health from './handlers/health.js';
 import * as intentions from './handlers/intentions.js';
 import * as kv from './handlers/kv.js';
@@ -67,6 +68,10 @@ const TABLE: readonly (readonly [string, Methods])[] = [
   ['/v1/health/state/', { GET: health.healthState }],
   ['/v1/health/service/', { GET: health.healthService(false) }],
   ['/v1/health/connect/', { GET: health.healthService(true) }],
+  [
+    '/v1/discovery-chain/',
+    { GET: discoveryChain.discoveryChainRead, POST: discoveryChain.discoveryChainRead },
+  ],
   ['/v1/kv/', { GET: kv.kvGet, PUT: kv.kvPut, DELETE: kv.kvDelete }],
   ['/v1/config', { PUT: config.configApply }],
   ['/v1/config/', { GET: config.configGet, DELETE: config.configDelete }],

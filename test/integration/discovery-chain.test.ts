@@ -1,0 +1,121 @@
+// `/v1/discovery-chain/:service` against a real agent process: Consul's `{"Chain": …}` shape, peer targets from
+// resolvers, POST overrides, blocking on config changes, Consul's errors.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+
+let agent: AgentProcess;
+
+before(async () => {
+  agent = await startAgentProcess(undefined, { dev: true });
+});
+after(async () => {
+  await agent.kill();
+  rmSync(agent.dataDir, { recursive: true, force: true });
+});
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${agent.httpAddr}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as any };
+}
+
+test('discovery-chain http - the default chain, with the trust domain in target SNIs', async () => {
+  const r = await call('GET', '/v1/discovery-chain/web');
+  assert.equal(r.status, 200, r.text);
+  assert.ok(Number(r.headers.get('x-consul-index')) > 0);
+  const { Chain } = r.json();
+  assert.equal(Chain.ServiceName, 'web');
+  assert.equal(Chain.Default, true);
+  assert.equal(Chain.Protocol, 'tcp');
+  assert.equal(Chain.StartNode, 'resolver:web.default.default.dc1');
+  const roots = (await call('GET', '/v1/connect/ca/roots')).json();
+  assert.equal(Chain.Targets['web.default.default.dc1'].SNI, `web.default.dc1.internal.${roots.TrustDomain}`);
+  const dc2 = (await call('GET', '/v1/discovery-chain/web?compile-dc=dc2')).json();
+  assert.equal(dc2.Chain.StartNode, 'resolver:web.default.default.dc2');
+});
+
+test('discovery-chain http - a resolver redirect to a peer and failover to a peer compile to peer targets', async () => {
+  const first = await call('GET', '/v1/discovery-chain/api');
+  const index = first.headers.get('x-consul-index');
+  // A blocking read wakes on the resolver write.
+  const waiting = call('GET', `/v1/discovery-chain/api?index=${index}&wait=30s`);
+  const put = await call('PUT', '/v1/config', {
+    Kind: 'service-resolver',
+    Name: 'api',
+    Failover: { '*': { Targets: [{ Peer: 'east' }] } },
+  });
+  assert.equal(put.status, 200, put.text);
+  const woke = await waiting;
+  assert.ok(Number(woke.headers.get('x-consul-index')) > Number(index));
+  const chain = woke.json().Chain;
+  assert.deepEqual(chain.Nodes['resolver:api.default.default.dc1'].Resolver.Failover, {
+    Targets: ['api.default.default.external.east'],
+  });
+  const peerTarget = chain.Targets['api.default.default.external.east'];
+  assert.equal(peerTarget.Peer, 'east');
+  assert.equal(peerTarget.SNI, undefined);
+  assert.equal(peerTarget.Datacenter, undefined);
+
+  await call('PUT', '/v1/config', {
+    Kind: 'service-resolver',
+    Name: 'api-east',
+    Redirect: { Service: 'api', Peer: 'east' },
+  });
+  const redirected = (await call('GET', '/v1/discovery-chain/api-east')).json().Chain;
+  assert.equal(redirected.StartNode, 'resolver:api.default.default.external.east');
+});
+
+test('discovery-chain http - POST overrides customize the chain', async () => {
+  await call('PUT', '/v1/config', { Kind: 'service-defaults', Name: 'db', MeshGateway: { Mode: 'remote' } });
+  const r = await call('POST', '/v1/discovery-chain/db', {
+    OverrideMeshGateway: { Mode: 'local' },
+    OverrideConnectTimeout: '7s',
+    override_protocol: 'http',
+  });
+  assert.equal(r.status, 200, r.text);
+  const chain = r.json().Chain;
+  assert.equal(chain.Protocol, 'http');
+  assert.match(chain.CustomizationHash, /^[0-9a-f]{8}$/);
+  assert.deepEqual(chain.Targets['db.default.default.dc1'].MeshGateway, { Mode: 'local' });
+  assert.equal(chain.Targets['db.default.default.dc1'].ConnectTimeout, '7s');
+});
+
+test('discovery-chain http - bad input and impossible chains are refused with Consul texts', async () => {
+  const bad = await call('POST', '/v1/discovery-chain/db', { OverrideMeshGateway: { Mode: 'sideways' } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.text.trim(), 'Invalid OverrideMeshGateway.Mode parameter');
+  const missing = await call('GET', '/v1/discovery-chain/');
+  assert.equal(missing.status, 400);
+  assert.equal(missing.text.trim(), 'Missing chain name');
+
+  await call('PUT', '/v1/config', {
+    Kind: 'service-resolver',
+    Name: 'loop-a',
+    Redirect: { Service: 'loop-b' },
+  });
+  await call('PUT', '/v1/config', {
+    Kind: 'service-resolver',
+    Name: 'loop-b',
+    Redirect: { Service: 'loop-a' },
+  });
+  const loop = await call('GET', '/v1/discovery-chain/loop-a');
+  assert.equal(loop.status, 500);
+  assert.equal(
+    loop.text.trim(),
+    'detected circular resolver redirect: [loop-a.default.default.dc1 -> loop-b.default.default.dc1 -> loop-a.default.default.dc1]',
+  );
+
+  const split = await call('PUT', '/v1/config', {
+    Kind: 'service-splitter',
+    Name: 'web',
+    Splits: [{ Weight: 100, Service: 'api', Peer: 'east' }],
+  });
+  assert.equal(split.status, 400);
+  assert.match(split.text, /invalid config key "Splits\[0\]\.Peer"/);
+  assert.equal((await call('GET', '/v1/config/service-splitter/web')).status, 404, 'nothing stored');
+});
