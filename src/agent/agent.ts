@@ -4,13 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentConfig } from '../config/index.js';
 import { SHUTDOWN_GRACE_MS } from '../config/index.js';
-import {
-  generateRootCA,
-  peeringServerName,
-  rootPems,
-  signServerPeeringCert,
-  trustDomain,
-} from '../connect/index.js';
+import { generateRootCA, peeringServerName, rootPems, trustDomain } from '../connect/index.js';
 import { DnsServer } from '../dns/index.js';
 import { GrpcTlsServer, createPeerTransport, type PeerTransport } from '../grpc/index.js';
 import { HttpServer, ResponseCache, buildRoutes, type AgentInfo, type HttpDeps } from '../http/index.js';
@@ -29,6 +23,7 @@ import { StateStore, type ApplyResult, type Command } from '../state/index.js';
 import { FileLog, MemoryLog, type CommandLog } from '../wal/index.js';
 import { LocalAgent } from './local/index.js';
 import { MeteredStreamTracker, peeringGauges } from './peering-metrics.js';
+import { ServerCertificate } from './server-certificate.js';
 import { VERSION, REVISION } from './version.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -64,6 +59,7 @@ export class Agent {
   #local: LocalAgent | undefined;
   #http: HttpServer | undefined;
   #grpc: GrpcTlsServer | undefined;
+  #serverCert: ServerCertificate | undefined;
   #dns: DnsServer | undefined;
   #transport: PeerTransport | undefined;
   #peering: PeeringManager | undefined;
@@ -132,30 +128,9 @@ export class Agent {
     const serverName = peeringServerName(cfg.datacenter, domain);
 
     if (cfg.ports.grpc_tls >= 0) {
-      const active = this.store.caRoots(undefined).value.find((r) => r.Active);
-      if (!active) throw new Error('Connect CA has no active root');
-      const leaf = await signServerPeeringCert({
-        root: active,
-        signingKeyPem: this.store.caSigningKeyPem,
-        datacenter: cfg.datacenter,
-        trustDomain: domain,
-      });
-      this.#grpc = new GrpcTlsServer({
-        logger: this.logger.child({ subsystem: 'grpc' }),
-        credentials: () => ({ certPem: leaf.certPem, keyPem: leaf.keyPem, caPem: active.RootCert }),
-        handlers: {
-          exchangeSecret: (req) => this.#requirePeering().exchangeSecret(req),
-          streamResources: (stream) => this.#requirePeering().accept(stream),
-        },
-        ...(this.#tuning.maxPeerMessageBytes === undefined
-          ? {}
-          : { maxReceiveMessageBytes: this.#tuning.maxPeerMessageBytes }),
-      });
-      const host = cfg.addresses.grpc_tls ?? cfg.clientAddr;
-      const port = await this.#grpc.listen(host, cfg.ports.grpc_tls);
-      this.addresses.grpcTls = { host, port };
+      await this.#startGrpc(domain);
       this.logger.info(
-        { address: `${host}:${port}`, network: 'tcp', server_name: serverName },
+        { address: this.#grpcAddress(), network: 'tcp', server_name: serverName },
         'Started gRPC TLS server',
       );
     }
@@ -251,6 +226,58 @@ export class Agent {
       { datacenter: cfg.datacenter, node: cfg.nodeName, node_id: this.#nodeId, server: true },
       'Entente agent running',
     );
+  }
+
+  /**
+   * The peering listener, presenting the server certificate. The certificate manager renews it before expiry and
+   * re-issues it when the CA root changes; each new one is swapped into the listener (open streams keep theirs).
+   */
+  async #startGrpc(domain: string): Promise<void> {
+    const cfg = this.config;
+    const log = this.logger.child({ subsystem: 'connect.certs' });
+    const certs = new ServerCertificate({
+      store: this.store,
+      logger: log,
+      datacenter: cfg.datacenter,
+      trustDomain: domain,
+    });
+    this.#serverCert = certs;
+    await certs.start();
+    const grpc = new GrpcTlsServer({
+      logger: this.logger.child({ subsystem: 'grpc' }),
+      credentials: () => ({
+        certPem: certs.current.certPem,
+        keyPem: certs.current.keyPem,
+        caPem: certs.activeRootPem,
+      }),
+      handlers: {
+        exchangeSecret: (req) => this.#requirePeering().exchangeSecret(req),
+        streamResources: (stream) => this.#requirePeering().accept(stream),
+      },
+      ...(this.#tuning.maxPeerMessageBytes === undefined
+        ? {}
+        : { maxReceiveMessageBytes: this.#tuning.maxPeerMessageBytes }),
+    });
+    this.#grpc = grpc;
+    certs.onChange((cert) => {
+      try {
+        grpc.reloadCredentials();
+      } catch (err) {
+        // The old certificate stays in use until it expires; the next renewal tries again.
+        log.error(
+          { err, serial: cert.serial },
+          'could not load the renewed certificate into the TLS listener',
+        );
+      }
+    });
+    const host = cfg.addresses.grpc_tls ?? cfg.clientAddr;
+    const port = await grpc.listen(host, cfg.ports.grpc_tls);
+    this.addresses.grpcTls = { host, port };
+  }
+
+  #grpcAddress(): string {
+    const a = this.addresses.grpcTls;
+    return a === undefined ? '' : `${a.host}:${a.port}`;
   }
 
   #requirePeering(): PeeringManager {
@@ -413,6 +440,7 @@ export class Agent {
       await step('dns', () => this.#dns?.close());
       await step('peering', () => this.#peering?.close());
       await step('grpc', () => this.#grpc?.close());
+      await step('server certificate', () => this.#serverCert?.close());
       await step('transport', () => this.#transport?.close());
       await step('local agent', () => this.#local?.close());
       this.store.abandon();

@@ -1,6 +1,6 @@
 /**
- * The Connect CA: the cluster's root, the server's peering certificate, SPIFFE IDs and the
- * `/v1/connect/ca/roots` shapes. Network-free; see README.md.
+ * The Connect CA: the cluster's root, the server's peering certificate and its renewal (the certificate
+ * manager), SPIFFE IDs and the `/v1/connect/ca/roots` shapes. Network-free; see README.md.
  *
  * @packageDocumentation
  */
@@ -35,3 +35,20 @@ export {
   meshGatewaySpiffeId,
   type ServiceSpiffeIdOptions,
 } from './spiffe-id.js';
+export {
+  CertManager,
+  DEFAULT_MAX_CERTIFICATES,
+  DEFAULT_MAX_LISTENERS_PER_CERTIFICATE,
+  type CertManagerOptions,
+  type CertificateListener,
+  type CertificateStatus,
+  type ManagedCertificate,
+  type SignedCertificate,
+} from './cert-manager.js';
+export { DEFAULT_RENEWAL_POLICY, renewalTime, retryDelay, type RenewalPolicy } from './renewal.js';
+export {
+  serverPeeringSigner,
+  SERVER_PEERING_CERT_KEY,
+  type ActiveSigningRoot,
+  type ServerPeeringSignerOptions,
+} from './server-cert.js';
