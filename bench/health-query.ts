@@ -103,18 +103,23 @@ await runBench('health-query', async () => {
     fmtMs(r.p50Ms),
     fmtMs(r.p99Ms),
     r.serverCpu,
+    `${fmt(r.serverCpuUsPerRequest)} µs`,
     r.wrkCpu,
     fmt(r.non2xx),
     r.socketErrors,
   ];
   printTable(
     `body ${fmtBytes(body.length)} (${body.length} B, ${INSTANCES} entries); server and wrk CPU, 100% = 1 core`,
-    ['server', 'req/s', 'p50', 'p99', 'server CPU', 'wrk CPU', 'non-2xx', 'socket errors'],
+    ['server', 'req/s', 'p50', 'p99', 'server CPU', 'CPU/request', 'wrk CPU', 'non-2xx', 'socket errors'],
     [row('entente /v1/health/service/web', entente), row('bare node:http, same body', baseline)],
   );
   console.log(
     `\nratio entente / bare node:http: ${ratio(entente.requestsPerSec, baseline.requestsPerSec)} (req/s)`,
   );
   console.log(`p99 entente / bare node:http:   ${ratio(entente.p99Ms, baseline.p99Ms)}`);
+  // On a busy machine req/s follows the CPU share each server happened to get; CPU per request does not.
+  console.log(
+    `CPU per request, bare / entente: ${ratio(baseline.serverCpuUsPerRequest, entente.serverCpuUsPerRequest)} (work per request, whatever CPU share each server got)`,
+  );
   printReproduce(COMMAND);
 });

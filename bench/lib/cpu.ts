@@ -41,6 +41,11 @@ export class CpuMeter {
     this.#result = this.#pids.map((pid, i) => ((processCpuMs(pid) - this.#startCpu[i]!) / wall) * 100);
   }
 
+  /** CPU % of the i-th process over the window (NaN if unknown). */
+  value(i: number): number {
+    return this.#result[i] ?? Number.NaN;
+  }
+
   /** CPU % of the i-th process over the window ("n/a" if unknown). */
   percent(i: number): string {
     const v = this.#result[i];

@@ -15,6 +15,8 @@ export interface WrkResult {
   /** CPU % (100 = one core) of the server process and of wrk over the run. */
   serverCpu: string;
   wrkCpu: string;
+  /** Server CPU per answered request, µs (server CPU share / requests per second): steadier than req/s on a busy box. */
+  serverCpuUsPerRequest: number;
   raw: string;
 }
 
@@ -63,6 +65,7 @@ export async function runWrk(
     socketErrors: socketErrors?.[1]?.trim() ?? 'none',
     serverCpu: cpu.percent(0),
     wrkCpu: cpu.percent(1),
+    serverCpuUsPerRequest: ((cpu.value(0) / 100) * 1e6) / Number(rps?.[1] ?? Number.NaN),
     raw: out,
   };
 }

@@ -14,18 +14,19 @@ export class RequestContext {
   readonly url: URL;
   /** The part of the path after the route's prefix (URL-decoded), e.g. the service name. */
   readonly rest: string;
-  readonly signal: AbortSignal;
   readonly req: IncomingMessage;
   /** The answer is to be indented (`?pretty`, or always in -dev). */
   readonly pretty: boolean;
   #body: Buffer | undefined;
   readonly #maxBody: number;
+  readonly #signal: AbortSignal | (() => AbortSignal);
 
   constructor(
     req: IncomingMessage,
     url: URL,
     rest: string,
-    signal: AbortSignal,
+    /** The request's abort signal, or a function making it on first use (see RequestAbort). */
+    signal: AbortSignal | (() => AbortSignal),
     pretty = false,
     maxBody = MAX_BODY_BYTES,
   ) {
@@ -34,8 +35,13 @@ export class RequestContext {
     this.method = req.method ?? 'GET';
     this.url = url;
     this.rest = rest;
-    this.signal = signal;
+    this.#signal = signal;
     this.#maxBody = maxBody;
+  }
+
+  /** Aborted when the client disconnects or the server closes. */
+  get signal(): AbortSignal {
+    return typeof this.#signal === 'function' ? this.#signal() : this.#signal;
   }
 
   /** A query parameter's value; `undefined` when absent, `''` when present without a value. */

@@ -64,6 +64,7 @@ export class ResponseCache {
 
 /** Cache key of a request: path plus the query parameters that shape the answer, in a stable order. */
 export function cacheKey(url: URL): string {
+  if (url.search === '') return `${url.pathname}?`;
   const params = [...url.searchParams.entries()]
     .filter(([k]) => k !== 'index' && k !== 'wait' && k !== 'token')
     .sort(([a, av], [b, bv]) => (a === b ? (av < bv ? -1 : 1) : a < b ? -1 : 1));

@@ -99,8 +99,9 @@ export function buildRoutes(deps: HttpDeps): Route[] {
  * `?consistent` (Consul's consistency mode): the read waits behind the command log's read barrier, so it sees
  * every write committed before the request arrived, whichever server committed it. Other reads go straight on.
  */
-async function consistentRead(deps: HttpDeps, ctx: RequestContext, fn: DepsHandler): Promise<Reply> {
+function consistentRead(deps: HttpDeps, ctx: RequestContext, fn: DepsHandler): Promise<Reply> {
   // `?stale&consistent` is refused by the handler (parseQueryOptions); no barrier for a request that fails.
-  if (ctx.flag('consistent') && !ctx.flag('stale')) await deps.readBarrier(ctx.signal);
-  return fn(deps, ctx);
+  // Not async: most reads have no barrier and should not pay for an extra promise.
+  if (!ctx.flag('consistent') || ctx.flag('stale')) return fn(deps, ctx);
+  return deps.readBarrier(ctx.signal).then(() => fn(deps, ctx));
 }

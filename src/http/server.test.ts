@@ -41,3 +41,65 @@ test('http server - each answered request to a known route is timed with its met
   );
   for (const [, , d] of timed) assert.ok(d >= 0 && Number.isFinite(d));
 });
+
+test('http server - answers carry Content-Length, not chunked encoding', async () => {
+  const routes: Route[] = [
+    {
+      path: '/v1/a',
+      prefix: false,
+      methods: { GET: () => Promise.resolve({ raw: Buffer.from('héllo'), contentType: 'text/plain' }) },
+    },
+    { path: '/v1/b', prefix: false, methods: { GET: () => Promise.resolve({ body: { x: 1 }, index: 3 }) } },
+  ];
+  await withServer(
+    routes,
+    () => undefined,
+    async (base) => {
+      for (const [path, length] of [
+        ['/v1/a', 6],
+        ['/v1/b', 7],
+        ['/v1/nope', 52],
+      ] as const) {
+        const res = await fetch(`${base}${path}`);
+        await res.arrayBuffer();
+        assert.equal(res.headers.get('content-length'), String(length), path);
+        assert.equal(res.headers.get('transfer-encoding'), null, path);
+      }
+    },
+  );
+});
+
+test('http server - a signal asked for by a handler aborts when the client disconnects', async () => {
+  let aborted: (reason: unknown) => void = () => undefined;
+  const sawAbort = new Promise<unknown>((resolve) => (aborted = resolve));
+  let started: () => void = () => undefined;
+  const handlerStarted = new Promise<void>((resolve) => (started = resolve));
+  const routes: Route[] = [
+    {
+      path: '/v1/wait',
+      prefix: false,
+      methods: {
+        GET: (ctx) =>
+          new Promise((resolve) => {
+            ctx.signal.addEventListener('abort', () => {
+              aborted(ctx.signal.reason);
+              resolve({ body: 'late' });
+            });
+            started();
+          }),
+      },
+    },
+  ];
+  await withServer(
+    routes,
+    () => undefined,
+    async (base) => {
+      const client = new AbortController();
+      const req = fetch(`${base}/v1/wait`, { signal: client.signal }).catch(() => undefined);
+      await handlerStarted;
+      client.abort();
+      await req;
+      assert.match(String(await sawAbort), /client disconnected/);
+    },
+  );
+});

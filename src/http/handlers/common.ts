@@ -61,7 +61,10 @@ export function block<T>(
 ): Promise<{ index: number; value: T }> {
   return blockingQuery(
     deps.store,
-    { minIndex, signal: ctx.signal, ...(waitMs === undefined ? {} : { waitMs }) },
+    // A plain read (no ?index) never waits, so it needs no abort signal.
+    minIndex > 0
+      ? { minIndex, signal: ctx.signal, ...(waitMs === undefined ? {} : { waitMs }) }
+      : { minIndex },
     query,
   );
 }
