@@ -1,6 +1,8 @@
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';
+import { ClientConnLimit, clientIpKey } from '../lib/client-conn-limit.js';
+import { LogThrottle } from '../lib/log-throttle.js';
 import type { Logger } from '../logging/index.js';
 import { parseDnsSettings, type DnsSettings } from './dns-config.js';
 import type { DnsCatalog } from './lookup.js';
@@ -8,6 +10,7 @@ import type { DnsQuery } from './parser.js';
 import { parseRecursorAddress, Recursor } from './recursor.js';
 import { DnsResponder, type DnsOutcome } from './responder.js';
 import type { Transport } from './serializer.js';
+import { TcpDnsConnection, type TcpConnectionLimits } from './tcp-connection.js';
 
 /** Attempts at finding one free port for both UDP and TCP when asked for port 0. */
 export const MAX_PORT_ATTEMPTS = 50;
@@ -17,6 +20,15 @@ export const MAX_INFLIGHT_FORWARDS = 1024;
 export const TCP_IDLE_TIMEOUT_MS = 8_000;
 /** Queries answered on one TCP connection before it is closed (bounds per-connection work). */
 export const MAX_TCP_QUERIES_PER_CONNECTION = 1_024;
+/** Queries of one TCP connection being answered at once (pipelining bound; reading pauses past it). */
+export const MAX_TCP_PENDING_PER_CONNECTION = 8;
+/**
+ * Concurrent TCP connections in total; past it Node drops new ones (logged). Consul sets no limit; with the bounds
+ * of `tcp-connection.ts` this caps DNS-over-TCP memory near 256 × (64 KiB in + 16 KiB + 8 × 64 KiB out).
+ */
+export const MAX_TCP_CONNECTIONS = 256;
+/** Concurrent TCP connections per client IP; past it a new one is closed at once (logged). */
+export const MAX_TCP_CONNECTIONS_PER_CLIENT = 64;
 
 /** Inputs of {@link DnsServer}. */
 export interface DnsServerOptions {
@@ -44,6 +56,10 @@ export interface DnsServerStats {
   forwarded: number;
   /** Unexpected exceptions in the handlers (always a bug; the server keeps serving). */
   errors: number;
+  /** TCP connections closed at accept: over the per-client limit, or dropped at the total cap. */
+  tcpRefused: number;
+  /** Open TCP connections whose reading is paused because their client does not read its answers. */
+  tcpBlocked: number;
 }
 
 /**
@@ -59,8 +75,22 @@ export class DnsServer {
   readonly #logger: Logger;
   readonly #recursor: Recursor | null;
   readonly #abort = new AbortController();
-  readonly #connections = new Set<net.Socket>();
-  readonly #stats: DnsServerStats = { received: 0, replied: 0, dropped: 0, forwarded: 0, errors: 0 };
+  readonly #connections = new Map<net.Socket, TcpDnsConnection>();
+  readonly #perClient = new ClientConnLimit(MAX_TCP_CONNECTIONS_PER_CLIENT);
+  readonly #refusedLog = new LogThrottle();
+  readonly #tcpLimits: TcpConnectionLimits = {
+    idleTimeoutMs: TCP_IDLE_TIMEOUT_MS,
+    maxQueries: MAX_TCP_QUERIES_PER_CONNECTION,
+    maxPending: MAX_TCP_PENDING_PER_CONNECTION,
+  };
+  readonly #stats: Omit<DnsServerStats, 'tcpBlocked'> = {
+    received: 0,
+    replied: 0,
+    dropped: 0,
+    forwarded: 0,
+    errors: 0,
+    tcpRefused: 0,
+  };
   #udp: dgram.Socket | null = null;
   #tcp: net.Server | null = null;
   #inflight = 0;
@@ -94,7 +124,9 @@ export class DnsServer {
 
   /** A snapshot of the counters. */
   get stats(): Readonly<DnsServerStats> {
-    return { ...this.#stats };
+    let tcpBlocked = 0;
+    for (const c of this.#connections.values()) if (c.blocked) tcpBlocked++;
+    return { ...this.#stats, tcpBlocked };
   }
 
   /**
@@ -157,6 +189,10 @@ export class DnsServer {
       const server = net.createServer((conn) => {
         this.#onConnection(conn);
       });
+      server.maxConnections = MAX_TCP_CONNECTIONS;
+      server.on('drop', (data?: { remoteAddress?: string }) => {
+        this.#refused(clientIpKey(data?.remoteAddress), 'the DNS TCP listener is at its connection cap');
+      });
       const onError = (err: Error): void => {
         server.close();
         reject(err);
@@ -187,7 +223,7 @@ export class DnsServer {
       return;
     }
     this.#dispatch(outcome, 'udp', (reply) => {
-      socket.send(reply, rinfo.port, rinfo.address, this.#afterUdpSend);
+      if (reply !== undefined) socket.send(reply, rinfo.port, rinfo.address, this.#afterUdpSend);
     });
   }
 
@@ -203,16 +239,27 @@ export class DnsServer {
     }
   }
 
-  /** Routes one message and sends the reply (now, or after forwarding) through `send`. Never throws. */
-  #handle(msg: Buffer, transport: Transport, send: (reply: Buffer) => void): void {
+  /**
+   * Routes one message and hands the reply (now, or after forwarding) to `send`, exactly once: `undefined` when there
+   * is none (a dropped message, a handler bug). Never throws.
+   */
+  #handle(msg: Buffer, transport: Transport, send: (reply: Buffer | undefined) => void): void {
     this.#dispatch(this.#route(msg, transport), transport, send);
   }
 
-  #dispatch(outcome: DnsOutcome | null, transport: Transport, send: (reply: Buffer) => void): void {
-    if (outcome === null) return;
+  #dispatch(
+    outcome: DnsOutcome | null,
+    transport: Transport,
+    send: (reply: Buffer | undefined) => void,
+  ): void {
+    if (outcome === null) {
+      send(undefined);
+      return;
+    }
     switch (outcome.kind) {
       case 'drop':
         this.#stats.dropped++;
+        send(undefined);
         return;
       case 'reply':
         this.#stats.replied++;
@@ -224,7 +271,7 @@ export class DnsServer {
     }
   }
 
-  #forward(query: DnsQuery, transport: Transport, send: (reply: Buffer) => void): void {
+  #forward(query: DnsQuery, transport: Transport, send: (reply: Buffer | undefined) => void): void {
     const recursor = this.#recursor;
     if (!recursor || this.#inflight >= MAX_INFLIGHT_FORWARDS) {
       this.#stats.replied++;
@@ -243,6 +290,7 @@ export class DnsServer {
       .catch((err: unknown) => {
         this.#stats.errors++;
         this.#logger.error({ err }, 'DNS forwarding threw');
+        send(undefined);
       })
       .finally(() => {
         this.#inflight--;
@@ -254,39 +302,37 @@ export class DnsServer {
       conn.destroy();
       return;
     }
-    this.#connections.add(conn);
-    conn.setNoDelay(true);
-    conn.setTimeout(TCP_IDLE_TIMEOUT_MS, () => conn.destroy());
-    let buffered: Buffer = Buffer.alloc(0);
-    let answered = 0;
-    const send = (reply: Buffer): void => {
-      if (conn.destroyed || reply.length > 0xffff) return;
-      const prefix = Buffer.allocUnsafe(2);
-      prefix.writeUInt16BE(reply.length, 0);
-      conn.write(Buffer.concat([prefix, reply]));
-    };
-    conn.on('data', (chunk: Buffer) => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-      // Every complete frame in the buffer; a frame is at most 2 + 65535 bytes, so the buffer stays bounded.
-      while (buffered.length >= 2) {
-        const len = buffered.readUInt16BE(0);
-        if (buffered.length < 2 + len) break;
-        const frame = Buffer.from(buffered.subarray(2, 2 + len));
-        buffered = buffered.subarray(2 + len);
+    const client = clientIpKey(conn.remoteAddress);
+    if (!this.#perClient.tryAcquire(client)) {
+      conn.destroy();
+      this.#refused(client, `the client has ${MAX_TCP_CONNECTIONS_PER_CLIENT} DNS TCP connections open`);
+      return;
+    }
+    const served = new TcpDnsConnection(
+      conn,
+      (query, reply) => {
         this.#stats.received++;
-        this.#handle(frame, 'tcp', send);
-        if (++answered >= MAX_TCP_QUERIES_PER_CONNECTION) {
-          conn.end();
-          return;
-        }
-      }
-    });
+        this.#handle(query, 'tcp', reply);
+      },
+      this.#tcpLimits,
+    );
+    this.#connections.set(conn, served);
     conn.on('error', (err) => {
       this.#logger.debug({ err }, 'DNS TCP connection error');
     });
     conn.on('close', () => {
       this.#connections.delete(conn);
+      this.#perClient.release(client);
     });
+  }
+
+  /** Counts a refused TCP connection and logs it, at most once per interval. */
+  #refused(client: string, why: string): void {
+    this.#stats.tcpRefused++;
+    const suppressed = this.#refusedLog.take();
+    if (suppressed !== undefined) {
+      this.#logger.warn({ client, suppressed }, `DNS TCP connection refused: ${why}`);
+    }
   }
 
   /** Stops listening, closes TCP connections and aborts forwarded queries. Idempotent. */
@@ -301,7 +347,7 @@ export class DnsServer {
     const tcp = this.#tcp;
     this.#udp = null;
     this.#tcp = null;
-    for (const conn of this.#connections) conn.destroy();
+    for (const conn of this.#connections.keys()) conn.destroy();
     this.#connections.clear();
     await Promise.all([
       udp
