@@ -39,6 +39,8 @@ export interface StartAgentOptions {
   dns?: boolean;
   datacenter?: string;
   node?: string;
+  /** Run the agent with this open-file limit (`ulimit -n`, through /bin/sh). */
+  openFileLimit?: number;
 }
 
 /**
@@ -76,7 +78,14 @@ export async function startAgentProcess(
     'info',
     ...(opts.args ?? []),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child =
+    opts.openFileLimit === undefined
+      ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(
+          '/bin/sh',
+          ['-c', `ulimit -n ${opts.openFileLimit} && exec "$0" "$@"`, process.execPath, ...args],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let grpcTlsPort: number | undefined;
