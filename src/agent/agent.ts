@@ -144,6 +144,8 @@ export class Agent {
     };
     this.#transport = createPeerTransport({
       logger: this.logger.child({ subsystem: 'peering.transport' }),
+      keepaliveTimeMs: cfg.peeringKeepaliveIntervalMs,
+      keepaliveTimeoutMs: cfg.peeringKeepaliveTimeoutMs,
       ...(this.#tuning.maxPeerMessageBytes === undefined
         ? {}
         : { maxMessageBytes: this.#tuning.maxPeerMessageBytes }),
@@ -257,6 +259,8 @@ export class Agent {
       ...(this.#tuning.maxPeerMessageBytes === undefined
         ? {}
         : { maxReceiveMessageBytes: this.#tuning.maxPeerMessageBytes }),
+      keepaliveTimeMs: this.config.peeringKeepaliveIntervalMs,
+      keepaliveTimeoutMs: this.config.peeringKeepaliveTimeoutMs,
     });
     this.#grpc = grpc;
     certs.onChange((cert) => {

@@ -22,8 +22,21 @@ export const PEERING_HEARTBEAT_INTERVAL_MS = 15_000;
 /** Consul drops a peer stream that has been silent for 2 min. */
 export const PEERING_HEARTBEAT_TIMEOUT_MS = 120_000;
 
-/** Consul's dialer waits 2^n s between failed attempts, capped at 64 s. */
-export const PEERING_MAX_BACKOFF_MS = 64_000;
+/**
+ * Longest wait between dial attempts. Consul's dialer waits 2^n s capped at 64 s, so a peer that returns after a
+ * long outage is reached up to 64 s late; Entente caps at 2 s (jittered), so it reconnects within seconds.
+ */
+export const PEERING_MAX_BACKOFF_MS = 2_000;
+
+/**
+ * HTTP/2 keepalive on peering connections (both ends): a ping every 15 s, the connection dropped when one goes
+ * 5 s unanswered, so a dead connection is found within 20 s instead of the 2 min heartbeat timeout. 15 s is the
+ * shortest interval a Consul acceptor accepts from a dialer (it answers faster pings with GOAWAY).
+ */
+export const PEERING_KEEPALIVE_INTERVAL_MS = 15_000;
+export const PEERING_KEEPALIVE_TIMEOUT_MS = 5_000;
+/** Shortest keepalive interval accepted: HTTP/2 pings more often than this are noise, not liveness. */
+export const MIN_PEERING_KEEPALIVE_INTERVAL_MS = 1_000;
 
 /** Consul's `limits.http_max_conns_per_client`: 200 concurrent HTTP connections per client IP. */
 export const HTTP_MAX_CONNS_PER_CLIENT = 200;

@@ -241,3 +241,34 @@ test('config - telemetry prometheus_retention_time and disable_hostname as Consu
   writeFileSync(file, 'telemetry { prometheus_retention_time = "0s" }\n');
   assert.equal(loadAgentConfig(['-dev', '-config-file', file]).config.telemetry.prometheusRetentionMs, 0);
 });
+
+test('config - peering keepalive and reconnect keys: defaults, values, and bad values named', (t) => {
+  const dir = tmp(t);
+  const d = loadAgentConfig(['-dev']).config;
+  assert.deepEqual(
+    [d.peeringKeepaliveIntervalMs, d.peeringKeepaliveTimeoutMs, d.peeringMaxBackoffMs],
+    [15_000, 5_000, 2_000],
+  );
+  const f = join(dir, 'peering.hcl');
+  writeFileSync(
+    f,
+    'peering { keepalive_interval = "2s"\nkeepalive_timeout = "1s"\nmax_reconnect_backoff = "1s" }',
+  );
+  const c = loadAgentConfig(['-dev', '-config-file', f]).config;
+  assert.deepEqual(
+    [c.peeringKeepaliveIntervalMs, c.peeringKeepaliveTimeoutMs, c.peeringMaxBackoffMs],
+    [2000, 1000, 1000],
+  );
+  for (const [body, re] of [
+    ['peering { keepalive_interval = "100ms" }', /peering.keepalive_interval: must be at least 1s/],
+    ['peering { keepalive_timeout = "soon" }', /peering.keepalive_timeout: invalid duration/],
+    ['peering { keepalive_interval = "0s" }', /peering.keepalive_interval: invalid duration/],
+  ] as const) {
+    writeFileSync(f, body);
+    assert.throws(
+      () => loadAgentConfig(['-dev', '-config-file', f]),
+      (err: unknown) => err instanceof ConfigError && re.test(err.message),
+      body,
+    );
+  }
+});

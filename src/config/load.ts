@@ -13,6 +13,9 @@ import {
   PEERING_HEARTBEAT_TIMEOUT_MS,
   PEERING_MAX_BACKOFF_MS,
   HTTP_MAX_CONNS_PER_CLIENT,
+  PEERING_KEEPALIVE_INTERVAL_MS,
+  PEERING_KEEPALIVE_TIMEOUT_MS,
+  MIN_PEERING_KEEPALIVE_INTERVAL_MS,
 } from './defaults.js';
 import type { AgentConfig, PortsConfig } from './schema.js';
 import { checkUnimplemented, ConfigError } from './unimplemented.js';
@@ -56,7 +59,14 @@ const IMPLEMENTED: Readonly<Record<string, true | Readonly<Record<string, true>>
   ui: true,
   ui_config: { enabled: true },
   connect: { enabled: true },
-  peering: { enabled: true, heartbeat_interval: true, heartbeat_timeout: true, max_reconnect_backoff: true },
+  peering: {
+    enabled: true,
+    heartbeat_interval: true,
+    heartbeat_timeout: true,
+    max_reconnect_backoff: true,
+    keepalive_interval: true,
+    keepalive_timeout: true,
+  },
   acl: { enabled: true, default_policy: true },
   node_meta: true,
   recursors: true,
@@ -479,6 +489,23 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
   if (hbTimeout <= hbInterval) {
     throw new ConfigError('peering.heartbeat_timeout must be longer than peering.heartbeat_interval');
   }
+  const kaInterval = duration(
+    peering,
+    'keepalive_interval',
+    PEERING_KEEPALIVE_INTERVAL_MS,
+    'peering.keepalive_interval',
+  );
+  if (kaInterval < MIN_PEERING_KEEPALIVE_INTERVAL_MS) {
+    throw new ConfigError(
+      `peering.keepalive_interval: must be at least ${MIN_PEERING_KEEPALIVE_INTERVAL_MS / 1000}s`,
+    );
+  }
+  const kaTimeout = duration(
+    peering,
+    'keepalive_timeout',
+    PEERING_KEEPALIVE_TIMEOUT_MS,
+    'peering.keepalive_timeout',
+  );
   return {
     dev,
     server,
@@ -509,6 +536,8 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
       PEERING_MAX_BACKOFF_MS,
       'peering.max_reconnect_backoff',
     ),
+    peeringKeepaliveIntervalMs: kaInterval,
+    peeringKeepaliveTimeoutMs: kaTimeout,
     enableScriptChecks: bool(raw, 'enable_script_checks', false),
     enableLocalScriptChecks: bool(raw, 'enable_local_script_checks', false),
     sidecarMinPort: sidecarMin,

@@ -28,8 +28,12 @@ export interface AgentConfig {
   readonly peeringHeartbeatIntervalMs: number;
   /** Entente extension `peering { heartbeat_timeout = "2m" }`: a stream silent this long is dropped (ms). */
   readonly peeringHeartbeatTimeoutMs: number;
-  /** Entente extension `peering { max_reconnect_backoff = "64s" }`: the longest wait between dial attempts (ms). */
+  /** Entente extension `peering { max_reconnect_backoff = "2s" }`: the longest wait between dial attempts (ms). */
   readonly peeringMaxBackoffMs: number;
+  /** Entente extension `peering { keepalive_interval = "15s" }`: HTTP/2 ping interval on peering connections (ms). */
+  readonly peeringKeepaliveIntervalMs: number;
+  /** Entente extension `peering { keepalive_timeout = "5s" }`: an unanswered ping drops the connection (ms). */
+  readonly peeringKeepaliveTimeoutMs: number;
   /** `enable_script_checks`: script (`Args`) checks may be registered over the HTTP API. */
   readonly enableScriptChecks: boolean;
   /** `enable_local_script_checks`: script checks from config files only (none are loaded yet). */

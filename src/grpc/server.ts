@@ -32,6 +32,7 @@ import type { Logger } from '../logging/index.js';
 import {
   ENTENTE_PEERING_FEATURES,
   ENTENTE_PEERING_HEADER,
+  PeerDialError,
   StreamError,
   type BidiStream,
 } from '../peering/index.js';
@@ -52,6 +53,10 @@ export const SERVER_MIN_PING_INTERVAL_MS = 15_000;
 
 /** Consul's external gRPC server allows 2048 concurrent streams per connection. */
 export const SERVER_MAX_CONCURRENT_STREAMS = 2048;
+
+/** Acceptor keepalive: a ping to each dialer every 15 s, dropped after 5 s without an answer. */
+export const SERVER_KEEPALIVE_TIME_MS = 15_000;
+export const SERVER_KEEPALIVE_TIMEOUT_MS = 5_000;
 
 /** How long `close()` lets calls finish before cancelling them. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
@@ -93,6 +98,15 @@ export interface GrpcTlsServerOptions {
   maxReceiveMessageBytes?: number;
   /** Grace period of `close()` before open calls are cancelled; defaults to {@link DEFAULT_SHUTDOWN_GRACE_MS}. */
   shutdownGraceMs?: number;
+  /**
+   * HTTP/2 ping interval towards each connected dialer (ms); defaults to {@link SERVER_KEEPALIVE_TIME_MS}. A dialer
+   * that does not answer within `keepaliveTimeoutMs` loses its connection, and its stream ends with
+   * `CONNECTION_LOST`: an acceptor no longer reports ACTIVE through a blackhole until the 2 min heartbeat timeout.
+   * Clients never police server pings (Consul's dialer included), so short intervals are safe.
+   */
+  keepaliveTimeMs?: number;
+  /** Defaults to {@link SERVER_KEEPALIVE_TIMEOUT_MS}. */
+  keepaliveTimeoutMs?: number;
 }
 
 /**
@@ -126,6 +140,8 @@ export class GrpcTlsServer {
       'grpc.max_concurrent_streams': SERVER_MAX_CONCURRENT_STREAMS,
       'grpc.http2.min_ping_interval_without_data_ms': SERVER_MIN_PING_INTERVAL_MS,
       'grpc.keepalive_permit_without_calls': 1,
+      'grpc.keepalive_time_ms': opts.keepaliveTimeMs ?? SERVER_KEEPALIVE_TIME_MS,
+      'grpc.keepalive_timeout_ms': opts.keepaliveTimeoutMs ?? SERVER_KEEPALIVE_TIMEOUT_MS,
     });
     this.#register();
   }
@@ -259,10 +275,13 @@ export class GrpcTlsServer {
     call.sendMetadata(md);
     const stream = GrpcBidiStream.server(call, {
       logger: log,
+      // Server-side transport errors are the dialer going away: its cancel, a reset, or a keepalive timeout.
       mapError: (err) =>
-        new Error(`peering stream error: ${err instanceof Error ? err.message : String(err)}`, {
-          cause: err,
-        }),
+        new PeerDialError(
+          'CONNECTION_LOST',
+          `connection to the dialing peer was lost: ${err instanceof Error ? err.message : String(err)}`,
+          call.getPeer(),
+        ),
     });
     this.#streams.add(stream);
     log.debug('StreamResources call started');

@@ -216,7 +216,8 @@ export class HttpServer {
     if (reply.index !== undefined) {
       headers['X-Consul-Index'] = String(Math.max(1, reply.index));
       headers['X-Consul-KnownLeader'] = 'true';
-      headers['X-Consul-LastContact'] = '0';
+      // A handler may report real staleness (`?peer=` reads); otherwise this server is the leader: 0.
+      headers['X-Consul-LastContact'] ??= '0';
     }
     let body: Buffer | string | undefined;
     if (reply.raw !== undefined) {

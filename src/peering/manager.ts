@@ -1,11 +1,12 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors/index.js';
+import { Backoff } from '../lib/backoff.js';
 import { sleep } from '../lib/sleep.js';
 import type { Logger } from '../logging/index.js';
 import { WatchSet, type ApplyResult, type Command, type StateStore } from '../state/index.js';
 import { isPeeringActive, shouldDial, type Peering } from '../types/index.js';
-import { STREAM_CODE, StreamError, type BidiStream } from './messages.js';
-import { PeerDialError, type LocalPeeringIdentity } from './service.js';
+import { STREAM_CODE, StreamError, type BidiStream, type ReplicationMessage } from './messages.js';
+import { PeerDialError, dedupeAddresses, type LocalPeeringIdentity } from './service.js';
 import { handleStream, type StreamOutcome } from './stream-handler.js';
 import type { StreamTracker } from './tracker.js';
 
@@ -18,13 +19,28 @@ export interface StreamDialer {
   ): Promise<BidiStream>;
 }
 
-/** Reconnect delays (ms): Consul retries fast on FailedPrecondition, otherwise 2^n s capped at 64 s. */
+/**
+ * Reconnect delays (ms). Consul retries fast on FailedPrecondition (a follower answered), otherwise waits 2^n s
+ * capped at 64 s, so a peer that comes back after a long outage is reached up to 64 s late. Entente caps the
+ * wait low (`peering { max_reconnect_backoff }`, default 2 s) and jitters it, and counts the time an attempt
+ * itself took (a connect timeout) toward the wait: the next attempt is never more than one cap away.
+ */
 export interface BackoffOptions {
   baseMs: number;
   maxMs: number;
   fastMs: number;
+  /** Fraction of each wait randomised away (0–1); default {@link DEFAULT_BACKOFF}.jitter. */
+  jitter?: number;
 }
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 64_000, fastMs: 8 };
+export const DEFAULT_BACKOFF: Required<BackoffOptions> = {
+  baseMs: 500,
+  maxMs: 2_000,
+  fastMs: 8,
+  jitter: 0.2,
+};
+
+/** How long an acceptor waits for a new stream's `Open` before failing it (Consul waits forever). */
+export const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
 
 export interface PeeringManagerOptions {
   store: StateStore;
@@ -36,10 +52,16 @@ export interface PeeringManagerOptions {
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   backoff?: BackoffOptions;
+  /** Deadline for the first message (`Open`) of an accepted stream; default {@link DEFAULT_OPEN_TIMEOUT_MS}. */
+  openTimeoutMs?: number;
 }
 
 interface RunningStream {
+  stream: BidiStream;
+  /** Aborted when the local peering is deleted: the handler tells the peer (Terminated). */
   terminate: AbortController;
+  /** Aborted when a newer authenticated stream for the same peering replaces this one. */
+  replace: AbortController;
   done: Promise<StreamOutcome>;
 }
 
@@ -116,14 +138,22 @@ export class PeeringManager {
 
   /** Keeps a stream to the peer up while the peering is an active dialer. */
   async #dialLoop(id: string): Promise<void> {
-    const backoff = this.#o.backoff ?? DEFAULT_BACKOFF;
-    let failures = 0;
+    const opts = { ...DEFAULT_BACKOFF, ...this.#o.backoff };
+    // A cap below the base (`max_reconnect_backoff = "100ms"`) lowers the base too.
+    const backoff = new Backoff({
+      baseMs: Math.min(opts.baseMs, opts.maxMs),
+      maxMs: opts.maxMs,
+      jitter: opts.jitter,
+    });
+    let fastFailures = 0;
     let ring = 0;
     while (!this.#shutdown.signal.aborted) {
       const p = this.#o.store.peeringById(id);
       const secret = this.#o.store.peeringSecrets(id)?.ActiveStreamSecret ?? '';
       if (!p || !isPeeringActive(p) || !shouldDial(p) || secret === '') return;
-      const addresses = p.ManualServerAddresses.length > 0 ? p.ManualServerAddresses : p.PeerServerAddresses;
+      const addresses = dedupeAddresses(
+        p.ManualServerAddresses.length > 0 ? p.ManualServerAddresses : p.PeerServerAddresses,
+      );
       const address = addresses[ring % addresses.length] ?? '';
       ring += 1;
       this.#o.tracker.attempt(id, address);
@@ -153,20 +183,27 @@ export class PeeringManager {
         outcome = { kind: 'error', reason: e.reason, message: e.message };
       }
       if (outcome.kind !== 'error') return;
-      // A stream that lived a while resets the backoff.
-      failures = Date.now() - started > 2 * backoff.baseMs ? 1 : failures + 1;
-      const delay = fast
-        ? Math.min(backoff.fastMs * 2 ** Math.max(0, failures - 5), 8192)
-        : Math.min(backoff.baseMs * 2 ** (failures - 1), backoff.maxMs);
+      const elapsed = Date.now() - started;
+      // A stream that lived a while starts the backoff over: its loss is redialled at once.
+      if (elapsed > 2 * opts.maxMs) backoff.reset();
+      fastFailures = fast ? fastFailures + 1 : 0;
+      const delay = fast ? Math.min(opts.fastMs * 2 ** Math.max(0, fastFailures - 5), 8192) : backoff.next();
+      // The attempt's own duration (a connect timeout, say) counts toward the wait.
+      const wait = Math.max(0, delay - elapsed);
       this.#o.logger.debug(
-        { peer_id: id, delay_ms: delay, reason: outcome.reason },
+        { peer_id: id, delay_ms: Math.round(wait), reason: outcome.reason },
         'peering stream retry scheduled',
       );
-      await sleep(delay, this.#shutdown.signal);
+      await sleep(wait, this.#shutdown.signal);
     }
   }
 
-  /** Runs the common stream handler for a peering and records it as running (so deletes can terminate it). */
+  /**
+   * Runs the common stream handler for a peering and records it as running (so deletes can terminate it). A
+   * stream already running for the peering is replaced: the caller authenticated this one, and the old one is
+   * most likely half-dead (its peer redialled after losing it), so refusing the new one would keep the peering
+   * down until the old one timed out.
+   */
   #run(p: Peering, stream: BidiStream, isDialer: boolean): Promise<StreamOutcome> {
     const current = this.#o.store.peeringById(p.ID);
     if (this.#shutdown.signal.aborted || !current || !isPeeringActive(current)) {
@@ -174,32 +211,54 @@ export class PeeringManager {
       stream.fail(new StreamError(STREAM_CODE.aborted, `peering is marked as deleted: ${p.ID}`));
       return Promise.resolve({ kind: 'shutdown' });
     }
-    if (this.#streams.has(p.ID)) {
-      stream.fail(
-        new StreamError(
-          STREAM_CODE.failedPrecondition,
-          `there is an active stream for the given PeerID "${p.ID}"`,
-        ),
-      );
-      return Promise.resolve({ kind: 'error', reason: 'STREAM_ERROR', message: 'duplicate stream' });
-    }
-    const terminate = new AbortController();
-    const done = handleStream({
+    const previous = this.#streams.get(p.ID);
+    const running: RunningStream = {
       stream,
-      peering: p,
+      terminate: new AbortController(),
+      replace: new AbortController(),
+      done: Promise.resolve({ kind: 'shutdown' }),
+    };
+    running.done = this.#handle(p, running, isDialer, previous).finally(() => {
+      if (this.#streams.get(p.ID) === running) this.#streams.delete(p.ID);
+    });
+    this.#streams.set(p.ID, running);
+    return running.done;
+  }
+
+  async #handle(
+    p: Peering,
+    running: RunningStream,
+    isDialer: boolean,
+    previous: RunningStream | undefined,
+  ): Promise<StreamOutcome> {
+    if (previous) {
+      this.#o.logger.info(
+        { peer_name: p.Name, peer_id: p.ID },
+        'a new authenticated stream replaces the running one',
+      );
+      previous.stream.fail(
+        new StreamError(STREAM_CODE.aborted, 'replaced by a newer stream for the same peering'),
+      );
+      previous.replace.abort();
+      await previous.done;
+    }
+    if (running.replace.signal.aborted) return { kind: 'shutdown' };
+    return handleStream({
+      stream: withContact(running.stream, () => {
+        this.#o.tracker.contact(p.ID);
+      }),
+      peering: this.#o.store.peeringById(p.ID) ?? p,
       isDialer,
       store: this.#o.store,
       write: (cmd) => this.#o.write(cmd),
       tracker: this.#o.tracker,
       identity: this.#o.identity,
       logger: this.#o.logger,
-      terminate: terminate.signal,
-      shutdown: this.#shutdown.signal,
+      terminate: running.terminate.signal,
+      shutdown: AbortSignal.any([this.#shutdown.signal, running.replace.signal]),
       heartbeatIntervalMs: this.#o.heartbeatIntervalMs,
       heartbeatTimeoutMs: this.#o.heartbeatTimeoutMs,
-    }).finally(() => this.#streams.delete(p.ID));
-    this.#streams.set(p.ID, { terminate, done });
-    return done;
+    });
   }
 
   /**
@@ -235,7 +294,8 @@ export class PeeringManager {
    * secret, then runs the stream. Every rejection ends the call with Consul's gRPC status and text.
    */
   async accept(stream: BidiStream): Promise<void> {
-    const first = await stream.recv();
+    const first = await this.#recvOpen(stream);
+    if (first === 'gone') return;
     if (first?.kind !== 'open') {
       stream.fail(
         new StreamError(STREAM_CODE.invalidArgument, 'first message when initiating a peering must be: Open'),
@@ -301,9 +361,64 @@ export class PeeringManager {
         return;
       }
     }
+    this.#o.tracker.contact(p.ID);
     const current = this.#o.store.peeringById(p.ID) ?? p;
     await this.#run(current, stream, false);
   }
+
+  /**
+   * The first message of an accepted stream, within the Open deadline: an unauthenticated caller may not hold a
+   * stream (and its memory) open by saying nothing. `'gone'` when the stream failed or timed out (already
+   * answered).
+   */
+  async #recvOpen(stream: BidiStream): Promise<ReplicationMessage | null | 'gone'> {
+    const ms = this.#o.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        resolve('timeout');
+      }, ms);
+    });
+    try {
+      const first = await Promise.race([stream.recv(), timeout]);
+      if (first !== 'timeout') return first;
+      stream.fail(
+        new StreamError(
+          STREAM_CODE.deadlineExceeded,
+          `no Open message within ${ms} ms of the stream starting`,
+        ),
+      );
+      this.#o.logger.debug({ timeout_ms: ms }, 'peer stream closed: no Open message in time');
+      return 'gone';
+    } catch (err) {
+      // The caller went away before saying anything: nothing to answer.
+      this.#o.logger.debug({ err }, 'peer stream failed before its Open message');
+      return 'gone';
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** The stream, reporting every received message (the peer's last contact). */
+function withContact(stream: BidiStream, onMessage: () => void): BidiStream {
+  return {
+    get peerFeatures() {
+      return stream.peerFeatures;
+    },
+    send: (msg) => stream.send(msg),
+    recv: async () => {
+      const msg = await stream.recv();
+      if (msg !== null) onMessage();
+      return msg;
+    },
+    end: () => {
+      stream.end();
+    },
+    fail: (err) => {
+      stream.fail(err);
+    },
+  };
 }
 
 /** Constant-time comparison; empty secrets never match. */

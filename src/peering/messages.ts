@@ -124,6 +124,7 @@ export interface BidiStream {
 /** gRPC status codes the protocol uses. */
 export const STREAM_CODE = {
   invalidArgument: 3,
+  deadlineExceeded: 4,
   notFound: 5,
   permissionDenied: 7,
   resourceExhausted: 8,

@@ -29,7 +29,10 @@ export class PeerDialError extends Error {
   }
 }
 
-/** What the peering service needs from the transport: the unary ExchangeSecret call (tries each address). */
+/**
+ * What the peering service needs from the transport: the unary ExchangeSecret call (tries each address). It
+ * must end in bounded time whatever the addresses do, rejecting with a {@link PeerDialError} that says why.
+ */
 export type ExchangeSecretFn = (
   target: DialTarget,
   req: { PeerID: string; EstablishmentSecret: string },
@@ -154,6 +157,13 @@ export class PeeringService {
         `cannot establish peering "${req.PeerName}": it is being deleted; wait until it is gone`,
       );
     }
+    if (token.CA.length === 0) {
+      // Consul dials such a token in plaintext: the secret and every replicated record would cross the network
+      // unauthenticated and in clear. Entente refuses it.
+      throw badRequest(
+        'peering token has no CA certificates: refusing to dial the peer without TLS; generate the token on a cluster whose gRPC TLS port is enabled',
+      );
+    }
     const base = {
       ID: existing?.ID ?? randomUUID(),
       Name: req.PeerName,
@@ -161,13 +171,15 @@ export class PeeringService {
       PeerID: token.PeerID,
       PeerCAPems: [...token.CA],
       PeerServerName: token.ServerName,
-      PeerServerAddresses: [...token.ServerAddresses],
-      ManualServerAddresses: [...token.ManualServerAddresses],
+      PeerServerAddresses: dedupeAddresses(token.ServerAddresses),
+      ManualServerAddresses: dedupeAddresses(token.ManualServerAddresses),
       Remote: { Partition: token.Remote.Partition, Datacenter: token.Remote.Datacenter },
     };
-    await this.#commit({ Type: 'peering-establish', ...base, ActiveStreamSecret: '' });
     const addresses =
       base.ManualServerAddresses.length > 0 ? base.ManualServerAddresses : base.PeerServerAddresses;
+    // NOTE: nothing is written before the exchange succeeds, so a failed establish (refused secret, peer error,
+    // unreachable peer) leaves no FAILING record behind to delete by hand; an existing peering of that name is
+    // left as it was. The exchange is bounded (see ExchangeSecretFn), so this call always ends.
     let streamSecret: string;
     try {
       streamSecret = await this.#o.exchangeSecret(
@@ -177,16 +189,20 @@ export class PeeringService {
       );
     } catch (err) {
       if (err instanceof PeerDialError) {
-        this.#o.tracker.attempt(base.ID, err.address, { reason: err.reason, message: err.message });
+        if (existing) {
+          this.#o.tracker.attempt(existing.ID, err.address, { reason: err.reason, message: err.message });
+        }
         if (err.reason === 'SECRET_REJECTED') {
           throw new AppError(
             'ENT_ERR_PERMISSION_DENIED',
-            `a new peering token must be generated: ${err.message}`,
+            err.message.startsWith('a new peering token must be generated')
+              ? err.message
+              : `a new peering token must be generated: ${err.message}`,
           );
         }
         throw new AppError(
           'ENT_ERR_UNAVAILABLE',
-          `failed to exchange the peering secret with ${err.address}: ${err.message}`,
+          `failed to establish peering "${req.PeerName}": ${err.message}`,
           {
             http: 500,
           },
@@ -210,6 +226,11 @@ export function validatePeerName(name: string): void {
       `${JSON.stringify(name)} is not a valid peer name: it must be a lower-case DNS label (a-z, 0-9 and "-", starting and ending with a letter or digit, at most 63 characters)`,
     );
   }
+}
+
+/** Addresses in first-seen order without repeats: a token listing one address twice must not dial it twice. */
+export function dedupeAddresses(addresses: readonly string[]): string[] {
+  return [...new Set(addresses)];
 }
 
 /** `host:port` with a port in 1–65535. */

@@ -11,6 +11,8 @@ export const PEERING_REASONS = [
   'TLS_HANDSHAKE_FAILED',
   'SECRET_REJECTED',
   'HEARTBEAT_TIMEOUT',
+  /** An established connection died: reset, or silent past the HTTP/2 keepalive bound. */
+  'CONNECTION_LOST',
   'PEER_TERMINATED',
   'NACK_RECEIVED',
   'STREAM_ERROR',
@@ -36,6 +38,10 @@ export interface StreamStatus {
   lastRecvResourceSuccess: Date | undefined;
   lastRecvError: Date | undefined;
   lastRecvErrorMessage: string;
+  /** When the last message of any kind (heartbeat included) arrived from the peer. */
+  lastContact: Date | undefined;
+  /** When this process began tracking the peering (its first dial, accept or stream). */
+  trackedSince: Date;
   importedServices: string[];
   exportedServices: string[];
   reason: PeeringReason | undefined;
@@ -45,7 +51,7 @@ export interface StreamStatus {
   lag: { lastMs: number | undefined; samples: number[]; next: number };
 }
 
-function fresh(): StreamStatus {
+function fresh(now: Date): StreamStatus {
   return {
     connected: false,
     neverConnected: true,
@@ -61,6 +67,8 @@ function fresh(): StreamStatus {
     lastRecvResourceSuccess: undefined,
     lastRecvError: undefined,
     lastRecvErrorMessage: '',
+    lastContact: undefined,
+    trackedSince: now,
     importedServices: [],
     exportedServices: [],
     reason: undefined,
@@ -76,8 +84,11 @@ export class StreamTracker {
   readonly #byId = new Map<string, StreamStatus>();
   readonly #now: () => Date;
 
+  readonly #created: Date;
+
   constructor(now: () => Date = () => new Date()) {
     this.#now = now;
+    this.#created = now();
   }
 
   get(id: string): StreamStatus | undefined {
@@ -87,7 +98,7 @@ export class StreamTracker {
   #entry(id: string): StreamStatus {
     let s = this.#byId.get(id);
     if (!s) {
-      s = fresh();
+      s = fresh(this.#now());
       this.#byId.set(id, s);
     }
     return s;
@@ -124,6 +135,23 @@ export class StreamTracker {
       s.message = failure.message;
       s.disconnectError = failure.message;
     }
+  }
+
+  /** A message of any kind arrived from the peer. */
+  contact(id: string): void {
+    this.#entry(id).lastContact = this.#now();
+  }
+
+  /**
+   * Milliseconds since the peer last said anything (a heartbeat counts); before its first message, since this
+   * process started tracking the peering's stream, or since this tracker was created (process start) when it
+   * never did. While the stream is healthy this stays below the heartbeat interval; it grows
+   * without bound while the peer is unreachable, so readers of imported data can tell it is stale.
+   */
+  lastContactMs(id: string): number {
+    const s = this.#byId.get(id);
+    const since = s?.lastContact ?? s?.trackedSince ?? this.#created;
+    return Math.max(0, this.#now().getTime() - since.getTime());
   }
 
   ack(id: string): void {

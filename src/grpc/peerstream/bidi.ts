@@ -148,13 +148,16 @@ export class GrpcBidiStream implements PeerBidiStream {
       this.#terminate(this.#mapError(err));
     });
     d.on('close', () => {
-      if (!this.#readEnded) this.#terminate(new Error('stream closed before the peer finished it'));
+      if (!this.#readEnded)
+        this.#terminate(this.#mapError(new Error('stream closed before the peer finished it')));
       this.#sendError ??= new Error('stream closed');
       this.#notify();
     });
     if (side.kind === 'server') {
       side.call.on('cancelled', () => {
-        this.#terminate(new Error('the peer cancelled the stream'));
+        this.#terminate(
+          this.#mapError(new Error('the peer cancelled the stream or its connection was lost')),
+        );
       });
     } else {
       side.call.on('status', (st: StatusObject) => {

@@ -45,20 +45,32 @@ import { sleep } from '../../lib/sleep.js';
 
 /** Consul's dialer sets 8 MiB call send/receive limits. */
 export const DEFAULT_CLIENT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
-/** Consul's dialer keepalive: a ping every 30 s, 10 s to answer, also without active calls. */
-export const CLIENT_KEEPALIVE_TIME_MS = 30_000;
-export const CLIENT_KEEPALIVE_TIMEOUT_MS = 10_000;
+/**
+ * HTTP/2 keepalive of the dialer: a ping every 15 s, 5 s to answer, also without active calls, so a dead
+ * connection (blackholed, or a middlebox that went silent) is noticed within 20 s instead of waiting for the
+ * 2 min heartbeat timeout. 15 s is the shortest interval a Consul acceptor tolerates (its enforcement policy
+ * answers more frequent pings with GOAWAY `too_many_pings`). Configurable: `peering { keepalive_interval,
+ * keepalive_timeout }`. (Consul's own dialer: 30 s / 10 s.)
+ */
+export const CLIENT_KEEPALIVE_TIME_MS = 15_000;
+export const CLIENT_KEEPALIVE_TIMEOUT_MS = 5_000;
 /** Consul's ExchangeSecret retry: 2 s per attempt, 3 s per pass over the addresses, 150 ms ± 25 % between. */
 export const EXCHANGE_ATTEMPT_TIMEOUT_MS = 2_000;
 export const EXCHANGE_PASS_TIMEOUT_MS = 3_000;
 export const EXCHANGE_RETRY_WAIT_MS = 150;
-/** How long `openStream` waits for the connection (TCP + TLS + HTTP/2) before giving up. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
+/** Bound on one whole `exchangeSecret` (every address, every retry): an establish always ends by then. */
+export const EXCHANGE_TOTAL_TIMEOUT_MS = 10_000;
 /**
- * grpc-js's reconnect backoff caps at 120 s by default; the peering manager already backs off, so the channel
- * is kept from hiding a recovered peer behind a long transport backoff.
+ * How long `openStream` waits for the connection (TCP + TLS + HTTP/2) before giving up. Short, because a dial
+ * stuck on a dead path delays the first attempt after the path heals; the manager simply dials again.
  */
-export const CHANNEL_MAX_RECONNECT_BACKOFF_MS = 10_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+/**
+ * grpc-js's reconnect backoff caps at 120 s by default; the peering manager already backs off (and drops a
+ * channel whose dial failed, see `openStream`), so the channel is kept from hiding a recovered peer behind a
+ * long transport backoff.
+ */
+export const CHANNEL_MAX_RECONNECT_BACKOFF_MS = 1_000;
 
 export interface PeerTransportOptions {
   logger: Logger;
@@ -72,13 +84,22 @@ export interface PeerTransportOptions {
   exchangePassTimeoutMs?: number;
   /** Defaults to {@link EXCHANGE_RETRY_WAIT_MS} (jittered ± 25 %). */
   exchangeRetryWaitMs?: number;
+  /** Defaults to {@link EXCHANGE_TOTAL_TIMEOUT_MS}. */
+  exchangeTotalTimeoutMs?: number;
+  /** HTTP/2 ping interval (ms); defaults to {@link CLIENT_KEEPALIVE_TIME_MS}. */
+  keepaliveTimeMs?: number;
+  /** How long a ping may go unanswered before the connection is dropped (ms); {@link CLIENT_KEEPALIVE_TIMEOUT_MS}. */
+  keepaliveTimeoutMs?: number;
 }
 
 /** How to verify a peer's servers. */
 export interface PeerTlsTarget {
   /** `server.<dc>.peering.<trust-domain>`: the SNI sent and the name the certificate must carry. */
   serverName: string;
-  /** The peer's Connect CA roots. Empty means plaintext, as Consul does for a token without CA. */
+  /**
+   * The peer's Connect CA roots. Never empty: Consul dials plaintext for a token without CA, Entente refuses to
+   * (`PeerDialError` `TLS_HANDSHAKE_FAILED`) rather than send secrets and catalog data in clear.
+   */
   caPems: readonly string[];
 }
 
@@ -125,13 +146,24 @@ export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
     const cached = channels.get(slot);
     if (cached?.key === key) return cached.client;
     if (cached) cached.client.close();
-    const client = new Client(
-      address,
-      channelCredentials(target),
-      channelOptions(target.serverName, maxBytes),
-    );
+    const client = new Client(address, channelCredentials(target, address), {
+      ...channelOptions(target.serverName, maxBytes),
+      'grpc.keepalive_time_ms': opts.keepaliveTimeMs ?? CLIENT_KEEPALIVE_TIME_MS,
+      'grpc.keepalive_timeout_ms': opts.keepaliveTimeoutMs ?? CLIENT_KEEPALIVE_TIMEOUT_MS,
+    });
     channels.set(slot, { key, client });
     return client;
+  };
+
+  /**
+   * Forgets (and closes) the channel of a failed dial or a lost connection, so the next attempt starts a fresh
+   * connection at once instead of waiting behind grpc-js's subchannel backoff or a connect stuck on a dead path.
+   */
+  const dropChannel = (address: string, target: PeerTlsTarget, client: Client): void => {
+    const slot = `${address}\u0000${target.serverName}`;
+    if (channels.get(slot)?.client !== client) return;
+    channels.delete(slot);
+    client.close();
   };
 
   const isReady = (client: Client): boolean =>
@@ -176,7 +208,28 @@ export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
   };
 
   const exchangeSecret: ExchangeSecretFn = async (target, req, signal) => {
-    const addresses = [...target.addresses];
+    const totalMs = opts.exchangeTotalTimeoutMs ?? EXCHANGE_TOTAL_TIMEOUT_MS;
+    const deadline = AbortSignal.timeout(totalMs);
+    const bounded = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    try {
+      return await exchangeAll(target, req, bounded);
+    } catch (err) {
+      if (!deadline.aborted || signal?.aborted) throw err;
+      throw new PeerDialError(
+        'ADDRESS_UNREACHABLE',
+        `failed to exchange the peering secret: no peer server answered within ${totalMs} ms (tried ${[...new Set(target.addresses)].join(', ')})`,
+        target.addresses[0] ?? '',
+      );
+    }
+  };
+
+  const exchangeAll = async (
+    target: DialTarget,
+    req: { PeerID: string; EstablishmentSecret: string },
+    signal: AbortSignal,
+  ): Promise<string> => {
+    // A token may list an address twice; the pass ends once every *distinct* address was tried.
+    const addresses = [...new Set(target.addresses)];
     if (addresses.length === 0) {
       throw new PeerDialError(
         'ADDRESS_UNREACHABLE',
@@ -189,12 +242,12 @@ export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
     const started = Date.now();
     const lastByAddress = new Map<string, PeerDialError>();
     for (let attempt = 0; ; attempt += 1) {
-      signal?.throwIfAborted();
+      signal.throwIfAborted();
       const address = addresses[attempt % addresses.length] ?? '';
       try {
         return await exchangeOnce(address, target, req, signal);
       } catch (err) {
-        signal?.throwIfAborted();
+        signal.throwIfAborted();
         const e =
           err instanceof PeerDialError
             ? err
@@ -249,10 +302,21 @@ export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
     };
     call.once('status', forget);
     call.once('close', forget);
+    let opened = false;
     const stream = GrpcBidiStream.client(call, address, {
       logger: log.child({ address }),
-      mapError: (err) =>
-        classifyGrpcError(err, { operation: 'StreamResources', address, connected: isReady(client) }),
+      mapError: (err) => {
+        const e = classifyGrpcError(err, {
+          operation: 'StreamResources',
+          address,
+          connected: opened || isReady(client),
+          established: opened,
+        });
+        if (e.reason === 'CONNECTION_LOST' || e.reason === 'ADDRESS_UNREACHABLE') {
+          dropChannel(address, target, client);
+        }
+        return e;
+      },
     });
     try {
       await waitReady(
@@ -265,8 +329,10 @@ export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
       );
     } catch (err) {
       call.cancel();
+      dropChannel(address, target, client);
       throw err;
     }
+    opened = true;
     return stream;
   };
 
@@ -353,8 +419,14 @@ function waitReady(
   });
 }
 
-function channelCredentials(target: PeerTlsTarget): ChannelCredentials {
-  if (target.caPems.length === 0) return grpcCredentials.createInsecure();
+function channelCredentials(target: PeerTlsTarget, address: string): ChannelCredentials {
+  if (target.caPems.length === 0) {
+    throw new PeerDialError(
+      'TLS_HANDSHAKE_FAILED',
+      `refusing to dial ${address} without TLS: the peering token carried no CA certificates`,
+      address,
+    );
+  }
   const roots = target.caPems.map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join('');
   return grpcCredentials.createSsl(Buffer.from(roots));
 }
@@ -364,11 +436,10 @@ function channelOptions(serverName: string, maxBytes: number): ChannelOptions {
     // SNI and certificate verification use the peering server name, not the dialed address.
     'grpc.ssl_target_name_override': serverName,
     'grpc.default_authority': serverName,
-    'grpc.keepalive_time_ms': CLIENT_KEEPALIVE_TIME_MS,
-    'grpc.keepalive_timeout_ms': CLIENT_KEEPALIVE_TIMEOUT_MS,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.max_send_message_length': maxBytes,
     'grpc.max_receive_message_length': maxBytes,
+    'grpc.initial_reconnect_backoff_ms': Math.min(250, CHANNEL_MAX_RECONNECT_BACKOFF_MS),
     'grpc.max_reconnect_backoff_ms': CHANNEL_MAX_RECONNECT_BACKOFF_MS,
     // Private subchannels: close() really closes this transport's connections.
     'grpc.use_local_subchannel_pool': 1,

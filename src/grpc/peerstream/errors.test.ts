@@ -26,12 +26,15 @@ test('grpc - classification table', () => {
       false,
       'TLS_HANDSHAKE_FAILED',
     ],
+    // The socket closed mid-handshake (a peer that accepted and went silent, then a reset): not a certificate
+    // problem, so not TLS_HANDSHAKE_FAILED.
     [
       GrpcStatus.UNAVAILABLE,
       'Client network socket disconnected before secure TLS connection was established',
       false,
-      'TLS_HANDSHAKE_FAILED',
+      'ADDRESS_UNREACHABLE',
     ],
+    [GrpcStatus.UNAVAILABLE, 'read ECONNRESET', false, 'ADDRESS_UNREACHABLE'],
     [
       GrpcStatus.UNAVAILABLE,
       'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1',
@@ -65,6 +68,27 @@ test('grpc - classification table', () => {
   for (const [code, details, connected, want] of rows) {
     assert.equal(reasonFor(code, details, connected), want, `${code} ${details}`);
   }
+});
+
+test('grpc - a transport failure of a stream that was up is CONNECTION_LOST, not a dial failure', () => {
+  for (const details of ['Connection dropped', 'read ECONNRESET', 'No connection established']) {
+    assert.equal(reasonFor(GrpcStatus.UNAVAILABLE, details, false, true), 'CONNECTION_LOST', details);
+    assert.notEqual(reasonFor(GrpcStatus.UNAVAILABLE, details, false, false), 'CONNECTION_LOST', details);
+  }
+  // What the peer itself answered keeps its meaning on an established stream.
+  assert.equal(
+    reasonFor(GrpcStatus.PERMISSION_DENIED, 'invalid peering stream secret', true, true),
+    'SECRET_REJECTED',
+  );
+  assert.equal(
+    reasonFor(GrpcStatus.UNAVAILABLE, 'Connect CA is not yet initialized', true, true),
+    'STREAM_ERROR',
+  );
+  const e = classifyGrpcError(
+    { code: GrpcStatus.UNAVAILABLE, details: 'Connection dropped' },
+    { operation: 'StreamResources', address: 'a:1', connected: false, established: true },
+  );
+  assert.equal(e.reason, 'CONNECTION_LOST');
 });
 
 test('grpc - classified errors name the address, the code and the details, plus a leader hint', () => {

@@ -5,6 +5,8 @@
  * | ------------------------------------------------------------------- | ----------------------- |
  * | `PERMISSION_DENIED`                                                 | `SECRET_REJECTED`       |
  * | any code whose details say "peering must be enabled"                | `PEERING_DISABLED_ON_PEER` |
+ * | `UNAVAILABLE` on a stream that was up (reset, dropped, keepalive)   | `CONNECTION_LOST`       |
+ * | `UNAVAILABLE` saying the socket was reset/closed during the dial    | `ADDRESS_UNREACHABLE`   |
  * | `UNAVAILABLE` whose details mention TLS/certificates/handshake      | `TLS_HANDSHAKE_FAILED`  |
  * | `UNAVAILABLE` with a socket/DNS error or "No connection established" | `ADDRESS_UNREACHABLE`  |
  * | `DEADLINE_EXCEEDED` before the channel ever became READY            | `ADDRESS_UNREACHABLE`   |
@@ -46,6 +48,14 @@ const CODE = {
 const TLS_FAILURE_RE =
   /\b(tls|ssl|certificate|cert|handshake|self[- ]signed|unable to verify|altnames|hostname\/ip does not match|alert|wrong version number|ERR_TLS_\w+|ERR_SSL_\w+|EPROTO)\b/i;
 
+/**
+ * `UNAVAILABLE` with this text means the connection itself broke (reset, closed, dropped by keepalive). Checked
+ * before {@link TLS_FAILURE_RE}: Node words a reset during the handshake "Client network socket disconnected
+ * before secure TLS connection was established", which is a lost connection, not a certificate problem.
+ */
+const DROPPED_RE =
+  /\b(ECONNRESET|EPIPE|ETIMEDOUT|socket disconnected before secure TLS|socket hang up|Connection dropped|connection closed|Connection reset)\b/i;
+
 /** `UNAVAILABLE` with this text means no transport could be established (nothing answered, or DNS failed). */
 const UNREACHABLE_RE =
   /\b(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EADDRNOTAVAIL|No connection established|Failed to connect|Name resolution failed|DNS resolution failed|connection closed|Connection dropped)\b/i;
@@ -64,14 +74,26 @@ export interface ClassifyContext {
   address: string;
   /** Whether the channel had reached READY; a deadline before that means nothing answered. */
   connected: boolean;
+  /**
+   * Whether this call's stream was up (dialled and connected) before it failed: a transport failure then means
+   * an established connection was lost (`CONNECTION_LOST`), not that the peer cannot be reached.
+   */
+  established?: boolean;
 }
 
 /** The reason for a gRPC failure seen by the dialer (see the table in this module's doc). */
-export function reasonFor(code: number, details: string, connected: boolean): PeeringReason {
+export function reasonFor(
+  code: number,
+  details: string,
+  connected: boolean,
+  established = false,
+): PeeringReason {
   if (code === CODE.permissionDenied) return 'SECRET_REJECTED';
   // Consul and Entente both answer this text when peering is switched off on the peer.
   if (/peering must be enabled/i.test(details)) return 'PEERING_DISABLED_ON_PEER';
   if (code === CODE.unavailable) {
+    if (established && (DROPPED_RE.test(details) || UNREACHABLE_RE.test(details))) return 'CONNECTION_LOST';
+    if (DROPPED_RE.test(details)) return 'ADDRESS_UNREACHABLE';
     if (TLS_FAILURE_RE.test(details)) return 'TLS_HANDSHAKE_FAILED';
     if (UNREACHABLE_RE.test(details)) return 'ADDRESS_UNREACHABLE';
     return 'STREAM_ERROR';
@@ -95,7 +117,7 @@ export function classifyGrpcError(err: unknown, ctx: ClassifyContext): PeerDialE
       ctx.address,
     );
   }
-  const reason = reasonFor(err.code, err.details, ctx.connected);
+  const reason = reasonFor(err.code, err.details, ctx.connected, ctx.established);
   const leader = leaderHint(err.metadata);
   // grpc-js appends an empty "Resolution note: " to connection failures; it says nothing.
   const details = err.details.replace(/\.? Resolution note: *$/, '');

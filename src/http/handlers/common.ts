@@ -43,12 +43,31 @@ export function cachedJson(
   /** A faster way to the same JSON text (compact or pretty), when the handler has one. */
   buildText?: (pretty: boolean) => string,
 ): Reply {
-  if (ctx.url.searchParams.has('node-meta')) return json(build(), index);
+  const headers = peerContactHeaders(deps, ctx);
+  if (ctx.url.searchParams.has('node-meta')) return { ...json(build(), index), ...headers };
   const key = `${cacheKey(ctx.url)}${ctx.pretty ? '#pretty' : ''}`;
   const body = deps.cache.get(key, index, () =>
     buildText ? buildText(ctx.pretty) : serializeJson(build(), ctx.pretty),
   );
-  return { raw: body, contentType: 'application/json', index };
+  return { raw: body, contentType: 'application/json', index, ...headers };
+}
+
+/**
+ * On a `?peer=` read, `X-Consul-LastContact` is the time (ms) since that peer last sent anything (heartbeats
+ * count), instead of 0: data imported from a peer that is unreachable is visibly stale, not served as fresh.
+ * While the peering is healthy the value stays below the heartbeat interval.
+ */
+export function peerContactHeaders(
+  deps: HttpDeps,
+  ctx: RequestContext,
+): { headers: Record<string, string> } | undefined {
+  const name = ctx.url.searchParams.get('peer');
+  if (name === null || name === '') return undefined;
+  const p = deps.store.peering(undefined, name).value;
+  if (!p) return undefined;
+  return {
+    headers: { 'X-Consul-LastContact': String(Math.round(deps.peering.tracker.lastContactMs(p.ID))) },
+  };
 }
 
 /** Runs a read as a blocking query with the request's `?index`/`?wait` and its abort signal. */

@@ -28,6 +28,8 @@ export interface TestCluster {
   setReachable(up: boolean): void;
   /** The acceptor-side ends of the streams this cluster accepted, newest last. */
   readonly accepted: MemoryStream[];
+  /** The dialer-side ends of the streams this cluster dialled, newest last. */
+  readonly dialed: MemoryStream[];
   readonly features: PeerFeatures;
   close(): Promise<void>;
 }
@@ -43,6 +45,8 @@ export class TestNetwork {
       heartbeatIntervalMs?: number;
       heartbeatTimeoutMs?: number;
       backoff?: BackoffOptions;
+      /** Deadline for an accepted stream's Open (ms). */
+      openTimeoutMs?: number;
       /** What streams accepted by this cluster announce (default: Entente's extensions). */
       features?: PeerFeatures;
     } = {},
@@ -71,6 +75,7 @@ export class TestNetwork {
       serverAddresses: () => [`${name}:8503`],
     };
     const tracker = new StreamTracker();
+    const dialed: MemoryStream[] = [];
     const reachable = (address: string): TestCluster => {
       const host = address.split(':')[0] ?? '';
       const target = this.#clusters.get(host);
@@ -95,6 +100,7 @@ export class TestNetwork {
             const target = reachable(address);
             const [mine, theirs] = memoryStreamPair(target.features);
             target.accepted.push(theirs);
+            dialed.push(mine);
             void target.manager.accept(theirs);
             return Promise.resolve(mine);
           } catch (err) {
@@ -103,6 +109,7 @@ export class TestNetwork {
         },
       },
       backoff: opts.backoff ?? { baseMs: 20, maxMs: 200, fastMs: 5 },
+      ...(opts.openTimeoutMs === undefined ? {} : { openTimeoutMs: opts.openTimeoutMs }),
       heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 15_000,
       heartbeatTimeoutMs: opts.heartbeatTimeoutMs ?? 120_000,
     });
@@ -199,6 +206,7 @@ export class TestNetwork {
         });
       },
       accepted: [],
+      dialed,
       features: opts.features ?? { chunkedExports: true },
       setReachable: (up) => {
         if (up) this.#down.delete(name);

@@ -4,7 +4,7 @@ import type { BidiStream, PeerFeatures, ReplicationMessage, StreamError } from '
 export interface MemoryStream extends BidiStream {
   readonly failedWith: StreamError | undefined;
   readonly sent: ReplicationMessage[];
-  /** Silently drops everything this side sends from now on (a black-holed network path). */
+  /** Silently drops everything this side sends from now on, its end and failure included (a black-holed path). */
   blackhole(): void;
 }
 
@@ -71,13 +71,13 @@ class Side implements MemoryStream {
   end(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.peer.deliver(null);
+    if (!this.#blackholed) this.peer.deliver(null);
   }
 
   fail(err: StreamError): void {
     this.failedWith = err;
     this.#closed = true;
-    this.peer.deliver(new Error(`stream failed: ${err.message}`));
+    if (!this.#blackholed) this.peer.deliver(new Error(`stream failed: ${err.message}`));
     this.deliver(null);
   }
 }
