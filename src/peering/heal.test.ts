@@ -51,7 +51,7 @@ test('peering heal - an establish that fails (unreachable) leaves no FAILING rec
     (err: unknown) =>
       err instanceof AppError &&
       err.code === 'ENT_ERR_UNAVAILABLE' &&
-      /failed to establish peering "alpha"/.test(err.message) &&
+      /failed to establish peering "alpha" \(ADDRESS_UNREACHABLE\)/.test(err.message) &&
       /connection refused/.test(err.message),
   );
   assert.ok(!b.store.peering(undefined, 'alpha').value, 'no record is left to delete by hand');

@@ -202,7 +202,7 @@ export class PeeringService {
         }
         throw new AppError(
           'ENT_ERR_UNAVAILABLE',
-          `failed to establish peering "${req.PeerName}": ${err.message}`,
+          `failed to establish peering "${req.PeerName}" (${err.reason}): ${err.message}`,
           {
             http: 500,
           },

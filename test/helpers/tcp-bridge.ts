@@ -12,6 +12,9 @@
  *   nothing is forwarded and nothing answered (a load balancer whose backend vanished). Bytes are lost, so on
  *   `heal()` those connections are reset; new ones work.
  *
+ * - `freezeExisting()` (not a cut): the connections open now stall silently forever while new ones pass (a NAT or
+ *   load-balancer entry lost on one path): a half-dead connection beside a working one.
+ *
  * Only loopback sockets the bridge itself creates are touched. Bounded: at most `maxConnections` pairs (default
  * 256) are held; past that, new connections are reset.
  */
@@ -26,6 +29,8 @@ interface Pair {
   closed: boolean;
   /** Forwarding is off and arriving bytes are discarded (silence). */
   discarding: boolean;
+  /** Stalled for good (`freezeExisting`). */
+  frozen: boolean;
 }
 
 export class TcpBridge {
@@ -94,8 +99,16 @@ export class TcpBridge {
   heal(): void {
     this.#cut = undefined;
     for (const p of [...this.#pairs]) {
-      if (p.closed || p.discarding) this.#destroy(p, true);
+      if (p.closed || p.discarding || p.frozen) this.#destroy(p, true);
       else this.#flow(p);
+    }
+  }
+
+  /** Stalls every open connection silently (closes are not passed on either); new connections pass. */
+  freezeExisting(): void {
+    for (const p of this.#pairs) {
+      p.frozen = true;
+      this.#pause(p);
     }
   }
 
@@ -111,7 +124,7 @@ export class TcpBridge {
       down.resetAndDestroy();
       return;
     }
-    const pair: Pair = { down, up: undefined, closed: false, discarding: false };
+    const pair: Pair = { down, up: undefined, closed: false, discarding: false, frozen: false };
     this.#pairs.add(pair);
     this.#watch(pair, down);
     if (this.#cut === 'silence') {
@@ -123,7 +136,7 @@ export class TcpBridge {
     pair.up = up;
     this.#watch(pair, up);
     up.once('connect', () => {
-      if (this.#cut === undefined && !pair.closed) this.#flow(pair);
+      if (this.#cut === undefined && !pair.closed && !pair.frozen) this.#flow(pair);
     });
   }
 
@@ -132,7 +145,7 @@ export class TcpBridge {
     s.once('close', () => {
       pair.closed = true;
       // While the path is cut, the other side must not learn of the close.
-      if (this.#cut === undefined) this.#destroy(pair, false);
+      if (this.#cut === undefined && !pair.frozen) this.#destroy(pair, false);
     });
   }
 
