@@ -9,7 +9,12 @@
  */
 import { decodeConfigEntry, type ServiceIntentionsEntry } from '../src/config-entry/index.js';
 import type { IntentionSet } from '../src/intentions/index.js';
-import { IntentionView, type IntentionSource } from '../src/intentions/index.js';
+import {
+  authorize,
+  IntentionView,
+  parseServiceSpiffeId,
+  type IntentionSource,
+} from '../src/intentions/index.js';
 import { fmt, percentile, printHeader, printReproduce, printTable, ratio } from './lib/stats.js';
 
 const COMMAND = 'node --import tsx bench/authorize.ts';
@@ -99,8 +104,26 @@ function main(): void {
 
   const empty = (_src: IntentionSource, _dst: string): unknown => _dst;
   const decideViaView = (src: IntentionSource, dst: string): unknown => view.current().decide(src, dst, true);
+  const td = '11111111-2222-3333-4444-555555555555.consul';
+  const peerTd = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee.consul';
+  const uris = queries.map(
+    ([src]) => `spiffe://${src.peer === '' ? td : peerTd}/ns/default/dc/dc1/svc/${src.name}`,
+  );
+  let u = 0;
+  const authorizeViaView = (_src: IntentionSource, dst: string): unknown => {
+    const client = parseServiceSpiffeId(uris[u++ & 4095]!);
+    if (typeof client === 'string') return client;
+    return authorize(view.current(), {
+      target: dst,
+      client,
+      localTrustDomain: td,
+      peerForTrustDomain: (t) => (t === peerTd ? 'east' : undefined),
+      defaultAllow: true,
+    });
+  };
   const baseline = measure(empty, queries);
   const decide = measure(decideViaView, queries);
+  const authz = measure(authorizeViaView, queries);
   index = 2; // one rebuild, to show its cost next to the per-decision figures
   const r0 = performance.now();
   view.current();
@@ -112,6 +135,7 @@ function main(): void {
     ['measure', 'p50 µs/decision', 'p99 µs/decision'],
     [
       ['IntentionView.current().decide', p(decide, 50), p(decide, 99)],
+      ['authorize (SPIFFE URI parse + decide + reason)', p(authz, 50), p(authz, 99)],
       ['empty function (baseline)', p(baseline, 50), p(baseline, 99)],
     ],
   );

@@ -4,6 +4,7 @@ import * as agent from './handlers/agent.js';
 import * as catalog from './handlers/catalog.js';
 import * as config from './handlers/config.js';
 import * as connect from './handlers/connect.js';
+import * as connectAuthorize from './handlers/connect-authorize.js';
 import * as discoveryChain from './handlers/discovery-chain.js';
 import * as health from './handlers/health.js';
 import * as intentions from './handlers/intentions.js';
@@ -42,6 +43,7 @@ const TABLE: readonly (readonly [string, Methods])[] = [
   ['/v1/agent/health/service/name/', { GET: agent.agentHealthByName }],
   ['/v1/agent/health/service/id/', { GET: agent.agentHealthById }],
   ['/v1/agent/connect/ca/roots', { GET: connect.connectCARoots }],
+  ['/v1/agent/connect/authorize', { POST: connectAuthorize.agentConnectAuthorize }],
   ['/v1/connect/ca/roots', { GET: connect.connectCARoots }],
   ['/v1/connect/intentions', { GET: intentions.intentionList }],
   [

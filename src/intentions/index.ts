@@ -23,3 +23,12 @@ export {
 } from './intention-set.js';
 export { explainDecision, type ExplainStep, type Explanation, type StepOutcome } from './explain.js';
 export { IntentionView, type IntentionStore } from './intention-view.js';
+export {
+  authorize,
+  consulIntentionString,
+  parseServiceSpiffeId,
+  type AuthorizeInput,
+  type AuthorizeResult,
+  type ServiceSpiffeId,
+  type SpiffeParseError,
+} from './authorize.js';

@@ -292,3 +292,40 @@ test('intentions cli - create, get, list, match, check (-explain) and delete aga
   assert.deepEqual(r, { code: 0, stdout: 'Intention deleted.\n', stderr: '' });
   assert.equal((await call('GET', exact('cli-web', 'cli-db'))).status, 404);
 });
+
+test('authorize http - local SPIFFE IDs decided by intentions; unknown trust domains and bad input refused', async () => {
+  const td = (await call('GET', '/v1/connect/ca/roots')).json().TrustDomain as string;
+  await call('PUT', exact('authz-web', 'authz-api'), { Action: 'deny' });
+  const authz = (uri: string, target = 'authz-api') =>
+    call('POST', '/v1/agent/connect/authorize', {
+      Target: target,
+      ClientCertURI: uri,
+      ClientCertSerial: '01',
+    });
+
+  let r = await authz(`spiffe://${td}/ns/default/dc/dc1/svc/authz-web`);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json(), {
+    Authorized: false,
+    Reason: 'Matched L4 intention: default/authz-web => default/authz-api (Precedence: 9, Action: DENY)',
+  });
+  r = await authz(`spiffe://${td}/ns/default/dc/dc1/svc/authz-other`);
+  assert.deepEqual(r.json(), { Authorized: true, Reason: 'Default behavior configured by ACLs' });
+  r = await authz('spiffe://someone-else.consul/ns/default/dc/dc1/svc/authz-other');
+  assert.equal(r.json().Authorized, false);
+  assert.match(r.json().Reason, /^Unknown trust domain "someone-else.consul"/);
+
+  const bad: [unknown, string][] = [
+    [{ ClientCertURI: `spiffe://${td}/ns/default/dc/dc1/svc/x` }, 'Target service must be specified'],
+    [{ Target: 'a', ClientCertURI: 'nope' }, 'ClientCertURI not a valid Connect identifier'],
+    [
+      { Target: 'a', ClientCertURI: `spiffe://${td}/agent/server/dc/dc1` },
+      'ClientCertURI not a valid Service identifier',
+    ],
+  ];
+  for (const [body, text] of bad) {
+    const b = await call('POST', '/v1/agent/connect/authorize', body);
+    assert.equal(b.status, 400, b.text);
+    assert.equal(b.text.trim(), text);
+  }
+});
