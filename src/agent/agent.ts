@@ -340,6 +340,8 @@ export class Agent {
       connectEnabled: cfg.connectEnabled,
       enableRemoteScriptChecks: cfg.enableScriptChecks,
       enableLocalScriptChecks: cfg.enableScriptChecks || cfg.enableLocalScriptChecks,
+      sidecarMinPort: cfg.sidecarMinPort,
+      sidecarMaxPort: cfg.sidecarMaxPort,
       // Getters: the listeners bind after the handlers are built.
       ports: {
         get http() {

@@ -39,6 +39,9 @@ export const DEFAULT_MAX_INITIAL_STAGGER_MS = 1_000;
 export const SCRIPTS_DISABLED =
   "Scripts are disabled on this agent from remote calls; to enable, configure 'enable_script_checks' to true";
 
+/** Consul's `structs.SidecarProxySuffix`. */
+const SIDECAR_SUFFIX = '-sidecar-proxy';
+
 /** Consul's `structs.NodeMaint`. */
 export const NODE_MAINT_CHECK_ID = '_node_maintenance';
 /** Consul's `structs.ServiceMaintPrefix`. */
@@ -390,7 +393,19 @@ export class LocalAgent implements AgentLocal {
     return this.#store.nodeChecks(undefined, '', this.#nodeName).value;
   }
 
+  /**
+   * Removes a service and its checks, and the sidecar registered with it (Consul's `removeServiceSidecars`): the
+   * service `<id>-sidecar-proxy` whose proxy destination is this service.
+   */
   async #removeService(serviceID: string): Promise<void> {
+    await this.#removeOneService(serviceID);
+    const sidecar = this.#service(serviceID + SIDECAR_SUFFIX);
+    if (sidecar?.Kind === 'connect-proxy' && sidecar.Proxy?.['DestinationServiceID'] === serviceID) {
+      await this.#removeOneService(sidecar.ID);
+    }
+  }
+
+  async #removeOneService(serviceID: string): Promise<void> {
     const checkIDs = this.#localChecks()
       .filter((c) => c.ServiceID === serviceID)
       .map((c) => c.CheckID);

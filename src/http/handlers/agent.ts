@@ -8,7 +8,9 @@ import { applyFilter } from '../filter.js';
 import { aggregateStatus, renderCheck } from '../render.js';
 import { json, type Reply } from '../reply.js';
 import { commandLogCheck, ententeSelf } from './agent-write-health.js';
+import { sidecarRegistration } from './sidecar.js';
 import { decodeAgentCheck, decodeService, parseStatus } from './structs.js';
+import type { ServiceInput } from '../../state/index.js';
 
 const DECODE = 'Request decode failed';
 /** Services and checks the server puts in the catalog itself: not agent registrations. */
@@ -239,8 +241,29 @@ export async function agentServiceRegister(deps: HttpDeps, ctx: RequestContext):
     }),
   );
   for (const d of defs) d.check.ServiceID = svc.ID;
-  await deps.agent.registerService(svc, defs, replace);
+  const connectF = f.object('Connect');
+  const sidecar = sidecarRegistration(
+    svc,
+    connectF,
+    {
+      node: deps.info.nodeName,
+      minPort: deps.info.sidecarMinPort,
+      maxPort: deps.info.sidecarMaxPort,
+      localServices: localServices(deps),
+    },
+    DECODE,
+  );
+  // As Consul: the parent keeps its Connect settings, but not the nested sidecar definition.
+  const parent = sidecar ? withoutSidecarDefinition(svc) : svc;
+  await deps.agent.registerService(parent, defs, replace);
+  if (sidecar) await deps.agent.registerService(sidecar.service, sidecar.checks, replace);
   return {};
+}
+
+function withoutSidecarDefinition(svc: ServiceInput): ServiceInput {
+  const { SidecarService: _s, ...connect } = svc.Connect ?? {};
+  const { Connect: _c, ...rest } = svc;
+  return Object.keys(connect).length > 0 ? { ...rest, Connect: connect } : rest;
 }
 
 /** PUT /v1/agent/service/deregister/:id */

@@ -1,0 +1,115 @@
+import { badRequest } from '../../errors/index.js';
+import type { ServiceInput } from '../../state/index.js';
+import type { NodeService } from '../../types/index.js';
+import type { AgentCheckDefinition } from '../agent-local.js';
+import { Fields } from '../decode.js';
+import { decodeAgentCheck, decodeService } from './structs.js';
+
+/** Consul's `structs.SidecarProxySuffix`. */
+export const SIDECAR_SUFFIX = '-sidecar-proxy';
+
+/** What a sidecar registration needs to know about this agent. */
+export interface SidecarContext {
+  node: string;
+  /** `ports.sidecar_min_port` / `sidecar_max_port` (inclusive; < 1 disables automatic ports). */
+  minPort: number;
+  maxPort: number;
+  /** The services already registered on this agent (ports in use, an earlier registration of this sidecar). */
+  localServices: readonly NodeService[];
+}
+
+/**
+ * Expands `Connect.SidecarService` of an agent registration into the sidecar proxy registration Consul makes
+ * (`agent/sidecar_service.go`): ID `<parent ID>-sidecar-proxy`, name `<parent name>-sidecar-proxy`, kind
+ * `connect-proxy`, tags, meta and address inherited when not given, `Proxy.DestinationServiceName/ID` and the local
+ * service address (127.0.0.1) and port filled, a port from the sidecar range when none is given (the lowest free one,
+ * or the one this sidecar already has), and, when the definition has no checks, Consul's two default checks: a TCP
+ * check "Connect Sidecar Listening" on the proxy port every 10 s and an alias check "Connect Sidecar Aliasing <parent
+ * ID>". Answers `undefined` when the registration has no sidecar.
+ */
+export function sidecarRegistration(
+  parent: ServiceInput,
+  connect: Fields | undefined,
+  ctx: SidecarContext,
+  decodePrefix: string,
+): { service: ServiceInput; checks: AgentCheckDefinition[] } | undefined {
+  const sf = connect?.object('SidecarService');
+  if (!sf) return undefined;
+  if (parent.Kind !== '')
+    throw badRequest('Invalid SidecarService: only typical services can have a sidecar');
+  const decoded = decodeService(sf, { nameKey: 'Name' });
+  const id = parent.ID + SIDECAR_SUFFIX;
+  const proxy: Record<string, unknown> = { ...(decoded.Proxy ?? {}) };
+  proxy['DestinationServiceName'] ||= parent.Service;
+  proxy['DestinationServiceID'] ||= parent.ID;
+  const localAddr = typeof proxy['LocalServiceAddress'] === 'string' ? proxy['LocalServiceAddress'] : '';
+  const localPort = typeof proxy['LocalServicePort'] === 'number' ? proxy['LocalServicePort'] : 0;
+  if (!proxy['LocalServiceSocketPath'] && (localAddr === '' || localPort < 1)) {
+    if (parent.SocketPath) {
+      proxy['LocalServiceSocketPath'] = parent.SocketPath;
+    } else {
+      if (localAddr === '') proxy['LocalServiceAddress'] = '127.0.0.1';
+      if (localPort < 1) proxy['LocalServicePort'] = parent.Port;
+    }
+  }
+  const service: ServiceInput = {
+    ...decoded,
+    Kind: decoded.Kind === '' ? 'connect-proxy' : decoded.Kind,
+    ID: id,
+    Service: decoded.Service || parent.Service + SIDECAR_SUFFIX,
+    Address: decoded.Address || parent.Address,
+    Tags: decoded.Tags.length > 0 ? decoded.Tags : [...parent.Tags],
+    Meta: Object.keys(decoded.Meta).length > 0 ? decoded.Meta : { ...parent.Meta },
+    Port: decoded.Port > 0 ? decoded.Port : sidecarPort(id, ctx),
+    Proxy: proxy,
+  };
+  const given = [...(sf.object('Check') ? [sf.object('Check') as Fields] : []), ...sf.objectList('Checks')];
+  const checkFields =
+    given.length > 0
+      ? given
+      : defaultCheckFields(
+          service,
+          typeof proxy['LocalServiceAddress'] === 'string' ? proxy['LocalServiceAddress'] : '',
+          decodePrefix,
+        );
+  const checks = checkFields.map((cf, n) =>
+    decodeAgentCheck(cf, {
+      node: ctx.node,
+      serviceID: id,
+      serviceName: service.Service,
+      defaultId: checkFields.length === 1 ? `service:${id}` : `service:${id}:${n + 1}`,
+      defaultName: `Service '${service.Service}' check`,
+    }),
+  );
+  for (const c of checks) c.check.ServiceID = id;
+  return { service, checks };
+}
+
+/** Consul's `sidecarPortFromServiceIDLocked`: keep this sidecar's port in the range, else the lowest free one. */
+function sidecarPort(sidecarID: string, ctx: SidecarContext): number {
+  const { minPort, maxPort } = ctx;
+  if (minPort < 1 || maxPort < 1) {
+    throw badRequest('no port provided for sidecar_service and auto-assignment disabled in config');
+  }
+  const used = new Set<number>();
+  for (const s of ctx.localServices) {
+    if (s.Port < minPort || s.Port > maxPort) continue;
+    if (s.ID === sidecarID) return s.Port;
+    used.add(s.Port);
+  }
+  for (let p = minPort; p <= maxPort; p++) if (!used.has(p)) return p;
+  throw badRequest(
+    `no port provided for sidecar_service and none left in the configured range [${minPort}, ${maxPort}]`,
+  );
+}
+
+/** Consul's `sidecarDefaultChecks`, as check definitions to decode like any other. */
+function defaultCheckFields(sidecar: ServiceInput, localServiceAddress: string, prefix: string): Fields[] {
+  const host = sidecar.Address || localServiceAddress;
+  const addr = host.includes(':') ? `[${host}]:${sidecar.Port}` : `${host}:${sidecar.Port}`;
+  const parentID = sidecar.ID.slice(0, -SIDECAR_SUFFIX.length);
+  return [
+    new Fields({ Name: 'Connect Sidecar Listening', TCP: addr, Interval: '10s' }, 'Check', prefix),
+    new Fields({ Name: `Connect Sidecar Aliasing ${parentID}`, AliasService: parentID }, 'Check', prefix),
+  ];
+}
