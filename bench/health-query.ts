@@ -1,7 +1,8 @@
 /**
  * `GET /v1/health/service/web` queries/s with 100 registered instances of `web`, driven by `wrk` (a separate process,
- * -t2 -c32 -d10s, after a 2 s wrk warm-up), and its p99 latency. Baseline in the same run: a bare `node:http` server
- * (a child process) answering the very same body bytes.
+ * -t2 -c32), its p99 latency and the server's CPU per request. Baseline in the same run: a bare `node:http` server (a
+ * child process) answering the very same body bytes. Both run throughout; after a 2 s warm-up each, they are measured
+ * in 3 alternating rounds of 4 s, so load from elsewhere on the machine weighs on both alike.
  *
  *   node --import tsx bench/health-query.ts
  */
@@ -20,13 +21,39 @@ import { WRK as WRK_TOOL, requireTools } from './lib/require-tools.js';
 
 const COMMAND = 'node --import tsx bench/health-query.ts';
 const INSTANCES = 100;
-const WRK = { threads: 2, connections: 32, seconds: 10 };
+const WRK = { threads: 2, connections: 32, seconds: 4 };
+const ROUNDS = 3;
 const WARMUP_SECONDS = 2;
 const BARE_SERVER = fileURLToPath(new URL('./lib/bare-http-server.ts', import.meta.url));
 
-async function measure(url: string, serverPid: number | undefined): Promise<WrkResult> {
+async function warmUp(url: string, serverPid: number | undefined): Promise<void> {
   await runWrk(url, { ...WRK, seconds: WARMUP_SECONDS, serverPid });
-  return runWrk(url, { ...WRK, serverPid });
+}
+
+/**
+ * The rounds of one server as one figure: req/s and CPU per request over all rounds, p50/p99 the median of the
+ * rounds' (wrk reports percentiles per run).
+ */
+function combine(rs: readonly WrkResult[]): WrkResult {
+  const requests = rs.reduce((n, r) => n + r.requests, 0);
+  const seconds = rs.length * WRK.seconds;
+  // CPU µs spent in each round = µs per request × requests of that round.
+  const cpuUs = rs.reduce((n, r) => n + r.serverCpuUsPerRequest * r.requestsPerSec * WRK.seconds, 0);
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const pct = (x: number): string => `${Math.round(x)}%`;
+  const cpuShare = (r: WrkResult): number => (r.serverCpuUsPerRequest * r.requestsPerSec) / 1e4;
+  return {
+    requestsPerSec: requests / seconds,
+    p50Ms: median(rs.map((r) => r.p50Ms)),
+    p99Ms: median(rs.map((r) => r.p99Ms)),
+    requests,
+    non2xx: rs.reduce((n, r) => n + r.non2xx, 0),
+    socketErrors: rs.map((r) => r.socketErrors).find((e) => e !== 'none') ?? 'none',
+    serverCpu: pct(rs.reduce((n, r) => n + cpuShare(r), 0) / rs.length),
+    wrkCpu: rs.map((r) => r.wrkCpu).join('/'),
+    serverCpuUsPerRequest: cpuUs / requests,
+    raw: '',
+  };
 }
 
 /** Spawns the bare server on the captured body; resolves with its URL. It exits when our stdin pipe closes. */
@@ -63,11 +90,12 @@ await runBench('health-query', async () => {
   requireTools(WRK_TOOL);
   printHeader(
     'health-query',
-    `GET /v1/health/service/web with ${INSTANCES} instances, wrk -t${WRK.threads} -c${WRK.connections} -d${WRK.seconds}s`,
+    `GET /v1/health/service/web with ${INSTANCES} instances, wrk -t${WRK.threads} -c${WRK.connections}, ${ROUNDS} alternating rounds of ${WRK.seconds} s per server`,
   );
   const agent = await startBenchAgent();
   const http = keepAliveAgent(16);
-  let entente: WrkResult;
+  let bare: Awaited<ReturnType<typeof startBareServer>> | undefined;
+  const rounds: { entente: WrkResult; bare: WrkResult }[] = [];
   let body: Buffer;
   try {
     // One instance per node, as on a real cluster; each with one passing check.
@@ -81,21 +109,25 @@ await runBench('health-query', async () => {
     const entries = JSON.parse(res.body.toString('utf8')) as unknown[];
     if (entries.length !== INSTANCES) throw new Error(`expected ${INSTANCES} entries, got ${entries.length}`);
     body = res.body;
-    entente = await measure(url, agent.child.pid);
+    const bodyFile = join(tempDir('body'), 'health-service-web.json');
+    writeFileSync(bodyFile, body);
+    bare = await startBareServer(bodyFile);
+    // Both servers run throughout and are measured in alternation, so a change in what else the machine is doing
+    // weighs on both alike instead of on whichever happened to run at the time.
+    await warmUp(url, agent.child.pid);
+    await warmUp(bare.url, bare.pid);
+    for (let i = 0; i < ROUNDS; i++) {
+      const e = await runWrk(url, { ...WRK, serverPid: agent.child.pid });
+      const b = await runWrk(bare.url, { ...WRK, serverPid: bare.pid });
+      rounds.push({ entente: e, bare: b });
+    }
   } finally {
     http.destroy();
+    await bare?.stop();
     await stopBenchAgent(agent);
   }
-
-  const bodyFile = join(tempDir('body'), 'health-service-web.json');
-  writeFileSync(bodyFile, body);
-  const bare = await startBareServer(bodyFile);
-  let baseline: WrkResult;
-  try {
-    baseline = await measure(bare.url, bare.pid);
-  } finally {
-    await bare.stop();
-  }
+  const entente = combine(rounds.map((r) => r.entente));
+  const baseline = combine(rounds.map((r) => r.bare));
 
   const row = (name: string, r: WrkResult): string[] => [
     name,
@@ -114,7 +146,9 @@ await runBench('health-query', async () => {
     [row('entente /v1/health/service/web', entente), row('bare node:http, same body', baseline)],
   );
   console.log(
-    `\nratio entente / bare node:http: ${ratio(entente.requestsPerSec, baseline.requestsPerSec)} (req/s)`,
+    `\nratio entente / bare node:http: ${ratio(entente.requestsPerSec, baseline.requestsPerSec)} (req/s; per round: ${rounds
+      .map((r) => ratio(r.entente.requestsPerSec, r.bare.requestsPerSec))
+      .join(', ')})`,
   );
   console.log(`p99 entente / bare node:http:   ${ratio(entente.p99Ms, baseline.p99Ms)}`);
   // On a busy machine req/s follows the CPU share each server happened to get; CPU per request does not.
