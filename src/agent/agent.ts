@@ -115,10 +115,7 @@ export class Agent {
     });
     this.logger.info({ last_index: this.#log.lastIndex, duration_ms: Date.now() - t0 }, 'state restored');
 
-    if (this.store.clusterId === '') {
-      await this.write({ Type: 'cluster-init', ClusterID: randomUUID() });
-    }
-    this.logger.info({ cluster_id: this.store.clusterId }, 'cluster identity');
+    await this.#initClusterId();
     if (this.store.caRoots(undefined).value.length === 0) {
       const ca = await generateRootCA({ clusterId: this.store.clusterId, datacenter: cfg.datacenter });
       await this.write({ Type: 'ca-init', Roots: [ca.root], SigningKeyPem: ca.signingKeyPem });
@@ -168,6 +165,7 @@ export class Agent {
       tracker: this.tracker,
       identity,
       enabled: cfg.peeringEnabled,
+      connectEnabled: cfg.connectEnabled,
       exchangeSecret: (target, req, signal) => transport.exchangeSecret(target, req, signal),
     });
     if (cfg.peeringEnabled) this.#peering.start();
@@ -277,6 +275,25 @@ export class Agent {
     const host = cfg.addresses.grpc_tls ?? cfg.clientAddr;
     const port = await grpc.listen(host, cfg.ports.grpc_tls);
     this.addresses.grpcTls = { host, port };
+  }
+
+  /**
+   * The cluster ID: `connect.ca_config.cluster_id` when configured, else a random UUID, written once. A data dir
+   * keeps the ID it was bootstrapped with (its trust domain is in every peer's trust bundle); a different configured
+   * ID is reported, not applied, as Consul does once its CA is initialized.
+   */
+  async #initClusterId(): Promise<void> {
+    const configured = this.config.connectClusterId;
+    if (this.store.clusterId === '') {
+      await this.write({ Type: 'cluster-init', ClusterID: configured || randomUUID() });
+    } else if (configured !== '' && configured.toLowerCase() !== this.store.clusterId.toLowerCase()) {
+      this.logger.warn(
+        { cluster_id: this.store.clusterId, configured_cluster_id: configured },
+        'connect.ca_config.cluster_id differs from the cluster ID this data dir was bootstrapped with; ' +
+          'the stored ID is kept (changing it would change the trust domain peers trust)',
+      );
+    }
+    this.logger.info({ cluster_id: this.store.clusterId }, 'cluster identity');
   }
 
   #grpcAddress(): string {

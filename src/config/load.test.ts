@@ -83,6 +83,27 @@ made_up_key = 1
   );
   assert.ok(warnings.some((w) => w.includes('"encrypt" is not used')));
   assert.ok(warnings.some((w) => w.includes('"ports.serf_lan"')));
+  assert.equal(config.connectClusterId, '11111111-2222-3333-4444-555555555555');
+  assert.ok(!warnings.some((w) => w.includes('connect.')), warnings.join('\n'));
+});
+
+test('config - connect.ca_config.cluster_id must be a UUID; other ca_config keys warn', (t) => {
+  const dir = tmp(t);
+  const file = join(dir, 'c.hcl');
+  writeFileSync(file, 'connect { ca_config { cluster_id = "not-a-uuid" } }');
+  assert.throws(
+    () => loadAgentConfig(['-dev', '-config-file', file]),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.message.includes('connect.ca_config.cluster_id: cluster_id was supplied but was not a valid UUID'),
+  );
+  writeFileSync(file, 'connect { ca_config { leaf_cert_ttl = "24h" } }');
+  const { config, warnings } = loadAgentConfig(['-dev', '-config-file', file]);
+  assert.equal(config.connectClusterId, '');
+  assert.ok(
+    warnings.some((w) => w.includes('"connect.ca_config.leaf_cert_ttl" is not used')),
+    warnings.join('\n'),
+  );
 });
 
 test('config - bad values and contradictions are rejected with the key named', (t) => {

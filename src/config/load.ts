@@ -28,7 +28,10 @@ type Raw = Record<string, unknown>;
  * Consul config keys Entente acts on. Every other key is accepted with a warning, so config files written for
  * Consul agents load unchanged.
  */
-const IMPLEMENTED: Readonly<Record<string, true | Readonly<Record<string, true>>>> = {
+/** `true`: the key (and everything under it) is used; an object: only the listed sub-keys are. */
+type KeySpec = true | { readonly [key: string]: KeySpec };
+
+const IMPLEMENTED: Readonly<Record<string, KeySpec>> = {
   datacenter: true,
   primary_datacenter: true,
   node_name: true,
@@ -58,7 +61,7 @@ const IMPLEMENTED: Readonly<Record<string, true | Readonly<Record<string, true>>
   log_json: true,
   ui: true,
   ui_config: { enabled: true },
-  connect: { enabled: true },
+  connect: { enabled: true, ca_config: { cluster_id: true } },
   peering: {
     enabled: true,
     heartbeat_interval: true,
@@ -332,12 +335,20 @@ function checkKeys(raw: Raw, warnings: string[], source: string): void {
       );
       continue;
     }
-    if (spec !== true && isObject(v)) {
-      for (const sub of Object.keys(v)) {
-        if (!(sub in spec))
-          warnings.push(`${source}: config key "${k}.${sub}" is not used by Entente and is ignored`);
-      }
+    checkSubKeys(k, spec, v, warnings, source);
+  }
+}
+
+/** Warns about each key under `path` that `spec` does not list, at any depth. */
+function checkSubKeys(path: string, spec: KeySpec, v: unknown, warnings: string[], source: string): void {
+  if (spec === true || !isObject(v)) return;
+  for (const [sub, subValue] of Object.entries(v)) {
+    const subSpec = spec[sub];
+    if (subSpec === undefined) {
+      warnings.push(`${source}: config key "${path}.${sub}" is not used by Entente and is ignored`);
+      continue;
     }
+    checkSubKeys(`${path}.${sub}`, subSpec, subValue, warnings, source);
   }
 }
 
@@ -527,6 +538,7 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
     logLevel: logLevel as AgentConfig['logLevel'],
     logJson: bool(raw, 'log_json', false),
     connectEnabled: bool(obj(raw, 'connect'), 'enabled', true, 'connect.enabled'),
+    connectClusterId: connectClusterId(raw),
     peeringEnabled: bool(peering, 'enabled', true, 'peering.enabled'),
     peeringHeartbeatIntervalMs: hbInterval,
     peeringHeartbeatTimeoutMs: hbTimeout,
@@ -563,6 +575,25 @@ function httpMaxConnsPerClient(raw: Raw): number {
   const n = int(obj(raw, 'limits'), 'http_max_conns_per_client', HTTP_MAX_CONNS_PER_CLIENT, label);
   if (n < 0) throw new ConfigError(`${label}: must be 0 (no limit) or more, got ${n}`);
   return n;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `connect { ca_config { cluster_id = "<uuid>" } }`: the cluster ID to bootstrap with (the trust domain is then
+ * `<cluster_id>.consul`). Like Consul, a value that is not a UUID stops start-up rather than bootstrapping with a
+ * random ID the operator did not ask for. Empty when unset.
+ */
+function connectClusterId(raw: Raw): string {
+  const caConfig = obj(obj(raw, 'connect'), 'ca_config');
+  const v = caConfig['cluster_id'];
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'string' || !UUID_RE.test(v)) {
+    throw new ConfigError(
+      `connect.ca_config.cluster_id: cluster_id was supplied but was not a valid UUID: ${JSON.stringify(v)}`,
+    );
+  }
+  return v;
 }
 
 function normalizeDomain(d: string): string {

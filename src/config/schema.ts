@@ -23,6 +23,11 @@ export interface AgentConfig {
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   readonly logJson: boolean;
   readonly connectEnabled: boolean;
+  /**
+   * `connect { ca_config { cluster_id } }`: the cluster ID (a UUID) used when the cluster is first bootstrapped;
+   * the trust domain is `<cluster_id>.consul`. Empty: a random one. A data dir keeps the ID it was created with.
+   */
+  readonly connectClusterId: string;
   readonly peeringEnabled: boolean;
   /** Entente extension `peering { heartbeat_interval = "15s" }`: how often each side sends a heartbeat (ms). */
   readonly peeringHeartbeatIntervalMs: number;

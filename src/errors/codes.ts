@@ -142,6 +142,11 @@ export const ERROR_CODES = {
     http: 415,
     grpc: GRPC_STATUS.FAILED_PRECONDITION,
   },
+  ENT_ERR_CONNECT_DISABLED: {
+    summary: 'The endpoint needs Connect, and `connect { enabled = false }` turns it off.',
+    http: 500,
+    grpc: GRPC_STATUS.FAILED_PRECONDITION,
+  },
   ENT_ERR_INTERNAL: { summary: 'An unexpected error occurred.', http: 500, grpc: GRPC_STATUS.INTERNAL },
 } as const satisfies Record<string, ErrorCodeSpec>;
 

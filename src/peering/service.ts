@@ -59,6 +59,11 @@ export interface PeeringServiceOptions {
   identity: LocalPeeringIdentity;
   exchangeSecret: ExchangeSecretFn;
   enabled: boolean;
+  /**
+   * `connect.enabled`; defaults to true. Without Connect no peering token is generated (Consul's rule: the token
+   * carries the CA roots), while dialing with a token from elsewhere still works.
+   */
+  connectEnabled?: boolean;
 }
 
 export interface GenerateTokenRequest {
@@ -103,6 +108,12 @@ export class PeeringService {
   /** POST /v1/peering/token */
   async generateToken(req: GenerateTokenRequest): Promise<string> {
     this.assertEnabled();
+    if (this.#o.connectEnabled === false) {
+      throw new AppError(
+        'ENT_ERR_CONNECT_DISABLED',
+        "connect.enabled must be set to true in the server's configuration when generating peering tokens",
+      );
+    }
     validatePeerName(req.PeerName);
     for (const a of req.ServerExternalAddresses)
       validateAddress(a, `${a} is not a valid peering server address`);

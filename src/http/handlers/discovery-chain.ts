@@ -7,6 +7,7 @@
  */
 import { AppError, badRequest } from '../../errors/index.js';
 import { trustDomain } from '../../connect/index.js';
+import { assertConnectEnabled } from './connect.js';
 import type {
   ConfigEntry,
   ProxyDefaultsEntry,
@@ -94,6 +95,7 @@ export async function discoveryChainRead(deps: HttpDeps, ctx: RequestContext): P
   const q = parseQueryOptions(ctx, deps.info.datacenter);
   const name = ctx.rest;
   if (name === '') throw badRequest('Missing chain name');
+  assertConnectEnabled(deps);
   const datacenter = ctx.query('compile-dc') || deps.info.datacenter;
   const overrides = ctx.method === 'POST' ? decodeOverrides(await ctx.json(DECODE)) : {};
   if (deps.store.clusterId === '') {
