@@ -4,6 +4,7 @@ import { Agent } from './agent.js';
 import { Catalog } from './catalog.js';
 import { ConfigEntries } from './config-entries.js';
 import { Connect } from './connect.js';
+import { DiscoveryChain } from './discovery-chain.js';
 import { Health } from './health.js';
 import { KV } from './kv.js';
 import { Peerings } from './peerings.js';
@@ -45,6 +46,7 @@ export class ApiClient implements Requester {
   readonly kv: KV;
   readonly configEntries: ConfigEntries;
   readonly connect: Connect;
+  readonly discoveryChain: DiscoveryChain;
   readonly status: Status;
   readonly peerings: Peerings;
   readonly #token: string | undefined;
@@ -61,6 +63,7 @@ export class ApiClient implements Requester {
     this.kv = new KV(this);
     this.configEntries = new ConfigEntries(this);
     this.connect = new Connect(this);
+    this.discoveryChain = new DiscoveryChain(this);
     this.status = new Status(this);
     this.peerings = new Peerings(this);
   }

@@ -11,6 +11,13 @@ import {
 } from './request.js';
 import type { Intention, IntentionExplanation } from './types.js';
 
+/** `api.AgentAuthorizeParams`. */
+export interface AuthorizeParams {
+  readonly Target: string;
+  readonly ClientCertURI: string;
+  readonly ClientCertSerial: string;
+}
+
 /** `by` of an intention match (Consul `api.IntentionMatchType`). */
 export type IntentionMatchType = 'source' | 'destination';
 
@@ -149,5 +156,19 @@ export class Connect {
     );
     const body = decodeJson(res) as { Explanation: IntentionExplanation };
     return { value: body.Explanation, meta: parseQueryMeta(res) };
+  }
+
+  /**
+   * `POST /v1/agent/connect/authorize` (Consul's client has it as `Agent().ConnectAuthorize`): may this client
+   * certificate connect to `Target`?
+   */
+  async authorize(
+    params: AuthorizeParams,
+    write?: WriteOptions,
+  ): Promise<{ Authorized: boolean; Reason: string }> {
+    const res = requireOk(
+      await this.#c.send({ method: 'POST', path: '/v1/agent/connect/authorize', json: params, ...w(write) }),
+    );
+    return decodeJson(res) as { Authorized: boolean; Reason: string };
   }
 }

@@ -7,7 +7,8 @@ export { Health, HEALTH_STATES, type HealthState, type HealthServiceOptions } fr
 export { Agent, ALL_SEGMENTS, type MembersOptions } from './agent.js';
 export { KV, kvValueBytes, type KVWrite } from './kv.js';
 export { ConfigEntries } from './config-entries.js';
-export { Connect, type IntentionMatchType } from './connect.js';
+export { Connect, type AuthorizeParams, type IntentionMatchType } from './connect.js';
+export { DiscoveryChain, type DiscoveryChainOptions } from './discovery-chain.js';
 export { Status } from './status.js';
 export { Peerings } from './peerings.js';
 export { decodePeeringToken } from './peering-token.js';

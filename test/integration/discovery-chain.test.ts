@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+import { ApiClient } from '../../src/api/index.js';
 
 let agent: AgentProcess;
 
@@ -118,4 +119,24 @@ test('discovery-chain http - bad input and impossible chains are refused with Co
   assert.equal(split.status, 400);
   assert.match(split.text, /invalid config key "Splits\[0\]\.Peer"/);
   assert.equal((await call('GET', '/v1/config/service-splitter/web')).status, 404, 'nothing stored');
+});
+
+test('discovery-chain http - the typed api client reads chains, POSTs overrides and authorizes', async () => {
+  const client = new ApiClient({ address: agent.httpAddr });
+  const plain = await client.discoveryChain.get('web');
+  assert.equal(plain.value['StartNode'], 'resolver:web.default.default.dc1');
+  assert.ok(plain.meta.lastIndex > 0);
+  const custom = await client.discoveryChain.get('web', {
+    overrideProtocol: 'http',
+    evaluateInDatacenter: 'dc9',
+  });
+  assert.equal(custom.value['Protocol'], 'http');
+  assert.equal(custom.value['Datacenter'], 'dc9');
+  const td = (await call('GET', '/v1/connect/ca/roots')).json().TrustDomain as string;
+  const res = await client.connect.authorize({
+    Target: 'web',
+    ClientCertURI: `spiffe://${td}/ns/default/dc/dc1/svc/anyone`,
+    ClientCertSerial: '01',
+  });
+  assert.deepEqual(res, { Authorized: true, Reason: 'Default behavior configured by ACLs' });
 });
