@@ -78,7 +78,7 @@ export class Agent {
       const name = this.store.peerings(undefined).value.find((p) => p.ID === id)?.Name ?? '';
       this.metrics.incrCounter(PEERING_STREAM_RESETS, { peer_name: name, peer_id: id, reason });
     });
-    this.metrics.addGaugeSource(peeringGauges(this.store, this.tracker, Date.now));
+    this.metrics.addGaugeSource(peeringGauges(this.store, this.tracker));
     this.#log =
       tuning.commandLog ??
       (config.dataDir === ''

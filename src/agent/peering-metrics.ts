@@ -7,13 +7,7 @@ import {
   type GaugeSource,
   type GaugeValue,
 } from '../metrics/index.js';
-import {
-  StreamTracker,
-  effectiveState,
-  p99,
-  type PeeringReason,
-  type StreamStatus,
-} from '../peering/index.js';
+import { StreamTracker, effectiveState, p99, type PeeringReason } from '../peering/index.js';
 import type { Peering } from '../types/index.js';
 
 /** What the peering gauges read of the store. */
@@ -24,16 +18,18 @@ export interface PeeringList {
 /**
  * The per-peering gauges, read from the store's peerings and the stream tracker when metrics are shown:
  * Consul's `peering.healthy` (1 while ACTIVE) and `peering.exported_services`, and Entente's replication lag
- * (latest and p99) and last-contact age. A gauge with nothing to report (no lag sample yet, no message yet) is
- * left out rather than shown as 0.
+ * (latest and p99) and last-contact age. A gauge with nothing to report (no stream, no lag sample yet) is left
+ * out rather than shown as 0.
  */
-export function peeringGauges(store: PeeringList, tracker: StreamTracker, now: () => number): GaugeSource {
+export function peeringGauges(store: PeeringList, tracker: StreamTracker): GaugeSource {
   return () => {
     const out: GaugeValue[] = [];
     for (const p of store.peerings(undefined).value) {
       const labels = { peer_name: p.Name, peer_id: p.ID };
       const status = tracker.get(p.ID);
       out.push({ def: PEERING_HEALTHY, labels, value: effectiveState(p, status) === 'ACTIVE' ? 1 : 0 });
+      // As X-Consul-LastContact on ?peer= reads: since the peer's last message, or since tracking began.
+      out.push({ def: PEERING_LAST_CONTACT_AGE, labels, value: tracker.lastContactMs(p.ID) });
       if (!status) continue;
       out.push({ def: PEERING_EXPORTED_SERVICES, labels, value: status.exportedServices.length });
       if (status.lag.lastMs !== undefined) {
@@ -41,22 +37,9 @@ export function peeringGauges(store: PeeringList, tracker: StreamTracker, now: (
       }
       const lagP99 = p99(status.lag.samples);
       if (lagP99 !== undefined) out.push({ def: PEERING_REPLICATION_LAG_P99, labels, value: lagP99 });
-      const contact = lastContact(status);
-      if (contact !== undefined) {
-        out.push({ def: PEERING_LAST_CONTACT_AGE, labels, value: Math.max(0, now() - contact) });
-      }
     }
     return out;
   };
-}
-
-/** When the peer last sent anything: a heartbeat, a resource, an ACK or a NACK (ms since the epoch). */
-function lastContact(s: StreamStatus): number | undefined {
-  let latest: number | undefined;
-  for (const d of [s.lastRecvHeartbeat, s.lastRecvResourceSuccess, s.lastAck, s.lastNack]) {
-    if (d !== undefined && (latest === undefined || d.getTime() > latest)) latest = d.getTime();
-  }
-  return latest;
 }
 
 /**

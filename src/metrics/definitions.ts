@@ -65,13 +65,13 @@ export const PEERING_REPLICATION_LAG_P99 = def({
   help: 'p99 of the last 1,024 replication lag samples to the peer, in ms.',
 });
 
-/** Entente: ms since the last message of any kind arrived from the peer. */
+/** Entente: ms since the last message of any kind arrived from the peer (X-Consul-LastContact of `?peer=` reads). */
 export const PEERING_LAST_CONTACT_AGE = def({
   kind: 'gauge',
   service: 'entente',
   key: ['peering', 'last_contact_age_ms'],
   labels: ['peer_name', 'peer_id'],
-  help: 'Time since the last message (heartbeat, resource, ACK or NACK) arrived from the peer, in ms.',
+  help: 'Time since the last message of any kind arrived from the peer (before the first: since this server began tracking the peering), in ms.',
 });
 
 /** Entente: peer streams that ended with a reason (errors, timeouts, the peer terminating), by reason. */
