@@ -197,7 +197,7 @@ async function inProcessHeap(): Promise<HeapResult> {
     if (!r.ok) throw new Error(`register ${n}: ${r.error}`);
   }
   const h1 = heapNow(gc);
-  const exporter = new Exporter(exporterStore, IMPORTER_PEER);
+  const exporter = new Exporter(exporterStore);
   // The payloads as they cross the wire: fresh objects (a JSON round trip), nothing shared with the exporter store.
   const payloads: [string, CheckServiceNode[]][] = [];
   for (let s = 0; s < SERVICES; s++) {

@@ -1,59 +1,31 @@
-import { exportedServicesForPeer, type ExportedServicesEntry } from '../config-entry/index.js';
-import { IDX, type StateStore, type WatchSet } from '../state/index.js';
+import { type StateStore } from '../state/index.js';
 import type { HealthCheck, HealthStatus, NodeService } from '../types/index.js';
-import type { CheckServiceNode } from './messages.js';
+import { chunkResourceId, type CheckServiceNode, type Resource } from './messages.js';
+import type { OutgoingResource } from './stream-sender.js';
 
-/** Name of the exported-services config entry in Consul CE. */
-const EXPORTED_SERVICES_NAME = 'default';
 const SIDECAR_SUFFIX = '-sidecar-proxy';
 const VIRTUAL_TAGGED_ADDRESS = 'consul-virtual';
 
-/** What one peer should see now: the exported names and, per name, a version that moves when its data changes. */
-export interface ExportView {
-  names: string[];
-  /** service name → index of its data (moves on any change to its instances, their checks or nodes) */
-  versions: Map<string, number>;
-}
+/** The resource that tells a peer a service has no instances (any more): shared, never mutated. */
+export const EMPTY_EXPORT: Resource = Object.freeze({ type: 'exported-service', nodes: [] });
 
 /**
- * Decides what a peer receives (the exported-services entry × the local catalog) and builds the replicated
- * instances as Consul does: typical services only, Connect/Proxy stripped, this cluster's virtual IP removed, checks
- * flattened into one `<serviceID>:overall-check`, indexes zeroed. Reads record their watch topics in `ws`.
+ * Builds the replicated instances of a local service as Consul does: typical services only, Connect/Proxy
+ * stripped, this cluster's virtual IP removed, checks flattened into one `<serviceID>:overall-check`, indexes
+ * zeroed. What a peer receives does not depend on which peer it is, so everything built here is cached per store
+ * and (service, index) and shared by every peer's stream: a change exported to ten peers is converted once, and
+ * the resource objects are the same, so the gRPC edge encodes them once too (see grpc/peerstream/convert.ts).
+ *
+ * NOTE: callers must treat every result as read-only.
  */
 export class Exporter {
   readonly #store: StateStore;
-  readonly #peerName: string;
 
-  constructor(store: StateStore, peerName: string) {
+  constructor(store: StateStore) {
     this.#store = store;
-    this.#peerName = peerName;
   }
 
-  view(ws: WatchSet): ExportView {
-    const entry = this.#store.configEntry(ws, 'exported-services', EXPORTED_SERVICES_NAME).value;
-    const names = new Set<string>();
-    if (entry) {
-      const exp = exportedServicesForPeer(entry.entry as unknown as ExportedServicesEntry, this.#peerName);
-      if (exp.all) {
-        for (const { service } of this.#store.services(ws, '').value) {
-          if (service.Kind === '' && !service.Service.endsWith(SIDECAR_SUFFIX)) names.add(service.Service);
-        }
-      }
-      for (const n of exp.names) names.add(n);
-    }
-    names.delete('consul');
-    const versions = new Map<string, number>();
-    for (const name of names) versions.set(name, this.#store.serviceInstances(ws, '', name).index);
-    ws.add(IDX.configEntry('exported-services', EXPORTED_SERVICES_NAME));
-    return { names: [...names].sort(), versions };
-  }
-
-  /**
-   * The instances of `name` as peers receive them, sorted by node then ID. Built once per service index and
-   * shared by every peer's stream (what a peer receives does not depend on which peer it is), so a change
-   * exported to ten peers is converted once, not ten times.
-   * NOTE: callers must treat the result as read-only.
-   */
+  /** The instances of `name` as peers receive them, sorted by node then ID. */
   instances(name: string): CheckServiceNode[] {
     return this.#shared(name).nodes;
   }
@@ -66,13 +38,32 @@ export class Exporter {
     return entry.parts.parts;
   }
 
+  /**
+   * The messages that carry the current version of `name`: one, or (when `chunkBytes` is set, for peers that
+   * accept chunks) its parts with ResourceIDs `<name>\0<part>/<parts>`. Shared across peers.
+   */
+  outgoing(name: string, chunkBytes: number | undefined): readonly OutgoingResource[] {
+    const entry = this.#shared(name);
+    const key = chunkBytes ?? 0;
+    let out = entry.outgoing.get(key);
+    if (!out) {
+      const parts = chunkBytes === undefined ? [entry.nodes] : this.parts(name, chunkBytes);
+      out = parts.map((nodes, i) => ({
+        resourceId: parts.length === 1 ? name : chunkResourceId(name, i + 1, parts.length),
+        resource: { type: 'exported-service', nodes },
+      }));
+      entry.outgoing.set(key, out);
+    }
+    return out;
+  }
+
   #shared(name: string): SharedExport {
     let byName = SHARED.get(this.#store);
     if (!byName) SHARED.set(this.#store, (byName = new Map<string, SharedExport>()));
     const index = this.#store.serviceInstances(undefined, '', name).index;
     const hit = byName.get(name);
     if (hit?.index === index) return hit;
-    const entry: SharedExport = { index, nodes: this.#build(name), parts: undefined };
+    const entry: SharedExport = { index, nodes: this.#build(name), parts: undefined, outgoing: new Map() };
     byName.set(name, entry);
     return entry;
   }
@@ -103,9 +94,14 @@ interface SharedExport {
   index: number;
   nodes: CheckServiceNode[];
   parts: { maxBytes: number; parts: CheckServiceNode[][] } | undefined;
+  /** The outgoing messages by chunk size (0: unchunked). */
+  outgoing: Map<number, readonly OutgoingResource[]>;
 }
 
-/** Converted exports per store and service name; entries are replaced when the service's index moves. */
+/**
+ * Converted exports per store and service name; an entry is replaced when the service's index moves, so the cache
+ * holds one version per exported service (bounded by the catalog).
+ */
 const SHARED = new WeakMap<StateStore, Map<string, SharedExport>>();
 
 /** Splits instances into runs whose JSON size stays under `maxBytes` (a single larger instance goes alone). */

@@ -6,6 +6,7 @@ import { decodePeeringToken } from './token.js';
 import { STREAM_CODE, TYPE_URL, type ReplicationMessage } from './messages.js';
 import { memoryStreamPair, type MemoryStream } from './testing/memory-stream.js';
 import { TestNetwork, type TestCluster } from './testing/cluster.js';
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './stream-limits.js';
 
 async function recvUntil(
   s: MemoryStream,
@@ -18,12 +19,13 @@ async function recvUntil(
   }
 }
 
-async function setup(t: {
-  after(fn: () => Promise<void>): void;
-}): Promise<{ a: TestCluster; secret: string; peerId: string }> {
+async function setup(
+  t: { after(fn: () => Promise<void>): void },
+  streamLimits: Partial<StreamLimits> = {},
+): Promise<{ a: TestCluster; secret: string; peerId: string }> {
   const net = new TestNetwork();
   t.after(() => net.close());
-  const a = await net.cluster('alpha');
+  const a = await net.cluster('alpha', { streamLimits });
   await a.register('web', 'shared-node');
   const token = decodePeeringToken(
     await a.service.generateToken({ PeerName: 'evil', Meta: {}, ServerExternalAddresses: [] }),
@@ -253,6 +255,44 @@ test('fake peer - chunked exports are bounded: too many parts or too many partia
     return reply.kind === 'request' ? reply.error : undefined;
   };
   assert.match((await part('web\u00001/999999', 'x1'))?.message ?? '', /exceeds the limit/);
-  for (let i = 0; i < 16; i++) assert.equal(await part(`svc${i}\u00001/2`, `p${i}`), undefined);
-  assert.match((await part('one-too-many\u00001/2', 'p16'))?.message ?? '', /partly received/);
+  const max = DEFAULT_STREAM_LIMITS.chunkAssemblyMaxServices;
+  for (let i = 0; i < max; i++) assert.equal(await part(`svc${i}\u00001/2`, `p${i}`), undefined);
+  assert.match((await part('one-too-many\u00001/2', 'p-over'))?.message ?? '', /partly received/);
+  // Completing one frees its place.
+  assert.equal(await part('svc0\u00002/2', 'p-done'), undefined);
+  assert.equal(await part('now-fits\u00001/2', 'p-fits'), undefined);
+});
+
+test('fake peer - a chunked service is bounded in bytes while assembling; the parts so far are dropped', async (t) => {
+  const { a, secret, peerId } = await setup(t, { chunkAssemblyMaxBytes: 4096 });
+  const [mine, theirs] = memoryStreamPair();
+  void a.manager.accept(theirs);
+  await mine.send({ kind: 'open', peerId, streamSecretId: secret, remote: undefined });
+  const part = async (id: string, n: string, count: number) => {
+    await mine.send({
+      kind: 'response',
+      nonce: n,
+      resourceUrl: TYPE_URL.exportedService,
+      resourceId: id,
+      resource: {
+        type: 'exported-service',
+        nodes: Array.from({ length: count }, (_, i) => instance('big', `${n}-${i}`)),
+      },
+      operation: 1,
+    });
+    const reply = await recvUntil(mine, (m) => m.kind === 'request' && m.responseNonce === n);
+    return reply.kind === 'request' ? reply.error : undefined;
+  };
+  const one = JSON.stringify([instance('big')]).length;
+  const fit = Math.floor(4096 / one / 2);
+  assert.equal(await part('big\u00001/3', 'b1', fit), undefined);
+  assert.equal(await part('big\u00002/3', 'b2', fit), undefined);
+  assert.match((await part('big\u00003/3', 'b3', fit))?.message ?? '', /chunk_assembly_max_bytes/);
+  // What was held is gone: the last part alone does not complete the service.
+  assert.equal(await part('big\u00003/3', 'b4', 1), undefined);
+  assert.equal(a.store.serviceInstances(undefined, 'evil', 'big').value.length, 0);
+  // A whole update that fits is applied.
+  assert.equal(await part('big\u00001/2', 'c1', 1), undefined);
+  assert.equal(await part('big\u00002/2', 'c2', 1), undefined);
+  assert.equal(a.store.serviceInstances(undefined, 'evil', 'big').value.length, 2);
 });

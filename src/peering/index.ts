@@ -19,6 +19,14 @@ export {
   type BackoffOptions,
   type PeeringManagerOptions,
 } from './manager.js';
-export { handleStream, type StreamOutcome } from './stream-handler.js';
-export { Exporter, flattenChecks, splitBySize } from './exporter.js';
+export { handleStream, type StreamOutcome, type StreamHandlerOptions } from './stream-handler.js';
+export {
+  DEFAULT_STREAM_LIMITS,
+  EXPORT_CHUNK_BYTES,
+  MAX_CHUNK_PARTS,
+  MAX_INFLIGHT_IMPORTS,
+  type StreamLimits,
+  type StreamSenderStats,
+} from './stream-limits.js';
+export { Exporter, EMPTY_EXPORT, flattenChecks, splitBySize } from './exporter.js';
 export { Importer, importedStatus } from './importer.js';

@@ -1,6 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors/index.js';
 import { Backoff } from '../lib/backoff.js';
+import type { Clock } from '../lib/clock.js';
 import { sleep } from '../lib/sleep.js';
 import type { Logger } from '../logging/index.js';
 import { WatchSet, type ApplyResult, type Command, type StateStore } from '../state/index.js';
@@ -8,6 +9,7 @@ import { isPeeringActive, shouldDial, type Peering } from '../types/index.js';
 import { STREAM_CODE, StreamError, type BidiStream, type ReplicationMessage } from './messages.js';
 import { PeerDialError, dedupeAddresses, type LocalPeeringIdentity } from './service.js';
 import { handleStream, type StreamOutcome } from './stream-handler.js';
+import type { StreamLimits } from './stream-limits.js';
 import type { StreamTracker } from './tracker.js';
 
 /** What the manager needs from the transport to dial a peer's stream. */
@@ -54,6 +56,10 @@ export interface PeeringManagerOptions {
   backoff?: BackoffOptions;
   /** Deadline for the first message (`Open`) of an accepted stream; default {@link DEFAULT_OPEN_TIMEOUT_MS}. */
   openTimeoutMs?: number;
+  /** Send-path and chunk-assembly bounds of every stream (`peering { ... }`); defaults when unset. */
+  streamLimits?: Partial<StreamLimits>;
+  /** Clock of the streams' timers (tests); the system clock when unset. */
+  clock?: Clock;
 }
 
 interface RunningStream {
@@ -258,6 +264,8 @@ export class PeeringManager {
       shutdown: AbortSignal.any([this.#shutdown.signal, running.replace.signal]),
       heartbeatIntervalMs: this.#o.heartbeatIntervalMs,
       heartbeatTimeoutMs: this.#o.heartbeatTimeoutMs,
+      limits: this.#o.streamLimits,
+      clock: this.#o.clock,
     });
   }
 

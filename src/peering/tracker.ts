@@ -1,3 +1,5 @@
+import type { StreamSenderStats } from './stream-limits.js';
+
 /**
  * In-memory status of each peering's stream (Consul's stream tracker), plus what Consul lacks: a machine-readable
  * reason and a human message for any peering that is not ACTIVE, the address last tried, and replication lag.
@@ -13,6 +15,8 @@ export const PEERING_REASONS = [
   'HEARTBEAT_TIMEOUT',
   /** An established connection died: reset, or silent past the HTTP/2 keepalive bound. */
   'CONNECTION_LOST',
+  /** The peer did not ACK/NACK what we sent (or read from the stream) within `peering.ack_timeout`. */
+  'ACK_TIMEOUT',
   'PEER_TERMINATED',
   'NACK_RECEIVED',
   'STREAM_ERROR',
@@ -49,6 +53,8 @@ export interface StreamStatus {
   lastAttemptAddress: string;
   lastAttemptAt: Date | undefined;
   lag: { lastMs: number | undefined; samples: number[]; next: number };
+  /** The live stream's send-path sizes (send-map depth, unacked responses), while a stream runs. */
+  sender: (() => StreamSenderStats) | undefined;
 }
 
 function fresh(now: Date): StreamStatus {
@@ -76,6 +82,7 @@ function fresh(now: Date): StreamStatus {
     lastAttemptAddress: '',
     lastAttemptAt: undefined,
     lag: { lastMs: undefined, samples: [], next: 0 },
+    sender: undefined,
   };
 }
 
@@ -203,6 +210,11 @@ export class StreamTracker {
     if (l.samples.length < LAG_SAMPLES) l.samples.push(ms);
     else l.samples[l.next] = ms;
     l.next = (l.next + 1) % LAG_SAMPLES;
+  }
+
+  /** Publishes (or, with undefined, withdraws) the running stream's send-path sizes. */
+  senderView(id: string, view: (() => StreamSenderStats) | undefined): void {
+    this.#entry(id).sender = view;
   }
 
   /** Forgets a peering (deleted). */

@@ -229,3 +229,30 @@ test('grpc - heartbeat and terminated are written as empty oneof members', () =>
   assert.deepEqual([...encodeMessage({ kind: 'heartbeat' })], [0x2a, 0x00]);
   assert.deepEqual([...encodeMessage({ kind: 'terminated' })], [0x22, 0x00]);
 });
+
+test('grpc - one resource object is packed once and shared by every stream that sends it', () => {
+  const resource = { type: 'exported-service' as const, nodes: [sampleNode()] };
+  const forPeer = (nonce: string): Extract<ReplicationMessage, { kind: 'response' }> => ({
+    kind: 'response',
+    nonce,
+    resourceUrl: TYPE_URL.exportedService,
+    resourceId: 'web',
+    resource,
+    operation: 1,
+  });
+  const a = toProtoMessage(forPeer('00000001'));
+  const b = toProtoMessage(forPeer('00000002'));
+  assert.ok(a.Payload.case === 'response' && b.Payload.case === 'response');
+  assert.equal(a.Payload.value.Resource, b.Payload.value.Resource, 'the packed Any is the same object');
+  // Each stream's frame still carries its own nonce around the same resource bytes.
+  const da = fromProtoMessage(fromBinary(ReplicationMessageSchema, encodeMessage(forPeer('00000001'))));
+  const db = fromProtoMessage(fromBinary(ReplicationMessageSchema, encodeMessage(forPeer('00000002'))));
+  assert.ok(da?.kind === 'response' && db?.kind === 'response');
+  assert.equal(da.nonce, '00000001');
+  assert.equal(db.nonce, '00000002');
+  assert.deepEqual(da.resource, db.resource);
+  // A different object (a new version) is packed anew.
+  const c = toProtoMessage({ ...forPeer('00000003'), resource: { ...resource } });
+  assert.ok(c.Payload.case === 'response');
+  assert.notEqual(c.Payload.value.Resource, a.Payload.value.Resource);
+});

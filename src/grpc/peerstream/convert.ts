@@ -212,6 +212,23 @@ function fromProtoStatus(s: PbStatus): StatusError {
  * received, never built) is re-emitted as an Any with its type URL and no bytes.
  */
 export function toProtoResource(r: Resource): Any {
+  let any = ENCODED.get(r);
+  if (!any) {
+    any = packResource(r);
+    ENCODED.set(r, any);
+  }
+  return any;
+}
+
+/**
+ * Packed resources by object. The peering exporter hands every peer's stream the same resource object for one
+ * (service, version), so its instances are converted and serialised once, whatever the number of peers; each
+ * stream then only frames its own Response (nonce, IDs) around the shared bytes. Entries go with their objects.
+ * NOTE: relies on resources being immutable once built (the exporter's contract).
+ */
+const ENCODED = new WeakMap<Resource, Any>();
+
+function packResource(r: Resource): Any {
   switch (r.type) {
     case 'exported-service':
       return pack(

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { generateRootCA, peeringServerName, rootPems, trustDomain } from '../../connect/index.js';
 import { silentLogger } from '../../logging/index.js';
 import { StateStore, type Command } from '../../state/index.js';
+import type { Clock } from '../../lib/clock.js';
 import { PeeringManager, type BackoffOptions } from '../manager.js';
+import type { StreamLimits } from '../stream-limits.js';
 import type { BidiStream, PeerFeatures } from '../messages.js';
 import { PeerDialError, PeeringService, type LocalPeeringIdentity } from '../service.js';
 import { StreamTracker } from '../tracker.js';
@@ -49,6 +51,10 @@ export class TestNetwork {
       openTimeoutMs?: number;
       /** What streams accepted by this cluster announce (default: Entente's extensions). */
       features?: PeerFeatures;
+      /** Stream bounds (defaults: DEFAULT_STREAM_LIMITS). */
+      streamLimits?: Partial<StreamLimits>;
+      /** Clock of the streams' timers (default: the system clock). */
+      clock?: Clock;
     } = {},
   ): Promise<TestCluster> {
     const store = new StateStore();
@@ -112,6 +118,8 @@ export class TestNetwork {
       ...(opts.openTimeoutMs === undefined ? {} : { openTimeoutMs: opts.openTimeoutMs }),
       heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 15_000,
       heartbeatTimeoutMs: opts.heartbeatTimeoutMs ?? 120_000,
+      ...(opts.streamLimits === undefined ? {} : { streamLimits: opts.streamLimits }),
+      ...(opts.clock === undefined ? {} : { clock: opts.clock }),
     });
     const service = new PeeringService({
       store,
