@@ -158,6 +158,12 @@ export class Agent {
       heartbeatIntervalMs: cfg.peeringHeartbeatIntervalMs,
       heartbeatTimeoutMs: cfg.peeringHeartbeatTimeoutMs,
       backoff: { ...DEFAULT_BACKOFF, maxMs: cfg.peeringMaxBackoffMs },
+      streamLimits: {
+        ackTimeoutMs: cfg.peeringAckTimeoutMs,
+        maxUnackedResponses: cfg.peeringMaxUnackedResponses,
+        chunkAssemblyMaxBytes: cfg.peeringChunkAssemblyMaxBytes,
+        chunkAssemblyMaxServices: cfg.peeringChunkAssemblyMaxServices,
+      },
     });
     const peeringService = new PeeringService({
       store: this.store,

@@ -46,3 +46,12 @@ export const DEFAULT_SIDECAR_MIN_PORT = 21000;
 
 /** Consul's `ports.sidecar_max_port` (inclusive). */
 export const DEFAULT_SIDECAR_MAX_PORT = 21255;
+
+/**
+ * Entente's peer-stream send-path and chunk-assembly bounds (Consul has none). Same values as
+ * `DEFAULT_STREAM_LIMITS` in src/peering/stream-limits.ts, which documents each one's overflow policy.
+ */
+export const PEERING_ACK_TIMEOUT_MS = 120_000;
+export const PEERING_MAX_UNACKED_RESPONSES = 256;
+export const PEERING_CHUNK_ASSEMBLY_MAX_BYTES = 256 * 1024 * 1024;
+export const PEERING_CHUNK_ASSEMBLY_MAX_SERVICES = 4;

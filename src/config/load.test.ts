@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_STREAM_LIMITS } from '../peering/index.js';
 import { buildConfig, ConfigError, loadAgentConfig, parseAgentFlags } from './load.js';
 
 function tmp(t: { after(fn: () => void): void }): string {
@@ -284,6 +285,37 @@ test('config - peering keepalive and reconnect keys: defaults, values, and bad v
     ['peering { keepalive_interval = "100ms" }', /peering.keepalive_interval: must be at least 1s/],
     ['peering { keepalive_timeout = "soon" }', /peering.keepalive_timeout: invalid duration/],
     ['peering { keepalive_interval = "0s" }', /peering.keepalive_interval: invalid duration/],
+
+test('config - peering send-path bounds: defaults match the stream defaults, values load, bad ones are refused', (t) => {
+  const dir = tmp(t);
+  const d = loadAgentConfig(['-dev']).config;
+  assert.equal(d.peeringAckTimeoutMs, DEFAULT_STREAM_LIMITS.ackTimeoutMs);
+  assert.equal(d.peeringMaxUnackedResponses, DEFAULT_STREAM_LIMITS.maxUnackedResponses);
+  assert.equal(d.peeringChunkAssemblyMaxBytes, DEFAULT_STREAM_LIMITS.chunkAssemblyMaxBytes);
+  assert.equal(d.peeringChunkAssemblyMaxServices, DEFAULT_STREAM_LIMITS.chunkAssemblyMaxServices);
+  const f = join(dir, 'peering.hcl');
+  writeFileSync(
+    f,
+    'peering { ack_timeout = "45s" max_unacked_responses = 32 chunk_assembly_max_bytes = 1048576 chunk_assembly_max_services = 2 }',
+  );
+  const { config, warnings } = loadAgentConfig(['-dev', '-config-file', f]);
+  assert.equal(config.peeringAckTimeoutMs, 45_000);
+  assert.equal(config.peeringMaxUnackedResponses, 32);
+  assert.equal(config.peeringChunkAssemblyMaxBytes, 1_048_576);
+  assert.equal(config.peeringChunkAssemblyMaxServices, 2);
+  assert.deepEqual(
+    warnings.filter((w) => w.includes('peering')),
+    [],
+    'the keys are known, not warned about',
+  );
+  for (const [body, re] of [
+    ['peering { ack_timeout = "soon" }', /peering.ack_timeout: invalid duration/],
+    ['peering { max_unacked_responses = 0 }', /peering.max_unacked_responses: must be at least 1/],
+    ['peering { chunk_assembly_max_bytes = 1.5 }', /peering.chunk_assembly_max_bytes: expected an integer/],
+    [
+      'peering { chunk_assembly_max_services = -1 }',
+      /peering.chunk_assembly_max_services: must be at least 1/,
+    ],
   ] as const) {
     writeFileSync(f, body);
     assert.throws(

@@ -11,6 +11,10 @@ import {
   DEV_PORTS,
   PEERING_HEARTBEAT_INTERVAL_MS,
   PEERING_HEARTBEAT_TIMEOUT_MS,
+  PEERING_ACK_TIMEOUT_MS,
+  PEERING_MAX_UNACKED_RESPONSES,
+  PEERING_CHUNK_ASSEMBLY_MAX_BYTES,
+  PEERING_CHUNK_ASSEMBLY_MAX_SERVICES,
   PEERING_MAX_BACKOFF_MS,
   HTTP_MAX_CONNS_PER_CLIENT,
   PEERING_KEEPALIVE_INTERVAL_MS,
@@ -69,6 +73,10 @@ const IMPLEMENTED: Readonly<Record<string, KeySpec>> = {
     max_reconnect_backoff: true,
     keepalive_interval: true,
     keepalive_timeout: true,
+    ack_timeout: true,
+    max_unacked_responses: true,
+    chunk_assembly_max_bytes: true,
+    chunk_assembly_max_services: true,
   },
   acl: { enabled: true, default_policy: true },
   node_meta: true,
@@ -394,6 +402,13 @@ function int(raw: Raw, key: string, dflt: number, label = key): number {
   return v;
 }
 
+/** An integer ≥ 1 (a count or a size in bytes). */
+function positiveInt(raw: Raw, key: string, dflt: number, label: string): number {
+  const v = int(raw, key, dflt, label);
+  if (v < 1) throw new ConfigError(`${label}: must be at least 1, got ${v}`);
+  return v;
+}
+
 /** A Go duration string (`"15s"`) or a number of milliseconds; must be positive. */
 function duration(raw: Raw, key: string, dflt: number, label: string): number {
   const v = raw[key];
@@ -554,6 +569,25 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
     enableLocalScriptChecks: bool(raw, 'enable_local_script_checks', false),
     sidecarMinPort: sidecarMin,
     sidecarMaxPort: sidecarMax,
+    peeringAckTimeoutMs: duration(peering, 'ack_timeout', PEERING_ACK_TIMEOUT_MS, 'peering.ack_timeout'),
+    peeringMaxUnackedResponses: positiveInt(
+      peering,
+      'max_unacked_responses',
+      PEERING_MAX_UNACKED_RESPONSES,
+      'peering.max_unacked_responses',
+    ),
+    peeringChunkAssemblyMaxBytes: positiveInt(
+      peering,
+      'chunk_assembly_max_bytes',
+      PEERING_CHUNK_ASSEMBLY_MAX_BYTES,
+      'peering.chunk_assembly_max_bytes',
+    ),
+    peeringChunkAssemblyMaxServices: positiveInt(
+      peering,
+      'chunk_assembly_max_services',
+      PEERING_CHUNK_ASSEMBLY_MAX_SERVICES,
+      'peering.chunk_assembly_max_services',
+    ),
     nodeMeta,
     recursors: recursors as string[],
     dnsConfig: obj(raw, 'dns_config'),

@@ -47,6 +47,17 @@ export interface AgentConfig {
   readonly sidecarMinPort: number;
   /** `ports.sidecar_max_port`: last port of that range, inclusive. */
   readonly sidecarMaxPort: number;
+  /**
+   * Entente extension `peering { ack_timeout = "2m" }`: a peer that leaves a response unacknowledged (or does not
+   * read) this long gets its stream reset with reason `ACK_TIMEOUT` (ms).
+   */
+  readonly peeringAckTimeoutMs: number;
+  /** Entente extension `peering { max_unacked_responses = 256 }`: responses in flight per stream. */
+  readonly peeringMaxUnackedResponses: number;
+  /** Entente extension `peering { chunk_assembly_max_bytes = 268435456 }`: bytes of one service in parts. */
+  readonly peeringChunkAssemblyMaxBytes: number;
+  /** Entente extension `peering { chunk_assembly_max_services = 4 }`: services being assembled at once. */
+  readonly peeringChunkAssemblyMaxServices: number;
   readonly nodeMeta: Readonly<Record<string, string>>;
   readonly recursors: readonly string[];
   /** Raw `dns_config` block, read by the DNS server. */
