@@ -1,0 +1,241 @@
+/**
+ * Peering fan-out cost: exporter CPU per change with 1, 10 and 20 peers. The exporter (an agent process, durable,
+ * gRPC TLS on loopback) holds 1,000 services × 10 instances, all exported (`*`) to every importer; importers are
+ * agent processes that dial it. For each peer count, bursts of 100 health flips (instance 0 of 100 different
+ * services, `PUT /v1/catalog/register` with the check's status flipped, 16 at a time) are timed until every
+ * importer shows all 100 exactly (`GET /v1/health/service/<svc>?peer=exporter`), and the exporter's CPU time over
+ * that window (/proc/<pid>/stat) is divided by 100.
+ *
+ * Baseline in the same run: the same bursts with no peer at all (HTTP + log + catalog work only). Printed: CPU per
+ * change, its ratio to the 1-peer run, and what each added peer costs per change ((cpu(N) − cpu(1)) / (N − 1)).
+ *
+ *   node --import tsx bench/peer-fanout.ts            # PEERS=1,10,20 ROUNDS=3 to change the defaults
+ */
+import type { Agent } from 'node:http';
+import { runBench } from './lib/cleanup.js';
+import { processCpuMs } from './lib/cpu.js';
+import { httpOk, keepAliveAgent } from './lib/http-client.js';
+import { runCount } from './lib/load.js';
+import { registration } from './lib/payload.js';
+import {
+  establish,
+  exportServices,
+  generateToken,
+  startPeerAgent,
+  waitActive,
+  type PeerAgent,
+} from './lib/peer-agent.js';
+import { fmt, fmtMs, median, printHeader, printReproduce, printTable, ratio, sleep } from './lib/stats.js';
+
+const COMMAND = 'node --import tsx bench/peer-fanout.ts';
+const SERVICES = 1_000;
+const PER_SERVICE = 10;
+const NODES = 1_000;
+const FLIPS = 100;
+const ROUNDS = Number(process.env['ROUNDS'] ?? 3);
+const PEER_COUNTS = (process.env['PEERS'] ?? '1,10,20').split(',').map(Number);
+const MAX_PEERS = Math.max(...PEER_COUNTS);
+const EXPORTER_PEER = 'exporter';
+const SYNC_TIMEOUT_MS = 300_000;
+const BURST_TIMEOUT_MS = 120_000;
+
+const serviceName = (s: number): string => `svc-${String(s).padStart(4, '0')}`;
+const importerName = (i: number): string => `imp-${i + 1}`;
+
+/** The registration of instance 0 of service `s` with its check at `status`. */
+function flipBody(s: number, status: 'passing' | 'critical'): string {
+  const r = registration(serviceName(s), s * PER_SERVICE, NODES);
+  return JSON.stringify({ ...r, Check: { ...r.Check, Status: status } });
+}
+
+interface HealthRow {
+  Service: { ID: string };
+  Checks: { Status: string }[];
+}
+
+async function importedStatus(http: Agent, imp: PeerAgent, s: number): Promise<string | undefined> {
+  const res = await httpOk(
+    http,
+    'GET',
+    `${imp.httpAddr}/v1/health/service/${serviceName(s)}?peer=${EXPORTER_PEER}`,
+  );
+  const rows = JSON.parse(res.body.toString('utf8')) as HealthRow[];
+  const id = `${serviceName(s)}-${s * PER_SERVICE}`;
+  return rows.find((r) => r.Service.ID === id)?.Checks[0]?.Status;
+}
+
+async function importedCount(http: Agent, imp: PeerAgent): Promise<number> {
+  const res = await httpOk(http, 'GET', `${imp.httpAddr}/v1/catalog/services?peer=${EXPORTER_PEER}`);
+  return Object.keys(JSON.parse(res.body.toString('utf8')) as object).length;
+}
+
+/** Waits until the importer has every service and the last one's instances. */
+async function waitSynced(http: Agent, imp: PeerAgent): Promise<void> {
+  const deadline = performance.now() + SYNC_TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    if ((await importedCount(http, imp)) >= SERVICES) {
+      const res = await httpOk(
+        http,
+        'GET',
+        `${imp.httpAddr}/v1/health/service/${serviceName(SERVICES - 1)}?peer=${EXPORTER_PEER}`,
+      );
+      if ((JSON.parse(res.body.toString('utf8')) as unknown[]).length === PER_SERVICE) return;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${imp.name} not in sync after ${SYNC_TIMEOUT_MS} ms`);
+}
+
+/** Every importer shows the burst's status on all its services (polled; the last flipped first). */
+async function waitExact(
+  http: Agent,
+  importers: readonly PeerAgent[],
+  services: readonly number[],
+  status: string,
+): Promise<void> {
+  const deadline = performance.now() + BURST_TIMEOUT_MS;
+  const last = services[services.length - 1]!;
+  await Promise.all(
+    importers.map(async (imp) => {
+      for (;;) {
+        if (performance.now() > deadline) throw new Error(`${imp.name}: burst not exact in time`);
+        if ((await importedStatus(http, imp, last)) === status) {
+          const all = await Promise.all(services.map((s) => importedStatus(http, imp, s)));
+          if (all.every((x) => x === status)) return;
+        }
+        await sleep(5);
+      }
+    }),
+  );
+}
+
+interface BurstResult {
+  wallMs: number;
+  cpuPerChangeMs: number;
+}
+
+async function burst(
+  http: Agent,
+  exporter: PeerAgent,
+  importers: readonly PeerAgent[],
+  round: number,
+): Promise<BurstResult> {
+  const status = round % 2 === 0 ? 'critical' : 'passing';
+  const services = Array.from({ length: FLIPS }, (_, j) => (j * 7 + 3) % SERVICES);
+  const cpu0 = processCpuMs(exporter.child.pid);
+  const t0 = performance.now();
+  await runCount({
+    concurrency: 16,
+    total: FLIPS,
+    maxMs: BURST_TIMEOUT_MS,
+    op: async (j) => {
+      await httpOk(http, 'PUT', `${exporter.httpAddr}/v1/catalog/register`, flipBody(services[j]!, status));
+    },
+  });
+  if (importers.length > 0) await waitExact(http, importers, services, status);
+  const wallMs = performance.now() - t0;
+  const cpuPerChangeMs = (processCpuMs(exporter.child.pid) - cpu0) / FLIPS;
+  return { wallMs, cpuPerChangeMs };
+}
+
+interface Row {
+  peers: number;
+  wallMs: number;
+  cpuPerChangeMs: number;
+}
+
+async function main(): Promise<void> {
+  printHeader('peer-fanout', `exporter CPU per change with ${PEER_COUNTS.join(', ')} peers`);
+  const http = keepAliveAgent(64);
+  const t0 = performance.now();
+  const exporter = await startPeerAgent({ name: 'exporter', grpcTls: true });
+  const importers: PeerAgent[] = [];
+  for (let i = 0; i < MAX_PEERS; i += 5) {
+    const batch = Array.from({ length: Math.min(5, MAX_PEERS - i) }, (_, k) =>
+      startPeerAgent({ name: importerName(i + k) }),
+    );
+    importers.push(...(await Promise.all(batch)));
+  }
+  console.log(`started ${1 + importers.length} agents in ${fmtMs(performance.now() - t0)}`);
+
+  const tReg = performance.now();
+  const total = SERVICES * PER_SERVICE;
+  const reg = await runCount({
+    concurrency: 16,
+    total,
+    maxMs: 600_000,
+    op: async (n) => {
+      const s = Math.floor(n / PER_SERVICE);
+      await httpOk(
+        http,
+        'PUT',
+        `${exporter.httpAddr}/v1/catalog/register`,
+        JSON.stringify(registration(serviceName(s), n, NODES)),
+      );
+    },
+  });
+  if (reg.done !== total) throw new Error(`registered only ${reg.done} of ${total}`);
+  console.log(`registered ${fmt(total)} instances in ${fmtMs(performance.now() - tReg)}`);
+  await exportServices(
+    http,
+    exporter,
+    ['*'],
+    importers.map((_, i) => importerName(i)),
+  );
+
+  const rows: Row[] = [];
+  const measure = async (peers: number): Promise<void> => {
+    const active = importers.slice(0, peers);
+    await burst(http, exporter, active, 1); // warm-up
+    const results: BurstResult[] = [];
+    for (let r = 0; r < ROUNDS; r++) results.push(await burst(http, exporter, active, r));
+    const row = {
+      peers,
+      wallMs: median(results.map((x) => x.wallMs)),
+      cpuPerChangeMs: median(results.map((x) => x.cpuPerChangeMs)),
+    };
+    rows.push(row);
+    console.log(
+      `${peers} peers: ${FLIPS} flips exact on every importer in ${fmtMs(row.wallMs)} (median of ${ROUNDS}), ` +
+        `exporter ${fmt(row.cpuPerChangeMs, 3)} ms CPU per change`,
+    );
+  };
+
+  await measure(0);
+  let established = 0;
+  for (const peers of PEER_COUNTS) {
+    const fresh = importers.slice(established, peers);
+    await Promise.all(
+      fresh.map(async (imp, k) => {
+        const token = await generateToken(http, exporter, importerName(established + k));
+        await establish(http, imp, EXPORTER_PEER, token);
+        await waitActive(http, imp, EXPORTER_PEER, 120_000);
+      }),
+    );
+    established = peers;
+    await Promise.all(importers.slice(0, peers).map((imp) => waitSynced(http, imp)));
+    await sleep(1_000);
+    await measure(peers);
+  }
+
+  const base = rows.find((r) => r.peers === 0)!;
+  const one = rows.find((r) => r.peers === 1);
+  printTable(
+    `exporter CPU per change (${SERVICES} services × ${PER_SERVICE} instances exported; bursts of ${FLIPS} flips)`,
+    ['peers', 'wall to exact', 'CPU ms/change', 'vs 1 peer', 'fan-out ms/change', 'per added peer'],
+    rows.map((r) => [
+      String(r.peers),
+      r.peers === 0 ? '-' : fmtMs(r.wallMs),
+      fmt(r.cpuPerChangeMs, 3),
+      one ? ratio(r.cpuPerChangeMs, one.cpuPerChangeMs) : 'n/a',
+      fmt(r.cpuPerChangeMs - base.cpuPerChangeMs, 3),
+      one && r.peers > 1 ? fmt((r.cpuPerChangeMs - one.cpuPerChangeMs) / (r.peers - 1), 3) : '-',
+    ]),
+  );
+  console.log(
+    '\nfan-out = CPU per change minus the 0-peer baseline (HTTP, log, catalog); target: ≤ 0.1 ms per added peer',
+  );
+  printReproduce(COMMAND);
+}
+
+await runBench('peer-fanout', main);
