@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../lib/clock.js';
+import type { Clock } from '../lib/clock.js';
 
 export interface HeartbeatsOptions {
   clock: Clock;
@@ -15,8 +15,8 @@ export interface HeartbeatsOptions {
 /** Heartbeats out every `intervalMs`; `received()` on every message in re-arms the silence timeout. */
 export class Heartbeats {
   readonly #o: HeartbeatsOptions;
-  #out: Timer | undefined;
-  #in: Timer | undefined;
+  #out: unknown;
+  #in: unknown;
   #closed = false;
 
   constructor(opts: HeartbeatsOptions) {
@@ -28,25 +28,25 @@ export class Heartbeats {
   /** The peer is alive (a heartbeat, as Consul counts it). */
   received(): void {
     if (this.#closed) return;
-    this.#in?.cancel();
-    this.#in = this.#o.clock.after(this.#o.timeoutMs, () => {
+    this.#o.clock.clearTimeout(this.#in);
+    this.#in = this.#o.clock.setTimeout(() => {
       if (this.#closed) return;
       this.close();
       this.#o.onTimeout();
-    });
+    }, this.#o.timeoutMs);
   }
 
   close(): void {
     this.#closed = true;
-    this.#out?.cancel();
-    this.#in?.cancel();
+    this.#o.clock.clearTimeout(this.#out);
+    this.#o.clock.clearTimeout(this.#in);
   }
 
   #scheduleOut(): void {
-    this.#out = this.#o.clock.after(this.#o.intervalMs, () => {
+    this.#out = this.#o.clock.setTimeout(() => {
       if (this.#closed) return;
       this.#o.send();
       this.#scheduleOut();
-    });
+    }, this.#o.intervalMs);
   }
 }

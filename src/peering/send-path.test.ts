@@ -109,7 +109,7 @@ test('send path - a peer that stops reading: one send-map entry per resource, un
     await flip(s.a, n, n);
     if (n % 500 === 0) {
       await s.mine.send({ kind: 'heartbeat' });
-      s.clock.advance(3_000); // 20 × 3 s = a 60 s stall, below the 90 s ACK bound
+      await s.clock.advance(3_000); // 20 × 3 s = a 60 s stall, below the 90 s ACK bound
       await settle();
       const st = senderStats(s);
       maxDirty = Math.max(maxDirty, st.dirty);
@@ -148,14 +148,14 @@ test('send path - a peer that never resumes is reset with ACK_TIMEOUT, shown by 
   // Nothing is read or ACKed. Up to just before the bound the stream stays up...
   for (let elapsed = 0; elapsed + 15_000 < LIMITS.ackTimeoutMs!; elapsed += 15_000) {
     await s.mine.send({ kind: 'heartbeat' });
-    s.clock.advance(15_000);
+    await s.clock.advance(15_000);
     await settle();
   }
   assert.equal(s.a.tracker.get(s.peerId)?.connected, true);
   assert.ok(senderStats(s).unacked > 0);
   // ...and past it, it is reset with a reason, although the peer kept heartbeating.
   await s.mine.send({ kind: 'heartbeat' });
-  s.clock.advance(15_000);
+  await s.clock.advance(15_000);
   await settle();
   const status = s.a.tracker.get(s.peerId);
   assert.equal(status?.connected, false);
@@ -186,7 +186,7 @@ test('send path - ACKs and heartbeats go ahead of resources', async (t) => {
     resource: { type: 'exported-service-list', services: [] },
     operation: 1,
   });
-  s.clock.advance(15_000);
+  await s.clock.advance(15_000);
   let ackAt = -1;
   let heartbeatAt = -1;
   const seen: ReplicationMessage[] = [];

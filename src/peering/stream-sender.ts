@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../lib/clock.js';
+import type { Clock } from '../lib/clock.js';
 import { formatGoDuration } from '../lib/go/duration.js';
 import {
   OPERATION,
@@ -84,7 +84,8 @@ export class StreamSender {
   #responsesSent = 0;
   /** When the send now in the transport started; undefined when none is. */
   #sendingSince: number | undefined;
-  #ackTimer: Timer | undefined;
+  /** The ACK-bound timer's handle (the clock's), undefined when none is armed. */
+  #ackTimer: unknown;
   #wake: (() => void) | undefined;
   #closed = false;
   #failed = false;
@@ -153,7 +154,7 @@ export class StreamSender {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#ackTimer?.cancel();
+    this.#o.clock.clearTimeout(this.#ackTimer);
     this.#ackTimer = undefined;
     const err = new Error('stream sender closed');
     for (const c of this.#control.splice(0)) c.reject(err);
@@ -245,14 +246,14 @@ export class StreamSender {
   }
 
   #armAckTimer(): void {
-    if (this.#ackTimer || this.#closed) return;
+    if (this.#ackTimer !== undefined || this.#closed) return;
     const oldest = this.#oldestOutstanding();
     if (oldest === undefined) return;
     const wait = Math.max(0, oldest + this.#o.limits.ackTimeoutMs - this.#o.clock.now());
-    this.#ackTimer = this.#o.clock.after(wait, () => {
+    this.#ackTimer = this.#o.clock.setTimeout(() => {
       this.#ackTimer = undefined;
       this.#checkAcks();
-    });
+    }, wait);
   }
 
   #checkAcks(): void {
