@@ -285,6 +285,15 @@ test('config - peering keepalive and reconnect keys: defaults, values, and bad v
     ['peering { keepalive_interval = "100ms" }', /peering.keepalive_interval: must be at least 1s/],
     ['peering { keepalive_timeout = "soon" }', /peering.keepalive_timeout: invalid duration/],
     ['peering { keepalive_interval = "0s" }', /peering.keepalive_interval: invalid duration/],
+  ] as const) {
+    writeFileSync(f, body);
+    assert.throws(
+      () => loadAgentConfig(['-dev', '-config-file', f]),
+      (err: unknown) => err instanceof ConfigError && re.test(err.message),
+      body,
+    );
+  }
+});
 
 test('config - peering send-path bounds: defaults match the stream defaults, values load, bad ones are refused', (t) => {
   const dir = tmp(t);
