@@ -25,6 +25,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'peering-sync', nodeFlags: ['--expose-gc'] },
   { name: 'dns', nodeFlags: [] },
   { name: 'heal', nodeFlags: [] },
+  { name: 'authorize', nodeFlags: [] },
 ];
 /** Each benchmark bounds itself; this is a safety net (startup.ts may load for up to 5 min). */
 const MAX_MS_PER_BENCH = 15 * 60_000;
