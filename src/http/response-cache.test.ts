@@ -43,3 +43,14 @@ test('response-cache - a value cannot imitate another parameter', () => {
     cacheKey(new URL('http://x/v1/catalog/services?stale&tag=prod')),
   );
 });
+
+test('response-cache - lookup tells a reused answer (hit, with its age) from a fresh one', () => {
+  const cache = new ResponseCache();
+  const first = cache.lookup('k', 5, () => 'a');
+  assert.deepEqual([first.hit, first.ageMs, first.body.toString()], [false, 0, 'a']);
+  const again = cache.lookup('k', 5, () => 'never');
+  assert.equal(again.hit, true);
+  assert.ok(again.ageMs >= 0);
+  assert.equal(again.body.toString(), 'a');
+  assert.equal(cache.lookup('k', 6, () => 'b').hit, false, 'a new index is a miss');
+});

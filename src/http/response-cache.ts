@@ -14,6 +14,8 @@ export const RESPONSE_CACHE_MAX_ENTRY_BYTES = 8 * 1024 * 1024;
 
 interface Entry {
   index: number;
+  /** ms timestamp when the body was rendered (`Age` of a `?cached` hit). */
+  at: number;
   /** Encoded once: sockets take bytes, and encoding a large string per request costs as much as rendering. */
   body: Buffer;
 }
@@ -26,23 +28,32 @@ export class ResponseCache {
 
   /** The cached body for `key` at `index`, or the freshly rendered one (then cached). */
   get(key: string, index: number, render: () => string): Buffer {
+    return this.lookup(key, index, render).body;
+  }
+
+  /**
+   * Like {@link get}, also telling whether the body was reused (`hit`) and how long ago it was rendered (`ageMs`,
+   * 0 on a miss): what `?cached` reads report as `X-Cache` and `Age`.
+   */
+  lookup(key: string, index: number, render: () => string): { body: Buffer; hit: boolean; ageMs: number } {
+    const now = Date.now();
     const hit = this.#entries.get(key);
     if (hit?.index === index) {
       // Refresh recency.
       this.#entries.delete(key);
       this.#entries.set(key, hit);
       this.hits += 1;
-      return hit.body;
+      return { body: hit.body, hit: true, ageMs: Math.max(0, now - hit.at) };
     }
     this.misses += 1;
     const body = Buffer.from(render());
     if (hit) this.#remove(key, hit);
     if (body.length <= RESPONSE_CACHE_MAX_ENTRY_BYTES) {
-      this.#entries.set(key, { index, body });
+      this.#entries.set(key, { index, at: now, body });
       this.#bytes += body.length;
       this.#evict();
     }
-    return body;
+    return { body, hit: false, ageMs: 0 };
   }
 
   get size(): number {

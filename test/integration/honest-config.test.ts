@@ -169,3 +169,21 @@ test('honest config - UDP and alias checks registered over HTTP run instead of s
   assert.equal(h2.status, 400, 'a check kind that would never run is refused');
   assert.match(await h2.text(), /H2PING checks are not supported by Entente yet/);
 });
+
+test("honest config - ?cached reads carry X-Cache and Age as Consul's agent cache does", async (t) => {
+  const agent = await startAgentProcess(t, {});
+  const get = (path: string) => fetch(`${agent.httpAddr}${path}`);
+  const first = await get('/v1/catalog/services?cached');
+  assert.equal(first.headers.get('x-cache'), 'MISS');
+  assert.equal(first.headers.get('age'), null);
+  const second = await get('/v1/catalog/services?cached');
+  assert.equal(second.headers.get('x-cache'), 'HIT');
+  assert.match(second.headers.get('age') ?? '', /^\d+$/);
+  assert.equal((await get('/v1/health/service/consul?cached')).headers.get('x-cache'), 'MISS');
+  assert.equal((await get('/v1/catalog/services')).headers.get('x-cache'), null, 'only with ?cached');
+  assert.equal(
+    (await get('/v1/catalog/nodes?cached')).headers.get('x-cache'),
+    null,
+    'not an agent-cache endpoint',
+  );
+});

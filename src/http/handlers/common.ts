@@ -43,31 +43,37 @@ export function cachedJson(
   /** A faster way to the same JSON text (compact or pretty), when the handler has one. */
   buildText?: (pretty: boolean) => string,
 ): Reply {
-  const headers = peerContactHeaders(deps, ctx);
-  if (ctx.url.searchParams.has('node-meta')) return { ...json(build(), index), ...headers };
+  if (ctx.url.searchParams.has('node-meta')) {
+    const headers = cacheMeta(ctx, false, 0);
+    return { ...json(build(), index), ...(headers ? { headers } : {}) };
+  }
   const key = `${cacheKey(ctx.url)}${ctx.pretty ? '#pretty' : ''}`;
-  const body = deps.cache.get(key, index, () =>
+  const r = deps.cache.lookup(key, index, () =>
     buildText ? buildText(ctx.pretty) : serializeJson(build(), ctx.pretty),
   );
-  return { raw: body, contentType: 'application/json', index, ...headers };
+  const headers = cacheMeta(ctx, r.hit, r.ageMs);
+  return { raw: r.body, contentType: 'application/json', index, ...(headers ? { headers } : {}) };
 }
 
+/** The endpoints Consul serves from its agent cache with `?cached` (the others ignore the parameter). */
+const AGENT_CACHE_PATHS = [
+  '/v1/catalog/services',
+  '/v1/catalog/service/',
+  '/v1/catalog/connect/',
+  '/v1/health/service/',
+  '/v1/health/connect/',
+];
+
 /**
- * On a `?peer=` read, `X-Consul-LastContact` is the time (ms) since that peer last sent anything (heartbeats
- * count), instead of 0: data imported from a peer that is unreachable is visibly stale, not served as fresh.
- * While the peering is healthy the value stays below the heartbeat interval.
+ * Consul's `setCacheMeta` for `?cached` reads: `X-Cache: HIT` with `Age` (seconds, rounded) when the answer was
+ * reused, `X-Cache: MISS` when it was built for this request. Here a hit is the rendered-response cache reusing an
+ * answer whose index has not moved, so it is never stale: `Age` says how long that same answer has been served.
  */
-export function peerContactHeaders(
-  deps: HttpDeps,
-  ctx: RequestContext,
-): { headers: Record<string, string> } | undefined {
-  const name = ctx.url.searchParams.get('peer');
-  if (name === null || name === '') return undefined;
-  const p = deps.store.peering(undefined, name).value;
-  if (!p) return undefined;
-  return {
-    headers: { 'X-Consul-LastContact': String(Math.round(deps.peering.tracker.lastContactMs(p.ID))) },
-  };
+function cacheMeta(ctx: RequestContext, hit: boolean, ageMs: number): Record<string, string> | undefined {
+  if (!ctx.flag('cached')) return undefined;
+  const path = ctx.url.pathname;
+  if (!AGENT_CACHE_PATHS.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p))) return undefined;
+  return hit ? { 'X-Cache': 'HIT', Age: String(Math.round(ageMs / 1000)) } : { 'X-Cache': 'MISS' };
 }
 
 /** Runs a read as a blocking query with the request's `?index`/`?wait` and its abort signal. */
