@@ -499,13 +499,15 @@ export class Agent {
 
 /** Consul's `api.http` timing: the route path without its leading slash, `/` as `_` (`v1_health_service_`). */
 function httpTimer(metrics: AgentMetrics): (method: string, routePath: string, ms: number) => void {
-  const labels = new Map<string, string>();
+  // One recorder per (method, route): bounded by the route table and the methods Node's parser accepts.
+  const samplers = new Map<string, (ms: number) => void>();
   return (method, routePath, ms) => {
-    let path = labels.get(routePath);
-    if (path === undefined) {
-      path = routePath.slice(1).replaceAll('/', '_');
-      labels.set(routePath, path);
+    const id = `${method} ${routePath}`;
+    let record = samplers.get(id);
+    if (record === undefined) {
+      record = metrics.sampler(HTTP_REQUEST, { method, path: routePath.slice(1).replaceAll('/', '_') });
+      samplers.set(id, record);
     }
-    metrics.addSample(HTTP_REQUEST, { method, path }, ms);
+    record(ms);
   };
 }

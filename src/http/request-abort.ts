@@ -11,9 +11,7 @@ export class RequestAbort {
   readonly #res: ServerResponse;
   readonly #inflight: Set<AbortController>;
   #controller: AbortController | undefined;
-  readonly #onClose = (): void => {
-    if (!this.#res.writableFinished) this.#controller?.abort(new Error('client disconnected'));
-  };
+  #onClose: (() => void) | undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, inflight: Set<AbortController>) {
     this.#req = req;
@@ -26,7 +24,12 @@ export class RequestAbort {
     const controller = new AbortController();
     this.#controller = controller;
     this.#inflight.add(controller);
-    this.#res.on('close', this.#onClose);
+    // Made here, not as a field initializer: a closure per request is what this class exists to avoid.
+    const res = this.#res;
+    this.#onClose = () => {
+      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+    };
+    res.on('close', this.#onClose);
     // The client may have gone before anyone asked.
     if (this.#res.destroyed || this.#req.socket.destroyed) controller.abort(new Error('client disconnected'));
     return controller.signal;
@@ -39,7 +42,7 @@ export class RequestAbort {
 
   /** Unregisters the controller (if any was made). */
   dispose(): void {
-    if (!this.#controller) return;
+    if (!this.#controller || !this.#onClose) return;
     this.#res.off('close', this.#onClose);
     this.#inflight.delete(this.#controller);
   }

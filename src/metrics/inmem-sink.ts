@@ -106,8 +106,9 @@ export class InmemSink {
     this.#aggregate(this.#current().counters, name, labels, value);
   }
 
-  addSample(name: string, labels: LabelValues, value: number): void {
-    this.#aggregate(this.#current().samples, name, labels, value);
+  /** `key`: the series key when the caller has it already ({@link seriesKey} of name and labels). */
+  addSample(name: string, labels: LabelValues, value: number, key?: string): void {
+    this.#aggregate(this.#current().samples, name, labels, value, key);
   }
 
   /**
@@ -130,8 +131,14 @@ export class InmemSink {
     };
   }
 
-  #aggregate(map: Map<string, Series<Aggregate>>, name: string, labels: LabelValues, v: number): void {
-    const key = seriesKey(name, labels);
+  #aggregate(
+    map: Map<string, Series<Aggregate>>,
+    name: string,
+    labels: LabelValues,
+    v: number,
+    known?: string,
+  ): void {
+    const key = known ?? seriesKey(name, labels);
     let s = map.get(key);
     if (!s) {
       if (!this.#room(map)) return;

@@ -146,3 +146,16 @@ test('metrics - an interval holds a bounded number of series; the rest are dropp
 test('metrics - timestamps are Go time strings in UTC rounded to the second', () => {
   assert.equal(goTimeString(Date.UTC(2026, 0, 2, 3, 4, 5, 600)), '2026-01-02 03:04:06 +0000 UTC');
 });
+
+test('metrics - a sampler records into the same series as addSample', () => {
+  const c = clock();
+  const m = metrics(c.now);
+  const labels = { method: 'GET', path: 'v1_kv_' };
+  const record = m.sampler(HTTP_REQUEST, labels);
+  record(1);
+  record(3);
+  m.addSample(HTTP_REQUEST, labels, 5);
+  const s = m.summary().Samples;
+  assert.equal(s.length, 1);
+  assert.deepEqual([s[0]?.Count, s[0]?.Sum, s[0]?.Labels], [3, 9, labels]);
+});
