@@ -131,7 +131,9 @@ async function main(): Promise<void> {
     const baseGrowth = heapAfterGc() - b0;
     await base.close();
 
-    const a = await net.cluster('alpha');
+    // The stall lasts as long as writing the changes takes, minutes on a busy machine: keep the ACK bound above it
+    // here (the reset itself is shown below with a short bound).
+    const a = await net.cluster('alpha', { streamLimits: { ackTimeoutMs: 3_600_000 } });
     const t0 = performance.now();
     await populate(a);
     console.log(
