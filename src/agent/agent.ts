@@ -24,6 +24,7 @@ import { FileLog, MemoryLog, type CommandLog } from '../wal/index.js';
 import { LocalAgent } from './local/index.js';
 import { MeteredStreamTracker, peeringGauges } from './peering-metrics.js';
 import { ServerCertificate } from './server-certificate.js';
+import { TombstoneReaper } from './tombstone-reaper.js';
 import { VERSION, REVISION } from './version.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -43,6 +44,9 @@ export interface AgentTuning {
   commandLog?: CommandLog;
   /** ms a graceful stop may take; default {@link SHUTDOWN_GRACE_MS}. */
   shutdownGraceMs?: number;
+  /** KV tombstone TTL and reaper period (ms); defaults are Consul's (15 min, 30 s). */
+  tombstoneTtlMs?: number;
+  tombstoneGranularityMs?: number;
 }
 
 /**
@@ -68,6 +72,7 @@ export class Agent {
   readonly #tuning: AgentTuning;
   #nodeId = '';
   #closing: Promise<void> | undefined;
+  #reaper: TombstoneReaper | undefined;
 
   constructor(config: AgentConfig, logger: Logger, tuning: AgentTuning = {}) {
     this.config = config;
@@ -92,7 +97,7 @@ export class Agent {
 
   /** Commits one command and waits until it is applied. */
   async write(cmd: Command): Promise<{ index: number; result: ApplyResult }> {
-    const r = await this.#log.append(Buffer.from(JSON.stringify(cmd)));
+    const r = await this.#log.append(this.store.encode(cmd));
     return { index: r.index, result: r.result as ApplyResult };
   }
 
@@ -110,7 +115,7 @@ export class Agent {
       restore: (index, data) => {
         this.store.restore(index, data);
       },
-      apply: (index, data) => this.store.apply(index, JSON.parse(data.toString('utf8')) as Command),
+      apply: (index, data) => this.store.applyEncoded(index, data),
       snapshot: () => ({ index: this.store.lastIndex, data: this.store.snapshot() }),
     });
     this.logger.info({ last_index: this.#log.lastIndex, duration_ms: Date.now() - t0 }, 'state restored');
@@ -185,6 +190,18 @@ export class Agent {
       enableScriptChecks: cfg.enableScriptChecks,
     });
     await this.#local.start();
+
+    this.#reaper = new TombstoneReaper({
+      lastIndex: () => this.store.lastIndex,
+      oldestTombstone: () => this.store.tables.kv.tombstoneStats().oldestIndex,
+      write: (cmd) => this.write(cmd),
+      logger: this.logger.child({ subsystem: 'state.tombstone_gc' }),
+      ...(this.#tuning.tombstoneTtlMs === undefined ? {} : { ttlMs: this.#tuning.tombstoneTtlMs }),
+      ...(this.#tuning.tombstoneGranularityMs === undefined
+        ? {}
+        : { granularityMs: this.#tuning.tombstoneGranularityMs }),
+    });
+    this.#reaper.start();
 
     const deps: HttpDeps = {
       store: this.store,
@@ -472,6 +489,7 @@ export class Agent {
       await step('server certificate', () => this.#serverCert?.close());
       await step('transport', () => this.#transport?.close());
       await step('local agent', () => this.#local?.close());
+      await step('tombstone reaper', () => this.#reaper?.close());
       this.store.abandon();
       await step('command log', () => this.#log.close());
       this.metrics.close();

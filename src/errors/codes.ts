@@ -147,6 +147,11 @@ export const ERROR_CODES = {
     http: 500,
     grpc: GRPC_STATUS.FAILED_PRECONDITION,
   },
+  ENT_ERR_COMMAND_UNSUPPORTED: {
+    summary: 'A log entry has a command type or version this server does not read; upgrade the server.',
+    http: 500,
+    grpc: GRPC_STATUS.UNIMPLEMENTED,
+  },
   ENT_ERR_INTERNAL: { summary: 'An unexpected error occurred.', http: 500, grpc: GRPC_STATUS.INTERNAL },
 } as const satisfies Record<string, ErrorCodeSpec>;
 

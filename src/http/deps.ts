@@ -4,9 +4,37 @@ import type { ApplyResult, Command, StateStore } from '../state/index.js';
 import type { AgentLocal } from './agent-local.js';
 import type { ResponseCache } from './response-cache.js';
 
+/**
+ * The reads the HTTP handlers make of the state store (conventions §3: the consumer declares what it calls), plus
+ * what blocking queries wait on. `StateStore` satisfies it; a test can hand in anything that does.
+ */
+export type HttpStore = Pick<
+  StateStore,
+  | 'hub'
+  | 'abandoned'
+  | 'maxIndex'
+  | 'clusterId'
+  | 'nodes'
+  | 'node'
+  | 'nodeServices'
+  | 'nodeChecks'
+  | 'services'
+  | 'serviceInstances'
+  | 'serviceChecks'
+  | 'instanceChecks'
+  | 'checksInState'
+  | 'kvGet'
+  | 'kvList'
+  | 'configEntry'
+  | 'configEntries'
+  | 'peering'
+  | 'peerings'
+  | 'caRoots'
+>;
+
 /** What the HTTP handlers need of the server. The agent (composition root) provides it. */
 export interface HttpDeps {
-  readonly store: StateStore;
+  readonly store: HttpStore;
   /** Commits a command (durably) and answers once it has been applied. */
   write(cmd: Command): Promise<{ index: number; result: ApplyResult }>;
   /**

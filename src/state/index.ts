@@ -1,6 +1,12 @@
-export { StateStore, IDX, type QueryResult, type ServiceInstance, type ConfigEntryRecord } from './store.js';
+export { StateStore } from './store.js';
+export { IDX, IndexTable } from './index-table.js';
+export type { QueryResult, ServiceInstance } from './tables/catalog.js';
+export type { ConfigEntryRecord } from './tables/config.js';
+export type { Tables } from './tables/registry.js';
+export type { Table, ApplyContext, CommandUpgrade } from './table.js';
+export { CommandCodec, VERSION_FIELD } from './command-codec.js';
 export { WatchHub, WatchSet, type WakeReason } from './watch.js';
-export { applyError } from './commands.js';
+export { applyError, applyOk } from './commands.js';
 export type {
   Command,
   CommandType,

@@ -53,8 +53,14 @@ export const DEFAULT_NODE_MAINT_REASON =
 export const DEFAULT_SERVICE_MAINT_REASON =
   'Maintenance mode is enabled for this service, but no reason was provided. This is a default message.';
 
+/** The reads the local agent makes of the state store (its own node); `StateStore` satisfies it. */
+export type LocalAgentStore = Pick<
+  StateStore,
+  'hub' | 'abandoned' | 'node' | 'nodeServices' | 'nodeChecks' | 'check'
+>;
+
 export interface LocalAgentOptions {
-  readonly store: StateStore;
+  readonly store: LocalAgentStore;
   /** Commits a command and resolves once it has been applied. */
   readonly write: (cmd: Command) => Promise<{ index: number; result: ApplyResult }>;
   /** This agent's node: every registration is made on it. */
@@ -103,7 +109,7 @@ type Runner = { kind: 'ttl'; ttl: TtlRunner } | { kind: 'interval'; interval: St
  * NOTE: a runner writes only when status or output changed: every write is a log entry.
  */
 export class LocalAgent implements AgentLocal {
-  readonly #store: StateStore;
+  readonly #store: LocalAgentStore;
   readonly #write: LocalAgentOptions['write'];
   readonly #nodeName: string;
   readonly #logger: Logger;

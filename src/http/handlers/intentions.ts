@@ -21,10 +21,10 @@ import {
   type IntentionEntryRecord,
   type IntentionSource,
 } from '../../intentions/index.js';
-import { IDX, type StateStore } from '../../state/index.js';
+import { IDX } from '../../state/index.js';
 import { parseQueryOptions, type RequestContext } from '../context.js';
 import { Fields } from '../decode.js';
-import type { HttpDeps } from '../deps.js';
+import type { HttpDeps, HttpStore } from '../deps.js';
 import { applyFilter } from '../filter.js';
 import { json, type Reply } from '../reply.js';
 import { block, commit } from './common.js';
@@ -41,10 +41,10 @@ const MAX_CAS_ATTEMPTS = 5;
 export const INTENTION_DEFAULT_ALLOW = true;
 
 /** One view per store: rebuilt only when the `service-intentions` index moves (see intentions/README.md). */
-const views = new WeakMap<StateStore, IntentionView>();
+const views = new WeakMap<HttpStore, IntentionView>();
 
 /** The current intentions of a store. Exported for the authorize endpoint to share the same compiled view. */
-export function intentionView(store: StateStore): IntentionView {
+export function intentionView(store: HttpStore): IntentionView {
   let view = views.get(store);
   if (view === undefined) {
     view = new IntentionView({
