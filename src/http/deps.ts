@@ -29,6 +29,7 @@ export type HttpStore = Pick<
   | 'configEntries'
   | 'peering'
   | 'peerings'
+  | 'trustBundle'
   | 'caRoots'
 >;
 

@@ -7,10 +7,10 @@
 import { AppError, badRequest } from '../../errors/index.js';
 import { trustDomain } from '../../connect/index.js';
 import { authorize, parseServiceSpiffeId } from '../../intentions/index.js';
-import { IDX, type StateStore } from '../../state/index.js';
+import { IDX } from '../../state/index.js';
 import type { RequestContext } from '../context.js';
 import { Fields } from '../decode.js';
-import type { HttpDeps } from '../deps.js';
+import type { HttpDeps, HttpStore } from '../deps.js';
 import { json, type Reply } from '../reply.js';
 import { INTENTION_DEFAULT_ALLOW, intentionView } from './intentions.js';
 
@@ -22,9 +22,9 @@ interface PeerDomains {
 }
 
 /** Trust domain → local peer name, per store, rebuilt when the bundles' or peerings' index moves. */
-const peerDomains = new WeakMap<StateStore, PeerDomains>();
+const peerDomains = new WeakMap<HttpStore, PeerDomains>();
 
-function peerForTrustDomain(store: StateStore, td: string): string | undefined {
+function peerForTrustDomain(store: HttpStore, td: string): string | undefined {
   const index = store.maxIndex(undefined, IDX.trustBundles, IDX.peerings);
   let cached = peerDomains.get(store);
   if (cached?.index !== index) {
