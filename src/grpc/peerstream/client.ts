@@ -58,6 +58,8 @@ export const CLIENT_KEEPALIVE_TIMEOUT_MS = 5_000;
 export const EXCHANGE_ATTEMPT_TIMEOUT_MS = 2_000;
 export const EXCHANGE_PASS_TIMEOUT_MS = 3_000;
 export const EXCHANGE_RETRY_WAIT_MS = 150;
+/** After the channel reports a failed connection, how long `openStream` waits for the call's classified error. */
+const TRANSIENT_FAILURE_GRACE_MS = 250;
 /** Bound on one whole `exchangeSecret` (every address, every retry): an establish always ends by then. */
 export const EXCHANGE_TOTAL_TIMEOUT_MS = 10_000;
 /**
@@ -396,6 +398,24 @@ function waitReady(
         return;
       }
       if (settled) return;
+      if (state === connectivityState.TRANSIENT_FAILURE) {
+        // NOTE: one connection attempt per dial. Watching on would let grpc-js reconnect on its own backoff
+        // (several connections per dial against a peer that resets them); the manager's backoff decides instead.
+        // The call fails with the classified cause (certificate, refused, ...) within a few ms; wait for it
+        // briefly (onError settles first), then report the bare failure.
+        setTimeout(() => {
+          finish(
+            callError() ??
+              new PeerDialError(
+                'ADDRESS_UNREACHABLE',
+                `dial to ${address} failed: the connection could not be established`,
+                address,
+                GrpcStatus.UNAVAILABLE,
+              ),
+          );
+        }, TRANSIENT_FAILURE_GRACE_MS);
+        return;
+      }
       channel.watchConnectivityState(state, deadline, (err) => {
         if (settled) return;
         if (err) {
