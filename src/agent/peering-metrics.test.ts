@@ -6,6 +6,8 @@ import {
   PEERING_LAST_CONTACT_AGE,
   PEERING_REPLICATION_LAG,
   PEERING_REPLICATION_LAG_P99,
+  PEERING_SEND_MAP_DEPTH,
+  PEERING_UNACKED_RESPONSES,
 } from '../metrics/index.js';
 import type { Peering } from '../types/index.js';
 import { MeteredStreamTracker, peeringGauges } from './peering-metrics.js';
@@ -37,6 +39,7 @@ test('agent peering metrics - gauges per peering from the tracker; resets counte
   tracker.setExported('p1', ['api', 'web']);
   tracker.lag('p1', 12);
   tracker.contact('p1');
+  tracker.senderView('p1', () => ({ dirty: 7, unacked: 3, control: 0, responsesSent: 10 }));
   const read = gauges();
   const value = (def: unknown, id: string): number | undefined =>
     read.find((g) => g.def === def && g.labels['peer_id'] === id)?.value;
@@ -48,6 +51,9 @@ test('agent peering metrics - gauges per peering from the tracker; resets counte
   const age = value(PEERING_LAST_CONTACT_AGE, 'p1');
   assert.ok(age !== undefined && age >= 0 && age < 60_000, String(age));
   assert.equal(typeof value(PEERING_LAST_CONTACT_AGE, 'p2'), 'number', 'untracked: since the tracker began');
+  assert.equal(value(PEERING_SEND_MAP_DEPTH, 'p1'), 7);
+  assert.equal(value(PEERING_UNACKED_RESPONSES, 'p1'), 3);
+  assert.equal(value(PEERING_SEND_MAP_DEPTH, 'p2'), undefined, 'no live stream, no send map');
   assert.equal(value(PEERING_REPLICATION_LAG, 'p2'), undefined, 'nothing to report is left out, not 0');
   assert.deepEqual(read.find((g) => g.labels['peer_id'] === 'p1')?.labels, {
     peer_name: 'alpha',

@@ -4,6 +4,8 @@ import {
   PEERING_LAST_CONTACT_AGE,
   PEERING_REPLICATION_LAG,
   PEERING_REPLICATION_LAG_P99,
+  PEERING_SEND_MAP_DEPTH,
+  PEERING_UNACKED_RESPONSES,
   type GaugeSource,
   type GaugeValue,
 } from '../metrics/index.js';
@@ -18,7 +20,7 @@ export interface PeeringList {
 /**
  * The per-peering gauges, read from the store's peerings and the stream tracker when metrics are shown:
  * Consul's `peering.healthy` (1 while ACTIVE) and `peering.exported_services`, and Entente's replication lag
- * (latest and p99) and last-contact age. A gauge with nothing to report (no stream, no lag sample yet) is left
+ * (latest and p99), last-contact age, and the live stream's send-map depth and unacked responses. A gauge with nothing to report (no stream, no lag sample yet) is left
  * out rather than shown as 0.
  */
 export function peeringGauges(store: PeeringList, tracker: StreamTracker): GaugeSource {
@@ -34,6 +36,11 @@ export function peeringGauges(store: PeeringList, tracker: StreamTracker): Gauge
       out.push({ def: PEERING_EXPORTED_SERVICES, labels, value: status.exportedServices.length });
       if (status.lag.lastMs !== undefined) {
         out.push({ def: PEERING_REPLICATION_LAG, labels, value: status.lag.lastMs });
+      }
+      const sender = status.sender?.();
+      if (sender) {
+        out.push({ def: PEERING_SEND_MAP_DEPTH, labels, value: sender.dirty });
+        out.push({ def: PEERING_UNACKED_RESPONSES, labels, value: sender.unacked });
       }
       const lagP99 = p99(status.lag.samples);
       if (lagP99 !== undefined) out.push({ def: PEERING_REPLICATION_LAG_P99, labels, value: lagP99 });

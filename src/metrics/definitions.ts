@@ -74,6 +74,24 @@ export const PEERING_LAST_CONTACT_AGE = def({
   help: 'Time since the last message of any kind arrived from the peer (before the first: since this server began tracking the peering), in ms.',
 });
 
+/** Entente: resources waiting in the live stream's send map (latest version per resource, not yet sent). */
+export const PEERING_SEND_MAP_DEPTH = def({
+  kind: 'gauge',
+  service: 'entente',
+  key: ['peering', 'send_map_depth'],
+  labels: ['peer_name', 'peer_id'],
+  help: 'Resources waiting in the live peer stream send map (latest version per resource, not yet sent).',
+});
+
+/** Entente: responses sent on the live stream and not yet ACKed or NACKed. */
+export const PEERING_UNACKED_RESPONSES = def({
+  kind: 'gauge',
+  service: 'entente',
+  key: ['peering', 'unacked_responses'],
+  labels: ['peer_name', 'peer_id'],
+  help: 'Responses sent on the live peer stream and not yet ACKed or NACKed by the peer.',
+});
+
 /** Entente: peer streams that ended with a reason (errors, timeouts, the peer terminating), by reason. */
 export const PEERING_STREAM_RESETS = def({
   kind: 'counter',
@@ -99,6 +117,8 @@ export const ALL_METRICS: readonly MetricDef[] = [
   PEERING_REPLICATION_LAG,
   PEERING_REPLICATION_LAG_P99,
   PEERING_LAST_CONTACT_AGE,
+  PEERING_SEND_MAP_DEPTH,
+  PEERING_UNACKED_RESPONSES,
   PEERING_STREAM_RESETS,
   METRICS_SERIES_DROPPED,
 ];
