@@ -8,6 +8,11 @@ import type { TestContext } from 'node:test';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const ENTENTE_BIN = join(ROOT, 'bin', 'entente.js');
+/**
+ * Deadline for a spawned agent to report its listeners. Generous on purpose: it is a hang detector, not a
+ * performance check, and a loaded 2-core CI box can take tens of seconds to start several agents at once.
+ */
+export const START_TIMEOUT_MS = 60_000;
 
 export interface AgentProcess {
   readonly child: ChildProcess;
@@ -32,6 +37,7 @@ export interface StartAgentOptions {
   /** Reuse a data dir (restart); default: a fresh temp dir (not used with -dev). */
   dataDir?: string;
   dev?: boolean;
+  /** How long to wait for the agent's listeners (default {@link START_TIMEOUT_MS}). */
   timeoutMs?: number;
   /** Open the gRPC TLS (peering) listener on a free port. */
   grpcTls?: boolean;
@@ -93,7 +99,7 @@ export async function startAgentProcess(
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`agent did not start in time; logs:\n${logs.join('\n')}`)),
-      opts.timeoutMs ?? 20_000,
+      opts.timeoutMs ?? START_TIMEOUT_MS,
     );
     const onLine = (line: string): void => {
       logs.push(line);
