@@ -1,6 +1,6 @@
 import type { ExportedServicesEntry } from '../config-entry/index.js';
 import type { Clock } from '../lib/clock.js';
-import { IDX, WatchSet, type StateStore } from '../state/index.js';
+import { IDX, type StateStore } from '../state/index.js';
 
 /** Name of the exported-services config entry in Consul CE. */
 export const EXPORTED_SERVICES_NAME = 'default';
@@ -22,31 +22,54 @@ export interface ExportChange {
 
 export type ExportListener = (change: ExportChange) => void;
 
+/** Test seam: called once per service whose index a pass reads (the work a pass does per service). */
+export interface ExportFeedHooks {
+  serviceChecked?(name: string): void;
+}
+
+/** Index key of the local service `name` starts with this (see IDX.service). */
+const LOCAL_SERVICE_PREFIX = IDX.service('', '');
+/** Past this many distinct pending services a pass rescans every candidate instead (bounds the pending set). */
+const PENDING_MAX = 65_536;
+
 /**
  * One watcher of the exported catalog per store, shared by every peer stream (fan-out without per-peer scans).
  *
- * On each wake it compares, once, the index of every candidate service with the previous scan and tells every
- * listener which services changed; each peer's stream then only checks those names against its own exports. The
- * list of local service names is rebuilt only when the catalog's `services` index moves (a registration, not a
- * health change). Listeners run synchronously and must only mark work (see PeerResources); the feed runs while it
- * has listeners and stops with the last.
+ * It follows the store's changes ({@link StateStore.observe}): each apply names the index keys it moved, so the
+ * feed collects the local services whose key moved, and a pass reads the index of those only and tells every
+ * listener which of them changed; each peer's stream then only checks those names against its own exports. The
+ * `*` list (local typical services) comes from the catalog's name read, which moves only when a name (or a kind
+ * of it) appears or disappears; only then, or when the exported-services entry moves, are the candidates
+ * compared as a whole. A restore makes the next pass rescan everything. Listeners run synchronously and must only
+ * mark work (see PeerResources); the feed runs while it has listeners and stops with the last.
  *
- * Memory: one version number per candidate service and the name list, bounded by the catalog.
+ * Memory: one version number per candidate service, the name list, and the pending services between two passes
+ * (bounded by the catalog and by PENDING_MAX, past which the pass rescans all candidates).
  */
 export class ExportFeed {
   readonly #store: StateStore;
   readonly #clock: Clock;
+  readonly #hooks: ExportFeedHooks;
   readonly #listeners = new Set<ExportListener>();
   readonly #versions = new Map<string, number>();
   #typical: readonly string[] = [];
-  #servicesIndex = -1;
+  #namesIndex = -1;
   #entryIndex = -1;
   #rootsIndex = -1;
+  /** The candidates (typical services and those the entry names), and by lower-cased name (index keys). */
+  #candidates = new Set<string>();
+  #byKey = new Map<string, string[]>();
+  /** Index keys of local services that moved since the last pass. */
+  readonly #pending = new Set<string>();
+  /** The next pass compares every candidate (first pass, restore, pending overflow). */
+  #full = true;
+  #wake: (() => void) | undefined;
   #stop: AbortController | undefined;
 
-  constructor(store: StateStore, clock: Clock) {
+  constructor(store: StateStore, clock: Clock, hooks: ExportFeedHooks = {}) {
     this.#store = store;
     this.#clock = clock;
+    this.#hooks = hooks;
   }
 
   /** The feed of `store`, created on first use. */
@@ -87,16 +110,14 @@ export class ExportFeed {
     return rec ? (rec.entry as unknown as ExportedServicesEntry) : undefined;
   }
 
-  /** Local typical services (no proxies, no sidecars), what a `*` export covers; cached by catalog index. */
+  /** Local typical services (no proxies, no sidecars), what a `*` export covers; cached by the names index. */
   typicalServices(): readonly string[] {
-    const index = this.#store.maxIndex(undefined, IDX.services);
-    if (index !== this.#servicesIndex) {
-      this.#servicesIndex = index;
-      const names = new Set<string>();
-      for (const { service } of this.#store.services(undefined, '').value) {
-        if (service.Kind === '' && !service.Service.endsWith(SIDECAR_SUFFIX)) names.add(service.Service);
-      }
-      this.#typical = [...names];
+    const names = this.#store.serviceNames(undefined, '');
+    if (names.index !== this.#namesIndex) {
+      this.#namesIndex = names.index;
+      this.#typical = names.value
+        .filter((n) => n.kinds.includes('') && !n.name.endsWith(SIDECAR_SUFFIX))
+        .map((n) => n.name);
     }
     return this.#typical;
   }
@@ -107,46 +128,101 @@ export class ExportFeed {
   }
 
   async #loop(stop: AbortSignal): Promise<void> {
+    // Every run starts from a full pass (a stopping run may still be winding down: it touches nothing after this).
+    this.#versions.clear();
+    this.#pending.clear();
+    this.#full = true;
+    this.#namesIndex = -1;
+    this.#entryIndex = -1;
+    this.#rootsIndex = -1;
+    const unobserve = this.#store.observe((topics) => {
+      this.#collect(topics);
+    });
     let first = true;
     while (!stop.aborted) {
-      const ws = new WatchSet();
-      const change = this.#scan(ws);
+      const change = this.#pass();
       if (!first && this.#listeners.size > 0 && hasChange(change)) {
         for (const fn of [...this.#listeners]) fn(change);
       }
       first = false;
-      await this.#store.hub.wait(ws, { signals: [stop] });
+      await this.#nextWake(stop);
     }
-    // A later subscriber restarts from a fresh scan.
-    this.#versions.clear();
-    this.#entryIndex = -1;
-    this.#rootsIndex = -1;
+    unobserve();
   }
 
-  /** One pass over the candidates: records their watch topics and answers what moved since the last pass. */
-  #scan(ws: WatchSet): ExportChange {
+  /** Records what one apply moved; wakes the loop when it matters to exports. */
+  #collect(topics: ReadonlySet<string> | undefined): void {
+    let relevant = topics === undefined;
+    if (topics === undefined) this.#full = true;
+    for (const topic of topics ?? []) {
+      if (topic.startsWith(LOCAL_SERVICE_PREFIX)) {
+        this.#pending.add(topic);
+        relevant = true;
+      } else if (topic === NAMES_KEY || topic === ENTRY_KEY || topic === IDX.caRoots) {
+        relevant = true;
+      }
+    }
+    if (this.#pending.size > PENDING_MAX) {
+      this.#pending.clear();
+      this.#full = true;
+    }
+    if (relevant) this.#wake?.();
+  }
+
+  /** Resolves at the next relevant change (at once if one came since the last pass) or when `stop` aborts. */
+  #nextWake(stop: AbortSignal): Promise<void> {
+    if (this.#full || this.#pending.size > 0 || stop.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        if (this.#wake === done) this.#wake = undefined;
+        stop.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#wake = done;
+      stop.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** One pass: answers what moved since the last pass, reading the index of changed services only. */
+  #pass(): ExportChange {
     const observedAt = this.#clock.now();
-    const servicesBefore = this.#servicesIndex;
-    ws.add(IDX.services);
+    const namesBefore = this.#namesIndex;
     const typical = this.typicalServices();
-    const catalogChanged = servicesBefore !== this.#servicesIndex;
-    const entryIndex = this.#store.maxIndex(ws, IDX.configEntry('exported-services', EXPORTED_SERVICES_NAME));
+    const catalogChanged = namesBefore !== this.#namesIndex;
+    const entryIndex = this.#store.maxIndex(undefined, ENTRY_KEY);
     const entryChanged = entryIndex !== this.#entryIndex;
     this.#entryIndex = entryIndex;
-    const rootsIndex = this.#store.caRoots(ws).index;
+    const rootsIndex = this.#store.caRoots(undefined).index;
     const rootsChanged = rootsIndex !== this.#rootsIndex;
     this.#rootsIndex = rootsIndex;
 
+    const changed = new Set<string>();
+    if (this.#full || catalogChanged || entryChanged) this.#refreshCandidates(typical, changed);
+    if (this.#full) {
+      for (const name of this.#candidates) this.#check(name, changed);
+    } else {
+      for (const key of this.#pending) {
+        // Names already in `changed` were read this pass (new candidates).
+        for (const name of this.#byKey.get(key) ?? []) if (!changed.has(name)) this.#check(name, changed);
+      }
+    }
+    this.#pending.clear();
+    this.#full = false;
+    return { changed, entryChanged, catalogChanged, rootsChanged, observedAt };
+  }
+
+  /** Recomputes the candidates; new ones are compared (below or by the full pass), dropped ones reported. */
+  #refreshCandidates(typical: readonly string[], changed: Set<string>): void {
     const candidates = new Set(typical);
     for (const svc of this.entry()?.Services ?? []) if (svc.Name !== '*') candidates.add(svc.Name);
     candidates.delete('consul');
-    const changed = new Set<string>();
+    const byKey = new Map<string, string[]>();
     for (const name of candidates) {
-      const v = this.#store.maxIndex(ws, IDX.service('', name));
-      if (this.#versions.get(name) !== v) {
-        this.#versions.set(name, v);
-        changed.add(name);
-      }
+      const key = IDX.service('', name);
+      const same = byKey.get(key);
+      if (same) same.push(name);
+      else byKey.set(key, [name]);
+      if (!this.#full && !this.#versions.has(name)) this.#check(name, changed);
     }
     for (const name of this.#versions.keys()) {
       if (!candidates.has(name)) {
@@ -154,9 +230,23 @@ export class ExportFeed {
         changed.add(name);
       }
     }
-    return { changed, entryChanged, catalogChanged, rootsChanged, observedAt };
+    this.#candidates = candidates;
+    this.#byKey = byKey;
+  }
+
+  /** Reads the index of candidate `name`; adds it to `changed` when it moved since the last read. */
+  #check(name: string, changed: Set<string>): void {
+    this.#hooks.serviceChecked?.(name);
+    const v = this.#store.maxIndex(undefined, IDX.service('', name));
+    if (this.#versions.get(name) !== v) {
+      this.#versions.set(name, v);
+      changed.add(name);
+    }
   }
 }
+
+const NAMES_KEY = IDX.serviceNames('');
+const ENTRY_KEY = IDX.configEntry('exported-services', EXPORTED_SERVICES_NAME);
 
 function hasChange(c: ExportChange): boolean {
   return c.changed.size > 0 || c.entryChanged || c.catalogChanged || c.rootsChanged;

@@ -12,6 +12,8 @@ export const IDX = {
   caRoots: 'ca-roots',
   trustBundles: 'peering-trust-bundles',
   service: (peer: string, name: string): string => `service.${peer}/${name.toLowerCase()}`,
+  /** The set of (service name, kind) pairs of a peer's catalog: moves only when a pair appears or disappears. */
+  serviceNames: (peer: string): string => `service-names.${peer}`,
   node: (peer: string, name: string): string => `node.${peer}/${name.toLowerCase()}`,
   kv: (key: string): string => `kv.${key}`,
   configKind: (kind: string): string => `config.${kind}`,
@@ -25,6 +27,7 @@ export const IDX = {
  */
 const FALLBACKS: readonly (readonly [string, string])[] = [
   ['service.', IDX.services],
+  ['service-names.', IDX.services],
   ['node.', IDX.nodes],
   ['config.', IDX.configEntries],
 ];

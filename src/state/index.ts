@@ -1,6 +1,6 @@
-export { StateStore } from './store.js';
+export { StateStore, type ChangeObserver } from './store.js';
 export { IDX, IndexTable } from './index-table.js';
-export type { QueryResult, ServiceInstance } from './tables/catalog.js';
+export type { QueryResult, ServiceInstance, ServiceNameKinds } from './tables/catalog.js';
 export type { ConfigEntryRecord } from './tables/config.js';
 export type { Tables } from './tables/registry.js';
 export type { Table, ApplyContext, CommandUpgrade } from './table.js';

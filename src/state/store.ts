@@ -13,10 +13,13 @@ import { IndexTable } from './index-table.js';
 import { applyError, type ApplyResult } from './result.js';
 import { isLegacySnapshot, legacySections } from './snapshot-v1.js';
 import type { ApplyContext, Table } from './table.js';
-import type { QueryResult, ServiceInstance } from './tables/catalog.js';
+import type { QueryResult, ServiceInstance, ServiceNameKinds } from './tables/catalog.js';
 import type { ConfigEntryRecord } from './tables/config.js';
 import { createTables, type Command, type Tables } from './tables/registry.js';
 import { WatchHub, type WatchSet } from './watch.js';
+
+/** What {@link StateStore.observe} calls: the topics one apply fired, or undefined after a restore. */
+export type ChangeObserver = (topics: ReadonlySet<string> | undefined) => void;
 
 /** Version of the snapshot layout: `{ Version, LastIndex, Tables: { <table name>: section } }`. 1 is legacy. */
 const SNAPSHOT_VERSION = 2;
@@ -48,6 +51,8 @@ export class StateStore {
   /** Wakes blocking queries; fired after each apply. */
   readonly hub = new WatchHub();
   readonly #abandon = new AbortController();
+  /** See {@link observe}: one per store-wide consumer (the export feed), never per client. */
+  readonly #observers = new Set<ChangeObserver>();
 
   constructor() {
     for (const table of this.#list) {
@@ -111,6 +116,7 @@ export class StateStore {
     };
     const result = table.apply(ctx, cmd);
     if (fired.size > 0 || keys.length > 0) this.hub.fire(fired, keys);
+    if (fired.size > 0) for (const fn of this.#observers) fn(fired);
     return result;
   }
 
@@ -143,6 +149,11 @@ export class StateStore {
 
   services(ws: WatchSet | undefined, peer: string): QueryResult<ServiceInstance[]> {
     return this.tables.catalog.services(ws, peer);
+  }
+
+  /** Service names of a peer's (or the local, `''`) catalog with their kinds; see CatalogTable.serviceNames. */
+  serviceNames(ws: WatchSet | undefined, peer: string): QueryResult<readonly ServiceNameKinds[]> {
+    return this.tables.catalog.serviceNames(ws, peer);
   }
 
   serviceInstances(ws: WatchSet | undefined, peer: string, name: string): QueryResult<ServiceInstance[]> {
@@ -250,6 +261,19 @@ export class StateStore {
     for (const table of this.#list) table.restore(data.Tables[table.name]);
     this.#lastIndex = Math.max(index, data.LastIndex);
     this.hub.fire(this.#indexes.keys());
+    for (const fn of this.#observers) fn(undefined);
+  }
+
+  /**
+   * Calls `fn` synchronously after every apply with the index keys and topics it fired, and with `undefined` after
+   * a restore (everything may have changed). For store-wide consumers that follow changes incrementally instead of
+   * rescanning (the peering export feed); `fn` must only record work. Returns the function that removes it.
+   */
+  observe(fn: ChangeObserver): () => void {
+    this.#observers.add(fn);
+    return () => {
+      this.#observers.delete(fn);
+    };
   }
 
   // ---------------------------------------------------------------- lifecycle

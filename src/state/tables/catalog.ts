@@ -42,6 +42,12 @@ interface CatalogSection {
   Checks: [string, HealthCheck][];
 }
 
+/** One service name of a catalog and the kinds (`''` for typical services) its instances have, sorted. */
+export interface ServiceNameKinds {
+  readonly name: string;
+  readonly kinds: readonly string[];
+}
+
 /** Services whose instance lists are kept between reads; past this the memo starts over. */
 const INSTANCE_MEMO_MAX = 4096;
 
@@ -67,6 +73,14 @@ export class CatalogTable implements Table<CatalogCommand> {
   #byServiceName = new Map<string, Set<string>>();
   /** serviceInstances results by service, valid while the service's index holds. */
   readonly #instanceMemo = new Map<string, QueryResult<ServiceInstance[]>>();
+  /**
+   * peer → service name (as registered) → kind → number of instances, kept in step by every write so the names
+   * of a catalog are read without a scan. Bounded by the catalog: a name goes with its last instance, a peer
+   * with its last name.
+   */
+  #nameKinds = new Map<string, Map<string, Map<string, number>>>();
+  /** serviceNames results per peer, valid while the peer's `service-names` index holds (one per peer with names). */
+  readonly #namesMemo = new Map<string, QueryResult<readonly ServiceNameKinds[]>>();
 
   constructor(deps: TableDeps, vips: VirtualIpTable) {
     this.#deps = deps;
@@ -195,6 +209,7 @@ export class CatalogTable implements Table<CatalogCommand> {
       }
     }
     services.delete(serviceID);
+    this.#countInstance(ctx, peer, svc, -1);
     ctx.bump(IDX.services);
     ctx.bump(IDX.service(peer, svc.Service));
     ctx.bump(IDX.node(peer, nodeName));
@@ -313,6 +328,10 @@ export class CatalogTable implements Table<CatalogCommand> {
     };
     if (prev && sameIgnoringIndexes(prev, next)) return;
     services.set(input.ID, next);
+    if (!prev || prev.Service !== next.Service || prev.Kind !== next.Kind) {
+      if (prev) this.#countInstance(ctx, peer, prev, -1);
+      this.#countInstance(ctx, peer, next, 1);
+    }
     if (prev && prev.Service.toLowerCase() !== next.Service.toLowerCase()) {
       ctx.bump(IDX.service(peer, prev.Service));
       this.#unindexService(ctx, peer, key, prev);
@@ -336,6 +355,30 @@ export class CatalogTable implements Table<CatalogCommand> {
     ctx.bump(IDX.services);
     ctx.bump(IDX.service(peer, next.Service));
     ctx.bump(IDX.node(peer, nodeName));
+  }
+
+  /**
+   * Counts an instance in (`+1`) or out (`-1`) of its (name, kind) pair. A pair that appears or disappears moves
+   * the peer's `service-names` key (a services change in the same command moves the `services` key it falls back
+   * to); the key is retired with the peer's last name. `ctx` undefined: restoring, nothing to bump.
+   */
+  #countInstance(ctx: ApplyContext | undefined, peer: string, svc: NodeService, delta: 1 | -1): void {
+    let names = this.#nameKinds.get(peer);
+    if (!names) this.#nameKinds.set(peer, (names = new Map<string, Map<string, number>>()));
+    let kinds = names.get(svc.Service);
+    if (!kinds) names.set(svc.Service, (kinds = new Map<string, number>()));
+    const n = (kinds.get(svc.Kind) ?? 0) + delta;
+    if (n > 0) kinds.set(svc.Kind, n);
+    else kinds.delete(svc.Kind);
+    if (kinds.size === 0) names.delete(svc.Service);
+    if (!ctx || (n !== 0 && !(n === 1 && delta === 1))) return;
+    ctx.bump(IDX.serviceNames(peer));
+    if (names.size === 0) {
+      this.#nameKinds.delete(peer);
+      this.#namesMemo.delete(peer);
+      ctx.bump(IDX.services);
+      ctx.retire(IDX.serviceNames(peer));
+    }
   }
 
   /** Removes an instance from its name's index; the name's last instance frees its virtual IP and index key. */
@@ -449,6 +492,26 @@ export class CatalogTable implements Table<CatalogCommand> {
   }
 
   /**
+   * The service names of a peer's (or the local, `''`) catalog with the kinds of their instances, sorted by name.
+   * Kept up to date by every write and memoised by the peer's `service-names` index, which moves only when a
+   * (name, kind) pair appears or disappears: a health change or an added instance of a known service costs no
+   * rebuild. NOTE: callers must treat the result as read-only.
+   */
+  serviceNames(ws: WatchSet | undefined, peer: string): QueryResult<readonly ServiceNameKinds[]> {
+    const index = this.#deps.indexes.maxIndex(ws, IDX.serviceNames(peer));
+    const memo = this.#namesMemo.get(peer);
+    if (memo?.index === index) return memo;
+    const value: ServiceNameKinds[] = [];
+    for (const [name, kinds] of this.#nameKinds.get(peer) ?? []) {
+      value.push({ name, kinds: [...kinds.keys()].sort(cmp) });
+    }
+    value.sort((a, b) => cmp(a.name, b.name));
+    const result = { index, value };
+    if (this.#nameKinds.has(peer)) this.#namesMemo.set(peer, result);
+    return result;
+  }
+
+  /**
    * Instances of one service, sorted by node then service ID. The list is rebuilt only when the service's index
    * moved (every change to its instances, their nodes or checks bumps it), so hot reads cost a map lookup.
    * NOTE: callers must treat the returned array as read-only.
@@ -535,6 +598,8 @@ export class CatalogTable implements Table<CatalogCommand> {
     this.#checks = new Map();
     this.#byServiceName = new Map();
     this.#instanceMemo.clear();
+    this.#nameKinds = new Map();
+    this.#namesMemo.clear();
     for (const n of s?.Nodes ?? []) {
       const key = nodeKey(n.PeerName ?? '', n.Node);
       this.#nodes.set(key, n);
@@ -544,6 +609,7 @@ export class CatalogTable implements Table<CatalogCommand> {
       let m = this.#services.get(key);
       if (!m) this.#services.set(key, (m = new Map<string, NodeService>()));
       m.set(svc.ID, svc);
+      this.#countInstance(undefined, svc.PeerName ?? '', svc, 1);
       const snKey = serviceNameKey(svc.PeerName ?? '', svc.Service);
       let set = this.#byServiceName.get(snKey);
       if (!set) this.#byServiceName.set(snKey, (set = new Set()));
