@@ -44,15 +44,41 @@ export function cachedJson(
   buildText?: (pretty: boolean) => string,
 ): Reply {
   if (ctx.url.searchParams.has('node-meta')) {
-    const headers = cacheMeta(ctx, false, 0);
+    const headers = readMeta(deps, ctx, false, 0);
     return { ...json(build(), index), ...(headers ? { headers } : {}) };
   }
   const key = `${cacheKey(ctx.url)}${ctx.pretty ? '#pretty' : ''}`;
   const r = deps.cache.lookup(key, index, () =>
     buildText ? buildText(ctx.pretty) : serializeJson(build(), ctx.pretty),
   );
-  const headers = cacheMeta(ctx, r.hit, r.ageMs);
+  const headers = readMeta(deps, ctx, r.hit, r.ageMs);
   return { raw: r.body, contentType: 'application/json', index, ...(headers ? { headers } : {}) };
+}
+
+/** The per-request headers of a cached read: peer staleness and agent-cache meta, or nothing. */
+function readMeta(
+  deps: HttpDeps,
+  ctx: RequestContext,
+  hit: boolean,
+  ageMs: number,
+): Record<string, string> | undefined {
+  const contact = peerContactMs(deps, ctx);
+  const cache = cacheMeta(ctx, hit, ageMs);
+  if (contact === undefined) return cache;
+  return { ...cache, 'X-Consul-LastContact': String(contact) };
+}
+
+/**
+ * On a `?peer=` read, `X-Consul-LastContact` is the time (ms) since that peer last sent anything (heartbeats
+ * count), instead of 0: data imported from a peer that is unreachable is visibly stale, not served as fresh.
+ * While the peering is healthy the value stays below the heartbeat interval.
+ */
+function peerContactMs(deps: HttpDeps, ctx: RequestContext): number | undefined {
+  const name = ctx.url.searchParams.get('peer');
+  if (name === null || name === '') return undefined;
+  const p = deps.store.peering(undefined, name).value;
+  if (!p) return undefined;
+  return Math.round(deps.peering.tracker.lastContactMs(p.ID));
 }
 
 /** The endpoints Consul serves from its agent cache with `?cached` (the others ignore the parameter). */
