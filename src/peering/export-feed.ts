@@ -53,7 +53,9 @@ export class ExportFeed {
   readonly #listeners = new Set<ExportListener>();
   readonly #versions = new Map<string, number>();
   #typical: readonly string[] = [];
+  /** The names index {@link typicalServices} answered for (its cache), and the one the last pass saw. */
   #namesIndex = -1;
+  #passNamesIndex = -1;
   #entryIndex = -1;
   #rootsIndex = -1;
   /** The candidates (typical services and those the entry names), and by lower-cased name (index keys). */
@@ -132,7 +134,7 @@ export class ExportFeed {
     this.#versions.clear();
     this.#pending.clear();
     this.#full = true;
-    this.#namesIndex = -1;
+    this.#passNamesIndex = -1;
     this.#entryIndex = -1;
     this.#rootsIndex = -1;
     const unobserve = this.#store.observe((topics) => {
@@ -186,9 +188,10 @@ export class ExportFeed {
   /** One pass: answers what moved since the last pass, reading the index of changed services only. */
   #pass(): ExportChange {
     const observedAt = this.#clock.now();
-    const namesBefore = this.#namesIndex;
+    // Compared with the last pass, not with the typicalServices cache (peers' streams read that between passes).
     const typical = this.typicalServices();
-    const catalogChanged = namesBefore !== this.#namesIndex;
+    const catalogChanged = this.#namesIndex !== this.#passNamesIndex;
+    this.#passNamesIndex = this.#namesIndex;
     const entryIndex = this.#store.maxIndex(undefined, ENTRY_KEY);
     const entryChanged = entryIndex !== this.#entryIndex;
     this.#entryIndex = entryIndex;
