@@ -26,6 +26,8 @@ const BENCHES: readonly Bench[] = [
   { name: 'dns', nodeFlags: [] },
   { name: 'heal', nodeFlags: [] },
   { name: 'authorize', nodeFlags: [] },
+  { name: 'stalled-peer', nodeFlags: ['--expose-gc'] },
+  { name: 'peer-fanout', nodeFlags: [] },
 ];
 /** Each benchmark bounds itself; this is a safety net (startup.ts may load for up to 5 min). */
 const MAX_MS_PER_BENCH = 15 * 60_000;

@@ -88,6 +88,19 @@ made_up_key = 1
   assert.ok(!warnings.some((w) => w.includes('connect.')), warnings.join('\n'));
 });
 
+test('config - dns_config keys Entente does not implement warn; the ones it reads do not', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'entente-dns-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'dns.hcl');
+  writeFileSync(file, 'dns_config { use_cache = true, node_ttl = "10s", soa { min_ttl = 5 } }');
+  const { warnings } = loadAgentConfig(['-dev', '-config-file', file]);
+  assert.ok(
+    warnings.some((w) => w.includes('"dns_config.use_cache" is not used')),
+    warnings.join('\n'),
+  );
+  assert.ok(!warnings.some((w) => w.includes('node_ttl') || w.includes('min_ttl')), warnings.join('\n'));
+});
+
 test('config - connect.ca_config.cluster_id must be a UUID; other ca_config keys warn', (t) => {
   const dir = tmp(t);
   const file = join(dir, 'c.hcl');
