@@ -149,3 +149,53 @@ test('export feed - a restore makes the next pass compare every candidate', asyn
     f.stop();
   }
 });
+
+test('export feed - a pass or a listener that throws is reported and the feed keeps delivering', async () => {
+  const store = new StateStore();
+  let index = 0;
+  store.apply(++index, reg('n0', 's0', 's0'));
+  const errors: string[] = [];
+  let failNextCheck = false;
+  const feed = new ExportFeed(store, systemClock, {
+    serviceChecked: () => {
+      if (failNextCheck) {
+        failNextCheck = false;
+        throw new Error('pass blew up');
+      }
+    },
+    onError: (err, where) => errors.push(`${where}: ${(err as Error).message}`),
+  });
+  const seen: ExportChange[] = [];
+  const stopThrower = feed.subscribe(() => {
+    throw new Error('listener blew up');
+  });
+  const stopGood = feed.subscribe((c) => seen.push(c));
+  const until = async (cond: () => boolean, what: string): Promise<void> => {
+    const deadline = Date.now() + 10_000;
+    while (!cond()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  try {
+    store.apply(++index, reg('n0', 's0', 's0', 'critical'));
+    await until(() => seen.length === 1, 'the first change');
+    assert.deepEqual(
+      errors,
+      ['listener: listener blew up'],
+      'the throwing listener is reported, the other told',
+    );
+    failNextCheck = true;
+    store.apply(++index, reg('n0', 's0', 's0', 'passing'));
+    await until(() => errors.includes('pass: pass blew up'), 'the failed pass');
+    store.apply(++index, reg('n0', 's0', 's0', 'warning'));
+    await until(
+      () => seen.some((c) => c.changed.has('s0')) && seen.length >= 2,
+      'a change after the failed pass',
+    );
+    assert.ok(seen.at(-1)?.changed.has('s0'));
+  } finally {
+    stopThrower();
+    stopGood();
+  }
+});

@@ -25,6 +25,11 @@ export type ExportListener = (change: ExportChange) => void;
 /** Test seam: called once per service whose index a pass reads (the work a pass does per service). */
 export interface ExportFeedHooks {
   serviceChecked?(name: string): void;
+  /**
+   * A pass or a listener threw (a bug). The feed keeps running: the failed pass is redone in full at the next
+   * wake, and the other listeners are still told, so one fault never silently stops every peer's exports.
+   */
+  onError?(err: unknown, where: 'pass' | 'listener'): void;
 }
 
 /** Index key of the local service `name` starts with this (see IDX.service). */
@@ -75,10 +80,10 @@ export class ExportFeed {
   }
 
   /** The feed of `store`, created on first use. */
-  static of(store: StateStore, clock: Clock): ExportFeed {
+  static of(store: StateStore, clock: Clock, hooks: ExportFeedHooks = {}): ExportFeed {
     let feed = FEEDS.get(store);
     if (!feed) {
-      feed = new ExportFeed(store, clock);
+      feed = new ExportFeed(store, clock, hooks);
       FEEDS.set(store, feed);
     }
     return feed;
@@ -141,15 +146,34 @@ export class ExportFeed {
       this.#collect(topics);
     });
     let first = true;
-    while (!stop.aborted) {
-      const change = this.#pass();
-      if (!first && this.#listeners.size > 0 && hasChange(change)) {
-        for (const fn of [...this.#listeners]) fn(change);
+    try {
+      while (!stop.aborted) {
+        this.#passAndNotify(first);
+        first = false;
+        await this.#nextWake(stop);
       }
-      first = false;
-      await this.#nextWake(stop);
+    } finally {
+      unobserve();
     }
-    unobserve();
+  }
+
+  #passAndNotify(first: boolean): void {
+    let change: ExportChange;
+    try {
+      change = this.#pass();
+    } catch (err) {
+      this.#full = true;
+      this.#hooks.onError?.(err, 'pass');
+      return;
+    }
+    if (first || this.#listeners.size === 0 || !hasChange(change)) return;
+    for (const fn of [...this.#listeners]) {
+      try {
+        fn(change);
+      } catch (err) {
+        this.#hooks.onError?.(err, 'listener');
+      }
+    }
   }
 
   /** Records what one apply moved; wakes the loop when it matters to exports. */

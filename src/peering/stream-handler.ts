@@ -93,7 +93,11 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
   o.logger.info({ peer_name: name, peer_id: id, dialer: o.isDialer }, 'peering stream connected');
 
   const resources = new PeerResources({
-    feed: ExportFeed.of(o.store, clock),
+    feed: ExportFeed.of(o.store, clock, {
+      onError: (err, where) => {
+        o.logger.error({ err, where }, 'peering export feed failed; retrying with a full pass');
+      },
+    }),
     exporter: new Exporter(o.store),
     identity: o.identity,
     peerName: name,
