@@ -2,9 +2,9 @@ import { connect } from 'node:net';
 
 import type { ProbeResult } from './interval-runner.js';
 import { dialErrorText, dialTimeoutText, splitHostPort } from './net-errors.js';
+import { settleProbe } from './probe-settle.js';
 
-/** Consul's default TCP (and HTTP) check timeout when `Timeout` is unset. */
-export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
+export { DEFAULT_CHECK_TIMEOUT_MS } from './probe-settle.js';
 
 /**
  * One TCP check (Consul's `CheckTCP.check`): connect to `addr` (`host:port`) within `timeoutMs`, then close.
@@ -17,43 +17,22 @@ export function probeTcp(addr: string, timeoutMs: number, signal: AbortSignal): 
   const { host, port } = hp;
   return new Promise<ProbeResult>((resolve, reject) => {
     const socket = connect({ host, port });
-    let settled = false;
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      fn();
-    };
-    const onAbort = (): void => {
-      finish(() => {
-        reject(signal.reason as Error);
-      });
-    };
-    const timer = setTimeout(
-      () => {
-        finish(() => {
-          resolve({ status: 'critical', output: dialTimeoutText(host, port) });
-        });
+    const settle = settleProbe({
+      timeoutMs,
+      signal,
+      timeoutResult: { status: 'critical', output: dialTimeoutText(host, port) },
+      close: () => {
+        socket.destroy();
       },
-      timeoutMs > 0 ? timeoutMs : DEFAULT_CHECK_TIMEOUT_MS,
-    );
-    timer.unref();
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
+      resolve,
+      reject,
+    });
+    if (settle === undefined) return;
     socket.once('connect', () => {
-      finish(() => {
-        resolve({ status: 'passing', output: `TCP connect ${addr}: Success` });
-      });
+      settle({ status: 'passing', output: `TCP connect ${addr}: Success` });
     });
     socket.once('error', (err) => {
-      finish(() => {
-        resolve({ status: 'critical', output: dialErrorText(err, host, port) });
-      });
+      settle({ status: 'critical', output: dialErrorText(err, host, port) });
     });
   });
 }

@@ -3,7 +3,7 @@ import { isIPv6 } from 'node:net';
 
 import type { ProbeResult } from './interval-runner.js';
 import { joinHostPort, splitHostPort } from './net-errors.js';
-import { DEFAULT_CHECK_TIMEOUT_MS } from './tcp-probe.js';
+import { settleProbe } from './probe-settle.js';
 
 /**
  * One UDP check (Consul's `CheckUDP.check`): send an empty datagram to `addr` (`host:port`) on a connected socket and
@@ -21,45 +21,24 @@ export function probeUdp(addr: string, timeoutMs: number, signal: AbortSignal): 
   const success: ProbeResult = { status: 'passing', output: `UDP connect ${addr}: Success` };
   return new Promise<ProbeResult>((resolve, reject) => {
     const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
-    let settled = false;
     let connected = false;
     let local = '';
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      socket.close();
-      fn();
-    };
-    const onAbort = (): void => {
-      finish(() => {
-        reject(signal.reason as Error);
-      });
-    };
-    const timer = setTimeout(
-      () => {
-        finish(() => {
-          resolve(success);
-        });
+    const settle = settleProbe({
+      timeoutMs,
+      signal,
+      timeoutResult: success,
+      close: () => {
+        socket.close();
       },
-      timeoutMs > 0 ? timeoutMs : DEFAULT_CHECK_TIMEOUT_MS,
-    );
-    timer.unref();
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
+      resolve,
+      reject,
+    });
+    if (settle === undefined) return;
     socket.on('error', (err: NodeJS.ErrnoException) => {
-      finish(() => {
-        resolve({ status: 'critical', output: udpErrorText(err, connected, local, host, port) });
-      });
+      settle({ status: 'critical', output: udpErrorText(err, connected, local, host, port) });
     });
     socket.on('message', () => {
-      finish(() => {
-        resolve(success);
-      });
+      settle(success);
     });
     socket.connect(port, host, () => {
       connected = true;
