@@ -1,4 +1,5 @@
 import { defineCommand, errorText, EXIT_ERROR } from '../../command.js';
+import { exactArgs } from './exact-args.js';
 
 /** `entente intention delete SRC DST` (Consul `command/intention/delete`; legacy IDs are not supported). */
 export const intentionDelete = defineCommand({
@@ -14,18 +15,12 @@ Usage: entente intention delete [options] SRC DST
   http: 'client+server',
   flags: () => ({}),
   run: async ({ args, ui, signal, client }) => {
-    if (args.length === 1) {
-      ui.error('Intention IDs are not supported: intentions are config entries; use SRC DST');
-      return EXIT_ERROR;
-    }
-    if (args.length !== 2) {
-      ui.error('command requires exactly 1 or 2 arguments');
-      return EXIT_ERROR;
-    }
+    const pair = exactArgs(args, ui);
+    if (pair === undefined) return EXIT_ERROR;
     const api = await client();
     if (api === undefined) return EXIT_ERROR;
     try {
-      await api.connect.intentionDeleteExact(args[0] ?? '', args[1] ?? '', { signal });
+      await api.connect.intentionDeleteExact(pair[0], pair[1], { signal });
     } catch (err) {
       ui.error(`Error deleting the intention: ${errorText(err)}`);
       return EXIT_ERROR;

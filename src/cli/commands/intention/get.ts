@@ -1,5 +1,6 @@
 import { defineCommand, errorText, EXIT_ERROR } from '../../command.js';
 import { columnize, COLUMN_DELIMITER as D } from '../../format/columnize.js';
+import { exactArgs } from './exact-args.js';
 import { destinationString, formatRfc850, sourceString } from './format.js';
 
 /**
@@ -19,17 +20,11 @@ Usage: entente intention get [options] SRC DST
   http: 'client+server',
   flags: () => ({}),
   run: async ({ args, ui, signal, client }) => {
-    if (args.length === 1) {
-      ui.error('Intention IDs are not supported: intentions are config entries; use SRC DST');
-      return EXIT_ERROR;
-    }
-    if (args.length !== 2) {
-      ui.error('command requires exactly 1 or 2 arguments');
-      return EXIT_ERROR;
-    }
+    const pair = exactArgs(args, ui);
+    if (pair === undefined) return EXIT_ERROR;
     const api = await client();
     if (api === undefined) return EXIT_ERROR;
-    const [source = '', destination = ''] = args;
+    const [source, destination] = pair;
     let ixn;
     try {
       ixn = (await api.connect.intentionGetExact(source, destination, { signal })).value;
