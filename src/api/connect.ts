@@ -4,6 +4,7 @@ import {
   q,
   requireOk,
   w,
+  type ApiResponse,
   type QueryOptions,
   type QueryResult,
   type Requester,
@@ -114,24 +115,30 @@ export class Connect {
     };
   }
 
+  /** `GET /v1/connect/intentions/check` for source → destination plus one more parameter; the response must be OK. */
+  async #check(
+    source: string,
+    destination: string,
+    extra: readonly [string, string],
+    query: QueryOptions | undefined,
+  ): Promise<ApiResponse> {
+    return requireOk(
+      await this.#c.send({
+        method: 'GET',
+        path: '/v1/connect/intentions/check',
+        params: [['source', source], ['destination', destination], extra],
+        ...q(query),
+      }),
+    );
+  }
+
   /** `GET /v1/connect/intentions/check`: would a connection from source to destination be allowed? */
   async intentionCheck(
     source: string,
     destination: string,
     query?: QueryOptions,
   ): Promise<QueryResult<boolean>> {
-    const res = requireOk(
-      await this.#c.send({
-        method: 'GET',
-        path: '/v1/connect/intentions/check',
-        params: [
-          ['source', source],
-          ['destination', destination],
-          ['source-type', 'consul'],
-        ],
-        ...q(query),
-      }),
-    );
+    const res = await this.#check(source, destination, ['source-type', 'consul'], query);
     const body = decodeJson(res) as { Allowed?: boolean } | null;
     return { value: body?.Allowed === true, meta: parseQueryMeta(res) };
   }
@@ -142,18 +149,7 @@ export class Connect {
     destination: string,
     query?: QueryOptions,
   ): Promise<QueryResult<IntentionExplanation>> {
-    const res = requireOk(
-      await this.#c.send({
-        method: 'GET',
-        path: '/v1/connect/intentions/check',
-        params: [
-          ['source', source],
-          ['destination', destination],
-          ['explain', ''],
-        ],
-        ...q(query),
-      }),
-    );
+    const res = await this.#check(source, destination, ['explain', ''], query);
     const body = decodeJson(res) as { Explanation: IntentionExplanation };
     return { value: body.Explanation, meta: parseQueryMeta(res) };
   }
