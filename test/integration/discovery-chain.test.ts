@@ -1,29 +1,12 @@
 // `/v1/discovery-chain/:service` against a real agent process: Consul's `{"Chain": …}` shape, peer targets from
 // resolvers, POST overrides, blocking on config changes, Consul's errors.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+import { useDevAgent } from '../helpers/dev-agent.js';
 import { ApiClient } from '../../src/api/index.js';
 
-let agent: AgentProcess;
-
-before(async () => {
-  agent = await startAgentProcess(undefined, { dev: true });
-});
-after(async () => {
-  await agent.kill();
-  rmSync(agent.dataDir, { recursive: true, force: true });
-});
-
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${agent.httpAddr}${path}`, {
-    method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as any };
-}
+const dev = useDevAgent();
+const call = dev.call.bind(dev);
 
 test('discovery-chain http - the default chain, with the trust domain in target SNIs', async () => {
   const r = await call('GET', '/v1/discovery-chain/web');
@@ -122,7 +105,7 @@ test('discovery-chain http - bad input and impossible chains are refused with Co
 });
 
 test('discovery-chain http - the typed api client reads chains, POSTs overrides and authorizes', async () => {
-  const client = new ApiClient({ address: agent.httpAddr });
+  const client = new ApiClient({ address: dev.agent.httpAddr });
   const plain = await client.discoveryChain.get('web');
   assert.equal(plain.value['StartNode'], 'resolver:web.default.default.dc1');
   assert.ok(plain.meta.lastIndex > 0);

@@ -1,29 +1,12 @@
 // The intention API (`/v1/connect/intentions*`) against a real agent process: Consul's shapes, status codes and
 // texts, writes through the service-intentions config entry, peer sources refused, and Entente's ?explain.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+import { useDevAgent } from '../helpers/dev-agent.js';
 import { runAgainst } from '../../src/cli/testing/run.js';
 
-let agent: AgentProcess;
-
-before(async () => {
-  agent = await startAgentProcess(undefined, { dev: true });
-});
-after(async () => {
-  await agent.kill();
-  rmSync(agent.dataDir, { recursive: true, force: true });
-});
-
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${agent.httpAddr}${path}`, {
-    method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as any };
-}
+const dev = useDevAgent();
+const call = dev.call.bind(dev);
 
 const exact = (src: string, dst: string) =>
   `/v1/connect/intentions/exact?source=${encodeURIComponent(src)}&destination=${encodeURIComponent(dst)}`;
@@ -238,7 +221,7 @@ test('intentions http - bad input is refused with Consul texts and state is unch
 });
 
 test('intentions cli - create, get, list, match, check (-explain) and delete against the agent', async () => {
-  const env = { CONSUL_HTTP_ADDR: agent.httpAddr.replace('http://', '') };
+  const env = { CONSUL_HTTP_ADDR: dev.agent.httpAddr.replace('http://', '') };
   const run = (...argv: string[]) => runAgainst(undefined, argv, { env });
 
   let r = await run('intention', 'create', '-deny', 'cli-web', 'cli-db');
