@@ -3,21 +3,7 @@ import assert from 'node:assert/strict';
 import { AppError } from '../errors/index.js';
 import { renderPeering } from './render.js';
 import { TestNetwork, type TestCluster } from './testing/cluster.js';
-
-async function until<T>(fn: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function state(c: TestCluster, name: string): string | undefined {
-  const p = c.store.peering(undefined, name).value;
-  return p ? String(renderPeering(p, c.tracker)['State']) : undefined;
-}
+import { peeringState as state, until } from './testing/wait.js';
 
 function imported(c: TestCluster, peer: string, svc: string) {
   return c.store.serviceInstances(undefined, peer, svc).value;
