@@ -11,10 +11,10 @@
  *
  *   node --expose-gc --import tsx bench/stalled-peer.ts
  */
-import { decodePeeringToken, Exporter, renderPeering, TYPE_URL } from '../src/peering/index.js';
+import { Exporter, renderPeering } from '../src/peering/index.js';
 import type { CheckServiceNode } from '../src/peering/index.js';
 import { TestNetwork, type TestCluster } from '../src/peering/testing/cluster.js';
-import { memoryStreamPair, type MemoryStream } from '../src/peering/testing/memory-stream.js';
+import { openFakePeerStream, type FakePeerStream } from '../src/peering/testing/fake-peer-stream.js';
 import { runBench } from './lib/cleanup.js';
 import { fmt, fmtMs, printHeader, printReproduce, printTable, sleep } from './lib/stats.js';
 
@@ -59,33 +59,14 @@ async function change(a: TestCluster, n: number): Promise<void> {
   if (!r.result.ok) throw new Error(r.result.error);
 }
 
-interface FakePeer {
-  mine: MemoryStream;
-  theirs: MemoryStream;
-  peerId: string;
-}
-
-async function connect(a: TestCluster): Promise<FakePeer> {
-  const token = decodePeeringToken(
-    await a.service.generateToken({ PeerName: 'evil', Meta: {}, ServerExternalAddresses: [] }),
-  );
-  const secret = await a.manager.exchangeSecret({
-    PeerID: token.PeerID,
-    EstablishmentSecret: token.EstablishmentSecret,
-  });
-  const [mine, theirs] = memoryStreamPair();
-  void a.manager.accept(theirs);
-  await mine.send({ kind: 'open', peerId: token.PeerID, streamSecretId: secret, remote: undefined });
-  for (const url of [TYPE_URL.exportedService, TYPE_URL.exportedServiceList]) {
-    await mine.send({ kind: 'request', peerId: '', responseNonce: '', resourceUrl: url, error: undefined });
-  }
-  return { mine, theirs, peerId: token.PeerID };
+async function connect(a: TestCluster): Promise<FakePeerStream> {
+  return openFakePeerStream(a, 'evil');
 }
 
 /** Reads and ACKs until the peer's copy equals the exporter's current data for every service. */
 async function readUntilExact(
   a: TestCluster,
-  p: FakePeer,
+  p: FakePeerStream,
   state: Map<string, CheckServiceNode[]>,
 ): Promise<number> {
   const exporter = new Exporter(a.store);

@@ -7,9 +7,9 @@ import { FakeClock } from '../lib/testing/fake-clock.js';
 import { Exporter } from './exporter.js';
 import { STREAM_CODE, TYPE_URL, type CheckServiceNode, type ReplicationMessage } from './messages.js';
 import { renderPeering } from './render.js';
-import { decodePeeringToken } from './token.js';
-import { memoryStreamPair, MEMORY_STREAM_HIGH_WATER, type MemoryStream } from './testing/memory-stream.js';
+import { MEMORY_STREAM_HIGH_WATER, type MemoryStream } from './testing/memory-stream.js';
 import { TestNetwork, type TestCluster } from './testing/cluster.js';
+import { openFakePeerStream } from './testing/fake-peer-stream.js';
 import type { StreamLimits } from './stream-limits.js';
 
 const SERVICES = 20;
@@ -32,20 +32,8 @@ async function setup(t: { after(fn: () => Promise<void>): void }): Promise<Setup
   const a = await net.cluster('alpha', { clock, streamLimits: LIMITS });
   for (let i = 0; i < SERVICES; i++) await a.register(`svc-${i}`, `node-${i % 5}`);
   await a.exportTo('evil', ['*']);
-  const token = decodePeeringToken(
-    await a.service.generateToken({ PeerName: 'evil', Meta: {}, ServerExternalAddresses: [] }),
-  );
-  const secret = await a.manager.exchangeSecret({
-    PeerID: token.PeerID,
-    EstablishmentSecret: token.EstablishmentSecret,
-  });
-  const [mine, theirs] = memoryStreamPair();
-  void a.manager.accept(theirs);
-  await mine.send({ kind: 'open', peerId: token.PeerID, streamSecretId: secret, remote: undefined });
-  for (const url of [TYPE_URL.exportedService, TYPE_URL.exportedServiceList]) {
-    await mine.send({ kind: 'request', peerId: '', responseNonce: '', resourceUrl: url, error: undefined });
-  }
-  return { a, clock, peerId: token.PeerID, mine, theirs };
+  const { mine, theirs, peerId } = await openFakePeerStream(a, 'evil');
+  return { a, clock, peerId, mine, theirs };
 }
 
 /** Flips the check of service i to the other status; returns once committed. */
