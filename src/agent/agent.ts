@@ -367,7 +367,6 @@ export class Agent {
       nodeName: cfg.nodeName,
       nodeId: this.#nodeId,
       advertiseAddr: cfg.advertiseAddr,
-      serverPort: cfg.ports.server,
       version: VERSION,
       revision: REVISION,
       server: true,
@@ -435,7 +434,8 @@ export class Agent {
           serf_protocol_min: '1',
           version: VERSION,
         },
-        Port: cfg.ports.server,
+        // Consul puts its server RPC port here; Entente has no such listener, and a service without a port says 0.
+        Port: 0,
         Weights: { Passing: 1, Warning: 1 },
         EnableTagOverride: false,
       },

@@ -1,13 +1,17 @@
 import type { PortsConfig } from './schema.js';
 
-/** Consul's default ports (plaintext gRPC off, as in Consul outside -dev: nothing serves it in Entente yet). */
+/**
+ * Consul's default ports, except those of listeners Entente does not have: plaintext gRPC (off, as in Consul
+ * outside -dev) and the server RPC port (Consul's 8300: Entente servers speak no Raft/RPC to each other). Both are
+ * -1, so they are neither opened nor advertised.
+ */
 export const DEFAULT_PORTS: Readonly<PortsConfig> = {
   http: 8500,
   https: -1,
   dns: 8600,
   grpc: -1,
   grpc_tls: 8503,
-  server: 8300,
+  server: -1,
 };
 
 /** `-dev` uses the same ports. */

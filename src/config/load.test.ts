@@ -26,7 +26,7 @@ test('config - -dev needs no data dir and keeps Consul defaults', () => {
     dns: 8600,
     grpc: -1,
     grpc_tls: 8503,
-    server: 8300,
+    server: -1,
   });
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.ports), 'config is deep-frozen');
 });
@@ -200,12 +200,22 @@ test('config - ACLs asked for stop start-up: nothing would enforce them', (t) =>
   );
 });
 
-test('config - plaintext gRPC and HTTPS ports are neither opened nor advertised, and say so', () => {
-  const { config, warnings } = loadAgentConfig(['-dev', '-grpc-port', '8502', '-https-port', '8501']);
+test('config - plaintext gRPC, HTTPS and server RPC ports are neither opened nor advertised, and say so', () => {
+  const { config, warnings } = loadAgentConfig([
+    '-dev',
+    '-grpc-port',
+    '8502',
+    '-https-port',
+    '8501',
+    '-server-port',
+    '8300',
+  ]);
   assert.equal(config.ports.grpc, -1);
   assert.equal(config.ports.https, -1);
+  assert.equal(config.ports.server, -1);
   assert.ok(warnings.some((w) => w.startsWith('ports.grpc (-grpc-port) = 8502 is ignored')));
   assert.ok(warnings.some((w) => w.startsWith('ports.https (-https-port) = 8501 is ignored')));
+  assert.ok(warnings.some((w) => w.startsWith('ports.server (-server-port) = 8300 is ignored')));
   const quiet = loadAgentConfig(['-dev', '-grpc-port', '-1']);
   assert.deepEqual(quiet.warnings, []);
 });

@@ -460,9 +460,11 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
     if (v < -1 || v > 65535) throw new ConfigError(`ports.${k}: invalid port ${v}`);
     ports[k] = v;
   }
-  // Nothing serves plaintext gRPC or HTTPS yet: those ports stay closed and unadvertised (checkUnimplemented warns).
+  // Nothing serves plaintext gRPC, HTTPS or server RPC: those ports stay closed and unadvertised
+  // (checkUnimplemented warns).
   ports.grpc = -1;
   ports.https = -1;
+  ports.server = -1;
   const sidecarMin = int(portsRaw, 'sidecar_min_port', DEFAULT_SIDECAR_MIN_PORT, 'ports.sidecar_min_port');
   const sidecarMax = int(portsRaw, 'sidecar_max_port', DEFAULT_SIDECAR_MAX_PORT, 'ports.sidecar_max_port');
   if (sidecarMin > 0 && sidecarMax > 0 && sidecarMin > sidecarMax) {

@@ -76,8 +76,8 @@ export interface TelemetryConfig {
 }
 
 /**
- * Listener ports; -1 disables a listener, 0 lets the OS choose. `grpc` (plaintext) and `https` are always -1:
- * nothing serves them yet, so they are neither opened nor advertised.
+ * Listener ports; -1 disables a listener, 0 lets the OS choose. `grpc` (plaintext), `https` and `server` (Consul's
+ * server RPC port) are always -1: nothing serves them, so they are neither opened nor advertised.
  */
 export interface PortsConfig {
   http: number;

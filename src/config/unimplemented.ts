@@ -76,6 +76,11 @@ export function checkUnimplemented(raw: Raw): string[] {
       `ports.https (-https-port) = ${ports['https']} is ignored: Entente does not serve the HTTP API over TLS yet, so the port is not opened and not advertised`,
     );
   }
+  if (typeof ports['server'] === 'number' && ports['server'] >= 0) {
+    warnings.push(
+      `ports.server (-server-port) = ${ports['server']} is ignored: Entente servers speak no server RPC (Raft) to each other, so the port is not opened and not advertised (reported as -1)`,
+    );
+  }
   const ui = raw['ui_config'];
   if (truthy(raw['ui']) || (isObject(ui) && truthy(ui['enabled']))) {
     warnings.push('ui_config.enabled (-ui) is ignored: Entente has no web UI yet; "/" says so');

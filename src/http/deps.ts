@@ -83,7 +83,6 @@ export interface AgentInfo {
   readonly nodeName: string;
   readonly nodeId: string;
   readonly advertiseAddr: string;
-  readonly serverPort: number;
   readonly version: string;
   readonly revision: string;
   readonly server: boolean;

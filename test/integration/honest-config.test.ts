@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAgentProcess } from '../helpers/agent-process.js';
@@ -52,7 +53,8 @@ test('honest config - responses say the policy that is enforced, and / does not 
 test('honest config - agent/self has what the Go client reads; no xDS, no invented meta', async (t) => {
   const agent = await startAgentProcess(t, { grpcTls: true, args: ['-node-meta', 'rack:r1'] });
   const self = (await (await fetch(`${agent.httpAddr}/v1/agent/self`)).json()) as Record<string, any>;
-  assert.equal(self['DebugConfig'].SerfAdvertiseAddrLAN, 'tcp://127.0.0.1:8301');
+  // Stated (the Go client slices tcp:// off it), but with port 0: no Serf listener exists.
+  assert.equal(self['DebugConfig'].SerfAdvertiseAddrLAN, 'tcp://127.0.0.1:0');
   assert.equal(self['DebugConfig'].GRPCPort, -1, 'plaintext gRPC is not served, so not advertised');
   assert.equal(self['DebugConfig'].GRPCTLSPort, agent.grpcTlsPort);
   assert.equal(self['DebugConfig'].ConnectEnabled, true);
@@ -64,9 +66,11 @@ test('honest config - agent/self has what the Go client reads; no xDS, no invent
   const addr = String(self['DebugConfig'].SerfAdvertiseAddrLAN).slice('tcp://'.length);
   const join = await fetch(`${agent.httpAddr}/v1/agent/join/${addr}`, { method: 'PUT' });
   assert.equal(join.status, 200, await join.text());
-  const other = await fetch(`${agent.httpAddr}/v1/agent/join/10.9.9.9:8301`, { method: 'PUT' });
-  assert.equal(other.status, 400);
-  assert.match(await other.text(), /do not join LAN clusters/);
+  for (const target of ['10.9.9.9:8301', '127.0.0.1:8301']) {
+    const other = await fetch(`${agent.httpAddr}/v1/agent/join/${target}`, { method: 'PUT' });
+    assert.equal(other.status, 400, target);
+    assert.match(await other.text(), /do not join LAN clusters/);
+  }
   const nodes = (await (await fetch(`${agent.httpAddr}/v1/catalog/node/node1`)).json()) as Record<
     string,
     any
@@ -75,6 +79,80 @@ test('honest config - agent/self has what the Go client reads; no xDS, no invent
   const consulSvc = nodes['Services'].consul;
   assert.equal(consulSvc.Meta.grpc_port, undefined, 'no plaintext gRPC port announced');
   assert.equal(consulSvc.Meta.grpc_tls_port, String(agent.grpcTlsPort));
+});
+
+/** One port a response names, and where. */
+interface Advertised {
+  readonly where: string;
+  readonly port: number;
+}
+
+function portOfAddress(where: string, addr: unknown): Advertised[] {
+  const m = typeof addr === 'string' ? /:(\d+)$/.exec(addr) : null;
+  return m ? [{ where, port: Number(m[1]) }] : [];
+}
+
+/** Every port named by agent/self, agent/members, the catalog's `consul` service and /v1/status/*. */
+async function advertisedPorts(httpAddr: string): Promise<Advertised[]> {
+  const get = async (path: string): Promise<any> => (await fetch(`${httpAddr}${path}`)).json();
+  const out: Advertised[] = [];
+  const debug = ((await get('/v1/agent/self')) as Record<string, any>)['DebugConfig'] as Record<
+    string,
+    unknown
+  >;
+  for (const [k, v] of Object.entries(debug)) {
+    if (/Port(LAN|WAN)?$/.test(k) && typeof v === 'number') out.push({ where: `DebugConfig.${k}`, port: v });
+    if (k.includes('Addr')) out.push(...portOfAddress(`DebugConfig.${k}`, v));
+  }
+  for (const [k, v] of Object.entries(debug['Ports'] as Record<string, number>)) {
+    out.push({ where: `DebugConfig.Ports.${k}`, port: v });
+  }
+  for (const m of (await get('/v1/agent/members')) as any[]) {
+    out.push({ where: 'members.Port', port: Number(m.Port) });
+    for (const [k, v] of Object.entries(m.Tags as Record<string, string>)) {
+      if (k === 'port' || k.endsWith('_port')) out.push({ where: `members.Tags.${k}`, port: Number(v) });
+    }
+  }
+  for (const s of (await get('/v1/catalog/service/consul')) as any[]) {
+    out.push({ where: 'catalog consul.ServicePort', port: Number(s.ServicePort) });
+    for (const [k, v] of Object.entries(s.ServiceMeta as Record<string, string>)) {
+      if (k.endsWith('_port')) out.push({ where: `catalog consul.ServiceMeta.${k}`, port: Number(v) });
+    }
+  }
+  out.push(...portOfAddress('status/leader', await get('/v1/status/leader')));
+  for (const p of (await get('/v1/status/peers')) as string[]) out.push(...portOfAddress('status/peers', p));
+  return out;
+}
+
+function tcpAccepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+test('honest config - every port agent/self, members, the consul service and status name has a listener', async (t) => {
+  const agent = await startAgentProcess(t, { grpcTls: true, dns: true });
+  const advertised = await advertisedPorts(agent.httpAddr);
+  const open = advertised.filter((a) => a.port > 0);
+  // The listeners that exist are advertised (so this test cannot pass by advertising nothing) ...
+  for (const port of [agent.httpPort, agent.grpcTlsPort, agent.dnsPort]) {
+    assert.ok(
+      open.some((a) => a.port === port),
+      `port ${String(port)} not advertised: ${JSON.stringify(advertised)}`,
+    );
+  }
+  // ... and every advertised port accepts a connection: no 8300/8301/8302 with nothing behind it.
+  for (const a of open) assert.ok(await tcpAccepts(a.port), `${a.where} = ${a.port}: nothing listens there`);
+  const byName = new Map(advertised.map((a) => [a.where, a.port]));
+  assert.equal(byName.get('DebugConfig.ServerPort'), -1);
+  assert.equal(byName.get('DebugConfig.SerfPortLAN'), -1);
+  assert.equal(byName.get('members.Port'), 0, 'uint16 in the Go client: 0, not -1');
+  assert.equal(byName.get('catalog consul.ServicePort'), 0);
 });
 
 test('honest config - an unreadable node-ID file stops start-up instead of minting a new ID', async (t) => {

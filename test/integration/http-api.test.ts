@@ -52,7 +52,11 @@ test('http - reads carry Consul query meta headers and the server registers itse
   assert.ok(checks.some((c: any) => c.CheckID === 'serfHealth' && c.Status === 'passing'));
   const consul = (await call('GET', '/v1/catalog/service/consul')).json();
   assert.equal(consul.length, 1);
-  assert.equal((await call('GET', '/v1/status/leader')).json(), '127.0.0.1:8300');
+  assert.equal(
+    (await call('GET', '/v1/status/leader')).json(),
+    '127.0.0.1:0',
+    'no server RPC listener: port 0',
+  );
 });
 
 test('http - catalog register, read through every catalog and health endpoint, deregister', async () => {

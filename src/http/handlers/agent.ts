@@ -8,6 +8,7 @@ import { applyFilter } from '../filter.js';
 import { aggregateStatus, renderCheck } from '../render.js';
 import { json, type Reply } from '../reply.js';
 import { commandLogCheck, ententeSelf } from './agent-write-health.js';
+import { DISABLED_PORT, NO_PORT } from './absent-listeners.js';
 import { sidecarRegistration } from './sidecar.js';
 import { decodeAgentCheck, decodeService, parseStatus } from './structs.js';
 import type { ServiceInput } from '../../state/index.js';
@@ -55,14 +56,11 @@ function renderAgentCheck(c: HealthCheck): Record<string, unknown> {
   return { ...renderCheck(c), CreateIndex: 0, ModifyIndex: 0 };
 }
 
-/** Serf's LAN and WAN ports, as Consul reports them (Entente runs no gossip: each server is its own cluster). */
-const SERF_LAN_PORT = 8301;
-const SERF_WAN_PORT = 8302;
-
 /**
  * GET /v1/agent/self. `DebugConfig` carries the fields Consul's clients read (the Go client's `Join` reads
  * `SerfAdvertiseAddrLAN`, Nomad's fingerprint `GRPCPort` and `ConnectEnabled`, `consul debug` `EnableDebug`).
- * No `xDS` section: Consul omits it when no xDS server runs, and Entente has none.
+ * No `xDS` section: Consul omits it when no xDS server runs, and Entente has none. Ports of listeners Entente does
+ * not have (server RPC, Serf) are reported as absent-listeners.ts says.
  */
 export function agentSelf(deps: HttpDeps): Promise<Reply> {
   const i = deps.info;
@@ -102,13 +100,13 @@ function debugConfig(i: HttpDeps['info']): Record<string, unknown> {
     ClientAddrs: [i.clientAddr],
     AdvertiseAddrLAN: i.advertiseAddr,
     AdvertiseAddrWAN: i.advertiseAddrWan,
-    SerfAdvertiseAddrLAN: `tcp://${i.advertiseAddr}:${SERF_LAN_PORT}`,
-    SerfAdvertiseAddrWAN: `tcp://${i.advertiseAddrWan}:${SERF_WAN_PORT}`,
-    SerfBindAddrLAN: `tcp://${i.bindAddr}:${SERF_LAN_PORT}`,
-    SerfBindAddrWAN: `tcp://${i.bindAddr}:${SERF_WAN_PORT}`,
-    SerfPortLAN: SERF_LAN_PORT,
-    SerfPortWAN: SERF_WAN_PORT,
-    ServerPort: i.serverPort,
+    SerfAdvertiseAddrLAN: `tcp://${i.advertiseAddr}:${NO_PORT}`,
+    SerfAdvertiseAddrWAN: '',
+    SerfBindAddrLAN: '',
+    SerfBindAddrWAN: '',
+    SerfPortLAN: DISABLED_PORT,
+    SerfPortWAN: DISABLED_PORT,
+    ServerPort: DISABLED_PORT,
     HTTPPort: port('http'),
     HTTPSPort: -1,
     DNSPort: port('dns'),
@@ -129,11 +127,12 @@ function debugConfig(i: HttpDeps['info']): Record<string, unknown> {
 
 /**
  * PUT /v1/agent/join/:address. Entente servers form no LAN clusters (each is its own cluster; clusters connect by
- * peering), so the only join that succeeds is the agent joining itself, which Consul answers as a no-op success.
+ * peering), so the only join that succeeds is the agent joining itself (its address, or the `SerfAdvertiseAddrLAN`
+ * that agent/self states), which Consul answers as a no-op success. Any other address is refused.
  */
 export function agentJoin(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
   const i = deps.info;
-  const own = [i.advertiseAddr, `${i.advertiseAddr}:${SERF_LAN_PORT}`, i.advertiseAddrWan];
+  const own = [i.advertiseAddr, `${i.advertiseAddr}:${NO_PORT}`, i.advertiseAddrWan];
   if (ctx.rest !== '' && own.includes(ctx.rest)) return Promise.resolve({});
   throw badRequest(
     `Error joining address '${ctx.rest}': Entente servers do not join LAN clusters; connect clusters with cluster peering`,
@@ -145,11 +144,12 @@ function member(deps: HttpDeps): Record<string, unknown> {
   return {
     Name: i.nodeName,
     Addr: i.advertiseAddr,
-    Port: 8301,
+    // No Serf listener; the Go client decodes this as uint16, so 0 rather than -1.
+    Port: NO_PORT,
     Tags: {
       role: 'consul',
       dc: i.datacenter,
-      port: String(i.serverPort),
+      port: String(NO_PORT),
       bootstrap: '1',
       id: i.nodeId,
       vsn: '2',
