@@ -10,6 +10,8 @@ import { MESH_CONFIG_NAME } from './kinds/mesh.js';
 import { PROXY_CONFIG_GLOBAL, proxyDefaultsNameError } from './kinds/proxy-defaults.js';
 import { isConfigEntryKind, type ConfigEntryKind } from './kinds.js';
 import { KIND_MODULES } from './registry.js';
+import { legacyServiceIntentions } from './kinds/service-intentions.js';
+import type { KindModule } from './kinds/shared.js';
 import { renderStruct } from './render.js';
 import type { ConfigEntry } from './types.js';
 
@@ -80,7 +82,22 @@ export function decodeConfigEntry(raw: unknown): ConfigEntry {
   if (typeof kindVal !== 'string') throw decodeFailed('Kind value in payload is not a string');
   if (!isConfigEntryKind(kindVal)) throw decodeFailed(invalidKindMessage(kindVal));
 
-  const mod = KIND_MODULES[kindVal];
+  return decodeWith(KIND_MODULES[kindVal], kindVal, body);
+}
+
+/**
+ * Decodes a `service-intentions` entry written through the legacy intention-by-ID API (`POST
+ * /v1/connect/intentions`, `PUT|DELETE /v1/connect/intentions/:id`): Consul's `LegacyNormalize` and
+ * `LegacyValidate`, which keep `LegacyID`, `LegacyMeta` and the legacy timestamps that a config-entry write drops,
+ * and refuse entry `Meta` and peer sources. Same errors and statuses as {@link decodeConfigEntry}.
+ *
+ * @throws AppError
+ */
+export function decodeLegacyIntentionsEntry(raw: Record<string, unknown>): ConfigEntry {
+  return decodeWith(legacyServiceIntentions, 'service-intentions', { ...raw, Kind: 'service-intentions' });
+}
+
+function decodeWith(mod: KindModule, kindVal: ConfigEntryKind, body: Record<string, unknown>): ConfigEntry {
   const decoded = decodeStruct(mod.schema, body);
   if (decoded.errors.length > 0) throw decodeFailed(formatMapstructureError(decoded.errors));
   const unused = unusedKeyErrors(decoded.unused);

@@ -11,12 +11,14 @@ export {
 export {
   canonicalEntryName,
   decodeConfigEntry,
+  decodeLegacyIntentionsEntry,
   renderConfigEntry,
   validateKindName,
   type ConfigPathOperation,
 } from './config-entry.js';
 export { exportedServicesForPeer, exportedServicesPeers, type PeerExports } from './exported-services.js';
 export { CONFIG_ENTRY_VALIDATION_HTTP_STATUS } from './errors.js';
+export { formatMultiError } from './go/format.js';
 export { META_KEY_MAX_LENGTH_BYTES, META_MAX_KEY_PAIRS, META_VALUE_MAX_LENGTH_BYTES } from './meta.js';
 export { intentionPrecedence } from './kinds/service-intentions.js';
 export { EXPORTED_SERVICES_CE_NAME } from './kinds/exported-services.js';

@@ -257,8 +257,14 @@ export interface SourceIntention {
   Permissions?: IntentionPermission[];
   /** Read-only; recomputed on every write (9 = exact → exact … 1). */
   Precedence: number;
+  /** Only on sources written through the legacy intention-by-ID API (a config-entry write clears it). */
+  LegacyID?: string;
   Type: 'consul';
   Description?: string;
+  LegacyMeta?: Record<string, string>;
+  /** RFC 3339, legacy sources only. */
+  LegacyCreateTime?: string;
+  LegacyUpdateTime?: string;
   Peer?: string;
   SamenessGroup?: string;
 }

@@ -8,6 +8,7 @@ import * as connectAuthorize from './handlers/connect-authorize.js';
 import * as discoveryChain from './handlers/discovery-chain.js';
 import * as health from './handlers/health.js';
 import * as intentions from './handlers/intentions.js';
+import * as intentionsLegacy from './handlers/intentions-legacy.js';
 import * as kv from './handlers/kv.js';
 import * as metrics from './handlers/metrics.js';
 import * as peering from './handlers/peering.js';
@@ -45,7 +46,7 @@ const TABLE: readonly (readonly [string, Methods])[] = [
   ['/v1/agent/connect/ca/roots', { GET: connect.connectCARoots }],
   ['/v1/agent/connect/authorize', { POST: connectAuthorize.agentConnectAuthorize }],
   ['/v1/connect/ca/roots', { GET: connect.connectCARoots }],
-  ['/v1/connect/intentions', { GET: intentions.intentionList }],
+  ['/v1/connect/intentions', { GET: intentions.intentionList, POST: intentionsLegacy.intentionCreate }],
   [
     '/v1/connect/intentions/exact',
     {
@@ -56,6 +57,14 @@ const TABLE: readonly (readonly [string, Methods])[] = [
   ],
   ['/v1/connect/intentions/match', { GET: intentions.intentionMatch }],
   ['/v1/connect/intentions/check', { GET: intentions.intentionCheck }],
+  [
+    '/v1/connect/intentions/',
+    {
+      GET: intentionsLegacy.intentionGetById,
+      PUT: intentionsLegacy.intentionUpdateById,
+      DELETE: intentionsLegacy.intentionDeleteById,
+    },
+  ],
   ['/v1/catalog/register', { PUT: catalog.catalogRegister }],
   ['/v1/catalog/deregister', { PUT: catalog.catalogDeregister }],
   ['/v1/catalog/datacenters', { GET: catalog.catalogDatacenters }],

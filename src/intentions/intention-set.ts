@@ -105,6 +105,7 @@ export class IntentionSet {
   readonly all: readonly Intention[];
   readonly #byDestination: ReadonlyMap<string, DestinationTable>;
   readonly #bySourceName: ReadonlyMap<string, readonly Intention[]>;
+  readonly #byLegacyId: ReadonlyMap<string, Intention>;
   readonly #star: DestinationTable;
 
   private constructor(
@@ -112,23 +113,27 @@ export class IntentionSet {
     all: readonly Intention[],
     byDestination: ReadonlyMap<string, DestinationTable>,
     bySourceName: ReadonlyMap<string, readonly Intention[]>,
+    byLegacyId: ReadonlyMap<string, Intention>,
   ) {
     this.index = index;
     this.all = all;
     this.#byDestination = byDestination;
     this.#bySourceName = bySourceName;
+    this.#byLegacyId = byLegacyId;
     this.#star = byDestination.get(WILDCARD) ?? EMPTY_TABLE_WILDCARD;
   }
 
   static build(index: number, records: readonly IntentionEntryRecord[]): IntentionSet {
     const byDestination = new Map<string, DestinationTable>();
     const bySourceName = new Map<string, Intention[]>();
+    const byLegacyId = new Map<string, Intention>();
     const all: Intention[] = [];
     for (const rec of records) {
       const list = intentionsOfEntry(rec).sort(compareIntentions);
       byDestination.set(rec.entry.Name, new DestinationTable(rec.entry.Name, list));
       for (const ixn of list) {
         all.push(ixn);
+        if (ixn.ID !== undefined) byLegacyId.set(ixn.ID.toLowerCase(), ixn);
         let bucket = bySourceName.get(ixn.SourceName);
         if (bucket === undefined) {
           bucket = [];
@@ -139,7 +144,15 @@ export class IntentionSet {
     }
     all.sort(compareIntentions);
     for (const bucket of bySourceName.values()) bucket.sort(compareIntentions);
-    return new IntentionSet(index, all, byDestination, bySourceName);
+    return new IntentionSet(index, all, byDestination, bySourceName, byLegacyId);
+  }
+
+  /**
+   * `GET /v1/connect/intentions/:id`: the intention written through the legacy API with this ID (UUIDs compare
+   * case-insensitively, as Consul's UUID index decodes them to bytes). Config-entry intentions have no ID.
+   */
+  byId(id: string): Intention | undefined {
+    return this.#byLegacyId.get(id.toLowerCase());
   }
 
   /** The compiled table of a destination's own entry, if it has one. */

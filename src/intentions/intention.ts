@@ -35,6 +35,9 @@ export interface Intention {
   readonly JWT?: IntentionJWTRequirement;
   readonly Meta?: Readonly<Record<string, string>>;
   readonly Precedence: number;
+  /** Legacy (by-ID) intentions only: when created and last updated, RFC 3339. */
+  readonly CreatedAt?: string;
+  readonly UpdatedAt?: string;
   readonly CreateIndex: number;
   readonly ModifyIndex: number;
 }
@@ -50,6 +53,8 @@ export interface IntentionEntryRecord {
 export function toIntention(rec: IntentionEntryRecord, src: SourceIntention): Intention {
   const e = rec.entry;
   const out: Record<string, unknown> = {};
+  const legacy = src.LegacyID !== undefined && src.LegacyID !== '';
+  if (legacy) out['ID'] = src.LegacyID;
   if (src.Description !== undefined && src.Description !== '') out['Description'] = src.Description;
   out['SourceNS'] = DEFAULT_NAMESPACE;
   out['SourceName'] = src.Name;
@@ -62,9 +67,12 @@ export function toIntention(rec: IntentionEntryRecord, src: SourceIntention): In
   if (src.Action !== undefined) out['Action'] = src.Action;
   if (src.Permissions !== undefined && src.Permissions.length > 0) out['Permissions'] = src.Permissions;
   if (e.JWT !== undefined) out['JWT'] = e.JWT;
-  // Legacy sources carried their own meta; config-entry sources show the entry's.
-  if (e.Meta !== undefined && Object.keys(e.Meta).length > 0) out['Meta'] = e.Meta;
+  // Legacy sources carry their own meta (always a map); config-entry sources show the entry's.
+  if (legacy) out['Meta'] = src.LegacyMeta ?? {};
+  else if (e.Meta !== undefined && Object.keys(e.Meta).length > 0) out['Meta'] = e.Meta;
   out['Precedence'] = src.Precedence;
+  if (src.LegacyCreateTime !== undefined) out['CreatedAt'] = src.LegacyCreateTime;
+  if (src.LegacyUpdateTime !== undefined) out['UpdatedAt'] = src.LegacyUpdateTime;
   out['CreateIndex'] = rec.CreateIndex;
   out['ModifyIndex'] = rec.ModifyIndex;
   return out as unknown as Intention;

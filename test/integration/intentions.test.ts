@@ -136,7 +136,7 @@ test('intentions http - bad input is refused with Consul texts and state is unch
       exact('web', 'api'),
       { Action: 'allow', SourcePeer: 'east' },
       500,
-      'Sources[0].Peer cannot be set by legacy intentions',
+      'SourcePeer field is not supported on this endpoint. Use config entries instead',
     ],
     [
       'DELETE',
@@ -218,6 +218,136 @@ test('intentions http - bad input is refused with Consul texts and state is unch
     assert.equal(r.text.trim(), text, `${method} ${path}`);
   }
   assert.deepEqual((await call('GET', '/v1/connect/intentions')).json(), before);
+});
+
+test('intentions http - legacy IDs: POST create, GET/PUT/DELETE by ID; config-entry edits lock them out', async () => {
+  const created = await call('POST', '/v1/connect/intentions', {
+    SourceName: 'legacy-web',
+    DestinationName: 'legacy-api',
+    Action: 'allow',
+    Description: 'by id',
+    Meta: { team: 'a' },
+  });
+  assert.equal(created.status, 200, created.text);
+  const { ID: id } = created.json();
+  assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+
+  const got = await call('GET', `/v1/connect/intentions/${id}`);
+  assert.equal(got.status, 200, got.text);
+  const ixn = got.json();
+  assert.equal(ixn.ID, id);
+  assert.deepEqual(ixn.Meta, { team: 'a' });
+  assert.equal(ixn.Action, 'allow');
+  assert.ok(Date.parse(ixn.CreatedAt) > 0 && ixn.CreatedAt === ixn.UpdatedAt);
+  const cfg = (await call('GET', '/v1/config/service-intentions/legacy-api')).json();
+  assert.equal(cfg.Sources[0].LegacyID, id);
+  assert.deepEqual(cfg.Sources[0].LegacyMeta, { team: 'a' });
+
+  // Update by ID keeps the ID and creation time; the destination cannot move.
+  const upd = await call('PUT', `/v1/connect/intentions/${id}`, {
+    SourceName: 'legacy-web',
+    DestinationName: 'legacy-api',
+    Action: 'deny',
+  });
+  assert.equal(upd.status, 200, upd.text);
+  assert.equal(upd.text, '');
+  const after = (await call('GET', `/v1/connect/intentions/${id}`)).json();
+  assert.equal(after.Action, 'deny');
+  assert.equal(after.CreatedAt, ixn.CreatedAt);
+  const moved = await call('PUT', `/v1/connect/intentions/${id}`, {
+    SourceName: 'legacy-web',
+    DestinationName: 'elsewhere',
+    Action: 'deny',
+  });
+  assert.equal(moved.status, 500);
+  assert.equal(
+    moved.text,
+    'Cannot modify Destination partition/namespace/name for an intention once it exists.',
+  );
+
+  // Refusals, state unchanged.
+  const refusals: [string, string, unknown, number, string][] = [
+    [
+      'POST',
+      '/v1/connect/intentions',
+      { SourceName: 'w', DestinationName: 'legacy-api', Action: 'allow', SourcePeer: 'east' },
+      500,
+      'SourcePeer field is not supported on this endpoint. Use config entries instead',
+    ],
+    [
+      'POST',
+      '/v1/connect/intentions',
+      { ID: id, SourceName: 'w', DestinationName: 'legacy-api', Action: 'allow' },
+      500,
+      'ID must be empty when creating a new intention',
+    ],
+    [
+      'POST',
+      '/v1/connect/intentions',
+      { SourceName: 'w*', DestinationName: 'legacy-api' },
+      500,
+      "2 errors occurred:\n\t* SourceName: wildcard character '*' cannot be used with partial values\n\t* Action must be set to 'allow' or 'deny'\n\n",
+    ],
+    [
+      'POST',
+      '/v1/connect/intentions',
+      { SourceName: 'w', DestinationName: 'legacy-api', Action: 'allow', SourceNS: 'team' },
+      500,
+      'Invalid source namespace "team": Namespaces is a Consul Enterprise feature',
+    ],
+    ['GET', '/v1/connect/intentions/nope', undefined, 400, 'UUID must be 36 characters'],
+    [
+      'DELETE',
+      '/v1/connect/intentions/00000000-0000-0000-0000-000000000000',
+      undefined,
+      500,
+      "Cannot delete non-existent intention: '00000000-0000-0000-0000-000000000000'",
+    ],
+    [
+      'PUT',
+      '/v1/connect/intentions/00000000-0000-0000-0000-000000000000',
+      { SourceName: 'w', DestinationName: 'legacy-api', Action: 'allow' },
+      500,
+      "Cannot modify non-existent intention: '00000000-0000-0000-0000-000000000000'",
+    ],
+  ];
+  const before = (await call('GET', '/v1/config/service-intentions/legacy-api')).json();
+  for (const [method, path, body, status, text] of refusals) {
+    const r = await call(method, path, body);
+    assert.equal(r.status, status, `${method} ${path}: ${r.text}`);
+    assert.equal(r.text, text, `${method} ${path}`);
+  }
+  const missing = await call('GET', '/v1/connect/intentions/00000000-0000-0000-0000-000000000000');
+  assert.equal(missing.status, 404);
+  assert.equal(missing.text, 'Intention not found');
+  assert.deepEqual((await call('GET', '/v1/config/service-intentions/legacy-api')).json(), before);
+
+  // Once the destination is edited as a config entry (which clears LegacyID), the ID API refuses it.
+  assert.equal((await call('PUT', exact('other', 'legacy-api'), { Action: 'allow' })).status, 200);
+  const gone = await call('GET', `/v1/connect/intentions/${id}`);
+  assert.equal(gone.status, 404);
+  const second = await call('POST', '/v1/connect/intentions', {
+    SourceName: 'third',
+    DestinationName: 'legacy-api',
+    Action: 'allow',
+  });
+  assert.equal(second.status, 500);
+  assert.equal(
+    second.text,
+    'cannot use legacy intention API to edit intentions with a destination of "legacy-api" after editing them via a service-intentions config entry',
+  );
+
+  // Delete by ID removes the source, and the entry with its last source.
+  const lone = (
+    await call('POST', '/v1/connect/intentions', {
+      SourceName: 'a',
+      DestinationName: 'legacy-lone',
+      Action: 'deny',
+    })
+  ).json().ID;
+  const del = await call('DELETE', `/v1/connect/intentions/${lone}`);
+  assert.equal(del.status, 200, del.text);
+  assert.equal((await call('GET', '/v1/config/service-intentions/legacy-lone')).status, 404);
 });
 
 test('intentions cli - create, get, list, match, check (-explain) and delete against the agent', async () => {

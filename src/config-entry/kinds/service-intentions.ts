@@ -1,13 +1,18 @@
 /**
  * `service-intentions` (Consul `ServiceIntentionsConfigEntry`, agent/structs/config_entry_intentions.go and the
- * CE rules in config_entry_intentions_ce.go). Only the config-entry write path (`Normalize`/`Validate`), not the
- * legacy `/v1/connect/intentions` path (`LegacyNormalize`/`LegacyValidate`).
+ * CE rules in config_entry_intentions_ce.go): the config-entry write path (`Normalize`/`Validate`) and the
+ * legacy intention-by-ID path (`LegacyNormalize`/`LegacyValidate`, {@link legacyServiceIntentions}).
  *
  * CE note: sources have no `Namespace`/`Partition` fields, so those keys fail decoding as unknown keys, and the
  * rules about partitions or wildcard namespaces can never fire.
  */
 import { formatMultiError, goQuote } from '../go/format.js';
-import { META_VALUE_MAX_LENGTH_BYTES, validateConfigEntryMeta } from '../meta.js';
+import {
+  META_KEY_MAX_LENGTH_BYTES,
+  META_MAX_KEY_PAIRS,
+  META_VALUE_MAX_LENGTH_BYTES,
+  validateConfigEntryMeta,
+} from '../meta.js';
 import {
   bool,
   f,
@@ -199,93 +204,148 @@ function getList(jwt: GoStruct): GoStruct[] {
   return list.map((p) => (isGoStruct(p) ? p : {}));
 }
 
-export const serviceIntentions: KindModule = {
-  schema: SERVICE_INTENTIONS_SCHEMA,
-
-  normalize(e) {
-    e['Kind'] = 'service-intentions';
-    const name = getStr(e, 'Name');
-    const list = sources(e);
-    for (const src of list) {
-      if (getStr(src, 'Type') === '') src['Type'] = 'consul';
-      src['Precedence'] = intentionPrecedence(name, getStr(src, 'Name'));
+/** `normalize(legacyWrite)`: shared by `Normalize` and `LegacyNormalize`. */
+function normalizeIntentions(e: GoStruct, legacyWrite: boolean): string | undefined {
+  e['Kind'] = 'service-intentions';
+  const name = getStr(e, 'Name');
+  const list = sources(e);
+  for (const src of list) {
+    if (getStr(src, 'Type') === '') src['Type'] = 'consul';
+    src['Precedence'] = intentionPrecedence(name, getStr(src, 'Name'));
+    if (legacyWrite) {
+      // Legacy sources always carry a (possibly empty) meta map.
+      if (getObj(src, 'LegacyMeta') === null) src['LegacyMeta'] = {};
+    } else {
       // Legacy bridge fields are cleared on config-entry writes, except LegacyMeta, which Validate rejects.
       src['LegacyID'] = '';
       src['LegacyCreateTime'] = null;
       src['LegacyUpdateTime'] = null;
-      for (const perm of getObjList(src, 'Permissions')) {
-        const http = getObj(perm, 'HTTP');
-        if (http !== null && Array.isArray(http['Methods'])) {
-          http['Methods'] = http['Methods'].map((m) => (typeof m === 'string' ? m.toUpperCase() : m));
-        }
+    }
+    for (const perm of getObjList(src, 'Permissions')) {
+      const http = getObj(perm, 'HTTP');
+      if (http !== null && Array.isArray(http['Methods'])) {
+        http['Methods'] = http['Methods'].map((m) => (typeof m === 'string' ? m.toUpperCase() : m));
       }
     }
-    // Stable sort, highest precedence first (Array.prototype.sort is stable).
-    list.sort((a, b) => (b['Precedence'] as number) - (a['Precedence'] as number));
-    if (Array.isArray(e['Sources'])) e['Sources'] = list;
-    return undefined;
-  },
+  }
+  // Stable sort, highest precedence first (Array.prototype.sort is stable).
+  list.sort((a, b) => (b['Precedence'] as number) - (a['Precedence'] as number));
+  if (Array.isArray(e['Sources'])) e['Sources'] = list;
+  return undefined;
+}
 
-  validate(e) {
-    const name = getStr(e, 'Name');
-    if (name === '') return 'Name is required';
-    const destWild = wildcardError(name, '', '');
-    if (destWild !== undefined) return destWild;
-    const destIsWild = name === WILDCARD;
-    const jwt = getObj(e, 'JWT');
-    if (jwt !== null) {
-      const msg = validateJwt(jwt);
-      if (msg !== undefined) return msg;
-    }
+/** `validate(legacyWrite)`: shared by `Validate` and `LegacyValidate`. */
+function validateIntentions(e: GoStruct, legacyWrite: boolean): string | undefined {
+  const name = getStr(e, 'Name');
+  if (name === '') return 'Name is required';
+  const destWild = wildcardError(name, '', '');
+  if (destWild !== undefined) return destWild;
+  const destIsWild = name === WILDCARD;
+  const jwt = getObj(e, 'JWT');
+  if (jwt !== null) {
+    const msg = validateJwt(jwt);
+    if (msg !== undefined) return msg;
+  }
+  if (legacyWrite) {
+    const m = getObj(e, 'Meta');
+    if (m !== null && Object.keys(m).length > 0) return 'Meta must be omitted for legacy intention writes';
+  } else {
     const meta = validateConfigEntryMeta(e['Meta']);
     if (meta.length > 0) return formatMultiError(meta);
-    const list = sources(e);
-    if (list.length === 0) return 'At least one source is required';
+  }
+  const list = sources(e);
+  if (list.length === 0) return 'At least one source is required';
 
-    const seen = new Set<string>();
-    for (const [i, src] of list.entries()) {
-      const srcName = getStr(src, 'Name');
-      const peer = getStr(src, 'Peer');
-      const sameness = getStr(src, 'SamenessGroup');
-      if (srcName === '') return `Sources[${i}].Name is required`;
-      // NOTE: the trailing space is Consul's.
-      if (sameness !== '')
-        return `Sources[${i}].SamenessGroup: Sameness groups are a Consul Enterprise feature. `;
-      const wild = wildcardError(srcName, peer, sameness);
-      if (wild !== undefined) return `Sources[${i}].${wild}`;
-      if (Buffer.byteLength(getStr(src, 'Description')) > META_VALUE_MAX_LENGTH_BYTES) {
-        return `Sources[${i}].Description exceeds maximum length ${META_VALUE_MAX_LENGTH_BYTES}`;
-      }
-      const legacyMeta = getObj(src, 'LegacyMeta');
-      if (legacyMeta !== null && Object.keys(legacyMeta).length > 0)
-        return `Sources[${i}].LegacyMeta must be omitted`;
-      src['LegacyMeta'] = null;
-      if (getStr(src, 'LegacyID') !== '') return `Sources[${i}].LegacyID must be omitted`;
-
-      const action = getStr(src, 'Action');
-      const permissions = Array.isArray(src['Permissions']) ? src['Permissions'] : [];
-      if (permissions.length === 0 && action !== 'allow' && action !== 'deny') {
-        return `Sources[${i}].Action must be set to 'allow' or 'deny'`;
-      }
-      if (permissions.length > 0 && action !== '')
-        return `Sources[${i}].Action must be omitted if Permissions are specified`;
-      if (destIsWild && permissions.length > 0) {
-        return `Sources[${i}].Permissions cannot be specified on intentions with wildcarded destinations`;
-      }
-      if (getStr(src, 'Type') !== 'consul') return `Sources[${i}].Type must be set to 'consul'`;
-      for (const [j, perm] of permissions.entries()) {
-        const msg = validatePermission(`Sources[${i}].Permissions`, j, isGoStruct(perm) ? perm : {});
-        if (msg !== undefined) return msg;
-      }
-
-      const key = JSON.stringify([srcName, peer, sameness]);
-      if (seen.has(key)) {
-        if (peer !== '')
-          return `Sources[${i}] defines peer(${goQuote(peer)}) ${goQuote(srcName)} more than once`;
-        return `Sources[${i}] defines ${goQuote(srcName)} more than once`;
-      }
-      seen.add(key);
+  const seen = new Set<string>();
+  for (const [i, src] of list.entries()) {
+    const srcName = getStr(src, 'Name');
+    const peer = getStr(src, 'Peer');
+    const sameness = getStr(src, 'SamenessGroup');
+    if (srcName === '') return `Sources[${i}].Name is required`;
+    // NOTE: the trailing space is Consul's.
+    if (sameness !== '')
+      return `Sources[${i}].SamenessGroup: Sameness groups are a Consul Enterprise feature. `;
+    const wild = wildcardError(srcName, peer, sameness);
+    if (wild !== undefined) return `Sources[${i}].${wild}`;
+    if (Buffer.byteLength(getStr(src, 'Description')) > META_VALUE_MAX_LENGTH_BYTES) {
+      return `Sources[${i}].Description exceeds maximum length ${META_VALUE_MAX_LENGTH_BYTES}`;
     }
-    return undefined;
-  },
+    const legacyErr = legacyWrite ? legacySourceError(i, src) : configSourceLegacyError(i, src);
+    if (legacyErr !== undefined) return legacyErr;
+
+    const action = getStr(src, 'Action');
+    const permissions = Array.isArray(src['Permissions']) ? src['Permissions'] : [];
+    if ((legacyWrite || permissions.length === 0) && action !== 'allow' && action !== 'deny') {
+      return `Sources[${i}].Action must be set to 'allow' or 'deny'`;
+    }
+    if (permissions.length > 0 && action !== '')
+      return `Sources[${i}].Action must be omitted if Permissions are specified`;
+    if (destIsWild && permissions.length > 0) {
+      return `Sources[${i}].Permissions cannot be specified on intentions with wildcarded destinations`;
+    }
+    if (getStr(src, 'Type') !== 'consul') return `Sources[${i}].Type must be set to 'consul'`;
+    for (const [j, perm] of permissions.entries()) {
+      const msg = validatePermission(`Sources[${i}].Permissions`, j, isGoStruct(perm) ? perm : {});
+      if (msg !== undefined) return msg;
+    }
+
+    const key = JSON.stringify([srcName, peer, sameness]);
+    if (seen.has(key)) {
+      if (peer !== '')
+        return `Sources[${i}] defines peer(${goQuote(peer)}) ${goQuote(srcName)} more than once`;
+      return `Sources[${i}] defines ${goQuote(srcName)} more than once`;
+    }
+    seen.add(key);
+  }
+  return undefined;
+}
+
+/** The legacy bridge fields on a config-entry write: LegacyMeta, timestamps and LegacyID must be absent. */
+function configSourceLegacyError(i: number, src: GoStruct): string | undefined {
+  const legacyMeta = getObj(src, 'LegacyMeta');
+  if (legacyMeta !== null && Object.keys(legacyMeta).length > 0)
+    return `Sources[${i}].LegacyMeta must be omitted`;
+  src['LegacyMeta'] = null;
+  if (src['LegacyCreateTime'] !== null && src['LegacyCreateTime'] !== undefined)
+    return `Sources[${i}].LegacyCreateTime must be omitted`;
+  if (src['LegacyUpdateTime'] !== null && src['LegacyUpdateTime'] !== undefined)
+    return `Sources[${i}].LegacyUpdateTime must be omitted`;
+  if (getStr(src, 'LegacyID') !== '') return `Sources[${i}].LegacyID must be omitted`;
+  return undefined;
+}
+
+/** A legacy (`/v1/connect/intentions` by ID) write: no peers, bounded meta, timestamps and an ID required. */
+function legacySourceError(i: number, src: GoStruct): string | undefined {
+  if (getStr(src, 'Peer') !== '') return `Sources[${i}].Peer cannot be set by legacy intentions`;
+  if (getStr(src, 'SamenessGroup') !== '')
+    return `Sources[${i}].SamenessGroup cannot be set by legacy intentions`;
+  const meta = getObj(src, 'LegacyMeta') ?? {};
+  const keys = Object.keys(meta).sort();
+  if (keys.length > META_MAX_KEY_PAIRS)
+    return `Sources[${i}].Meta exceeds maximum element count ${META_MAX_KEY_PAIRS}`;
+  for (const k of keys) {
+    if (Buffer.byteLength(k) > META_KEY_MAX_LENGTH_BYTES)
+      return `Sources[${i}].Meta key ${goQuote(k)} exceeds maximum length ${META_KEY_MAX_LENGTH_BYTES}`;
+    if (Buffer.byteLength(getStr(meta, k)) > META_VALUE_MAX_LENGTH_BYTES)
+      return `Sources[${i}].Meta value for key ${goQuote(k)} exceeds maximum length ${META_VALUE_MAX_LENGTH_BYTES}`;
+  }
+  if (src['LegacyCreateTime'] === null || src['LegacyCreateTime'] === undefined)
+    return `Sources[${i}].LegacyCreateTime must be set`;
+  if (src['LegacyUpdateTime'] === null || src['LegacyUpdateTime'] === undefined)
+    return `Sources[${i}].LegacyUpdateTime must be set`;
+  if (getStr(src, 'LegacyID') === '') return `Sources[${i}].LegacyID must be set`;
+  return undefined;
+}
+
+export const serviceIntentions: KindModule = {
+  schema: SERVICE_INTENTIONS_SCHEMA,
+  normalize: (e) => normalizeIntentions(e, false),
+  validate: (e) => validateIntentions(e, false),
+};
+
+/** `LegacyNormalize` / `LegacyValidate`: the rules of writes through the legacy intention-by-ID API. */
+export const legacyServiceIntentions: KindModule = {
+  schema: SERVICE_INTENTIONS_SCHEMA,
+  normalize: (e) => normalizeIntentions(e, true),
+  validate: (e) => validateIntentions(e, true),
 };

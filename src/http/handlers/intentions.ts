@@ -13,7 +13,11 @@
  * sources, since explaining peer decisions is its purpose.
  */
 import { AppError } from '../../errors/index.js';
-import { decodeConfigEntry, type ConfigEntry } from '../../config-entry/index.js';
+import {
+  decodeConfigEntry,
+  decodeLegacyIntentionsEntry,
+  type ConfigEntry,
+} from '../../config-entry/index.js';
 import {
   explainDecision,
   IntentionView,
@@ -30,7 +34,7 @@ import { json, type Reply } from '../reply.js';
 import { block, commit } from './common.js';
 
 const KIND = 'service-intentions';
-const DECODE = 'Request decode failed';
+export const DECODE = 'Request decode failed';
 /** Attempts of a read-modify-write of the destination's entry before giving up with Consul's CAS error. */
 const MAX_CAS_ATTEMPTS = 5;
 
@@ -58,7 +62,7 @@ export function intentionView(store: HttpStore): IntentionView {
 }
 
 /** A plain error as Consul's HTTP layer answers it: 500 with the bare text. */
-function plain(message: string): AppError {
+export function plain(message: string): AppError {
   return new AppError('ENT_ERR_BAD_REQUEST', message, { http: 500 });
 }
 
@@ -210,8 +214,8 @@ function decodeSourceBody(raw: unknown, srcName: string): SourceBody {
   const f = new Fields(raw, 'structs.Intention', DECODE);
   if (f.string('ID') !== '') throw plain('ID must not be specified');
   if (f.string('SourcePeer') !== '') {
-    // Peer intentions are config entries only (Consul's CLI/legacy paths refuse peers too).
-    throw plain('Sources[0].Peer cannot be set by legacy intentions');
+    // Consul's Intention.Apply refuses it before anything else, for every operation.
+    throw plain('SourcePeer field is not supported on this endpoint. Use config entries instead');
   }
   if (f.string('SourceSamenessGroup') !== '')
     throw plain('Sources[0].SamenessGroup cannot be set by legacy intentions');
@@ -232,20 +236,21 @@ function sameMeta(a: Record<string, string> | undefined, b: Record<string, strin
   return ak.length === Object.keys(b).length && ak.every((k) => a?.[k] === b[k]);
 }
 
-type Sources = Record<string, unknown>[];
+export type Sources = Record<string, unknown>[];
 
 function isLocalSource(src: Record<string, unknown>, name: string): boolean {
   return src['Name'] === name && (src['Peer'] === undefined || src['Peer'] === '');
 }
 
 /**
- * Read-modify-write of the destination's entry with CAS, retried when another write won; the entry is
+ * Read-modify-write of the destination's entry with CAS (`legacy`: Consul's LegacyNormalize/LegacyValidate), retried when another write won; the entry is
  * re-validated by the config-entry write path every time. `edit` answers the new sources, or null for no change.
  */
-async function editEntry(
+export async function editEntry(
   deps: HttpDeps,
   destination: string,
   edit: (prev: Record<string, unknown> | null) => { sources: Sources; meta?: unknown } | null,
+  legacy = false,
 ): Promise<void> {
   for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
     const prev = deps.store.configEntry(undefined, KIND, destination).value;
@@ -263,7 +268,7 @@ async function editEntry(
     } else {
       const raw: Record<string, unknown> = { Kind: KIND, Name: destination, Sources: change.sources };
       if (change.meta !== undefined) raw['Meta'] = change.meta;
-      const entry: ConfigEntry = decodeConfigEntry(raw);
+      const entry: ConfigEntry = legacy ? decodeLegacyIntentionsEntry(raw) : decodeConfigEntry(raw);
       ({ value: applied } = await commit(deps, { Type: 'config-set', Entry: entry, Cas: cas }));
     }
     if (applied === true) return;
