@@ -52,3 +52,20 @@ export {
   type ActiveSigningRoot,
   type ServerPeeringSignerOptions,
 } from './server-cert.js';
+export {
+  parseConsulCAConfig,
+  canonicalCAConfig,
+  needsNewRoot,
+  initialCAConfig,
+  redactCAConfig,
+  CAConfigError,
+  CONSUL_CA_PROVIDER,
+  DEFAULT_LEAF_CERT_TTL_MS,
+  DEFAULT_INTERMEDIATE_CERT_TTL_MS,
+  DEFAULT_ROOT_CERT_TTL_MS,
+  DEFAULT_CSR_MAX_PER_SECOND,
+  type ConsulCAConfig,
+  type CAConfigKey,
+} from './ca-config.js';
+export { activeCASigning, type ActiveCASigning } from './signing.js';
+export { crossSignRoot, CROSS_SIGNED_TTL_MS, type CrossSignOptions } from './cross-sign.js';

@@ -8,7 +8,6 @@ import { X509Certificate } from 'node:crypto';
 import type { CARootRecord } from '../types/index.js';
 import { peeringServerName, serverSpiffeId } from './spiffe-id.js';
 import {
-  EC_P256,
   ensureTrailingNewline,
   generateP256,
   importSigningKey,
@@ -67,7 +66,8 @@ export interface SignedLeaf {
  * - SubjectKeyIdentifier = SHA-256 of the leaf SPKI, AuthorityKeyIdentifier = the root's key ID;
  * - valid from `now - 1 min` for `ttlHours`; a random serial.
  *
- * Throws a `TypeError` if the signing key is not EC P-256 or does not belong to `root`.
+ * The leaf key is always EC P-256; the CA key may be EC or RSA and signs with its own algorithm. Throws a
+ * `TypeError` if the signing key is not a supported CA key or does not belong to `root`.
  */
 export async function signServerPeeringCert(opts: SignServerPeeringCertOptions): Promise<SignedLeaf> {
   const ttlHours = opts.ttlHours ?? DEFAULT_LEAF_CERT_TTL_HOURS;
@@ -106,7 +106,7 @@ export async function signServerPeeringCert(opts: SignServerPeeringCertOptions):
     notAfter,
     publicKey: keys.publicKey,
     signingKey: signer.privateKey,
-    signingAlgorithm: EC_P256,
+    signingAlgorithm: signer.algorithm,
     extensions: [
       new x509.KeyUsagesExtension(
         x509.KeyUsageFlags.digitalSignature |

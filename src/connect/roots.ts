@@ -9,18 +9,19 @@ import type { CARootRecord } from '../types/index.js';
 import { clusterIdOf, signingSpiffeId, trustDomain } from './spiffe-id.js';
 import {
   colonHex,
-  EC_P256,
   ensureTrailingNewline,
   firstCertificateDer,
-  generateP256,
+  generateCAKeyPair,
+  importSigningKey,
   keyId,
   plainHex,
   privateKeyToPem,
   randomSerial,
   rfc3339,
-  spkiOf,
   truncateToSecond,
   x509,
+  type CAKeyType,
+  type SigningKey,
 } from './x509.js';
 
 /** Consul's default `RootCertTTL`, `87600h`: ten 365-day years. */
@@ -39,8 +40,15 @@ export interface GenerateRootOptions {
   datacenter: string;
   /** Issue time; defaults to the current time. Cut to whole seconds. */
   now?: Date;
-  /** Lifetime in days; defaults to {@link DEFAULT_ROOT_CERT_TTL_DAYS}. */
+  /** Lifetime in days; defaults to {@link DEFAULT_ROOT_CERT_TTL_DAYS}. `ttlMs` wins when both are given. */
   ttlDays?: number;
+  /** Lifetime in milliseconds (the CA configuration's `RootCertTTL`). */
+  ttlMs?: number;
+  /** Key type and size (`PrivateKeyType`/`PrivateKeyBits`); EC P-256 by default. Ignored with `privateKeyPem`. */
+  keyType?: CAKeyType;
+  keyBits?: number;
+  /** An operator-supplied key (`PrivateKey`) to build the root on instead of a fresh one. Secret. */
+  privateKeyPem?: string;
 }
 
 /** A new root: the record to store and the PEM signing key to keep beside it (never in the record). */
@@ -65,22 +73,25 @@ export interface GeneratedRoot {
 export async function generateRootCA(opts: GenerateRootOptions): Promise<GeneratedRoot> {
   const domain = trustDomain(opts.clusterId);
   if (opts.datacenter === '') throw new TypeError('datacenter must not be empty');
-  const ttlDays = opts.ttlDays ?? DEFAULT_ROOT_CERT_TTL_DAYS;
-  if (!Number.isFinite(ttlDays) || ttlDays <= 0) throw new RangeError('ttlDays must be a positive number');
+  const ttlMs = opts.ttlMs ?? (opts.ttlDays ?? DEFAULT_ROOT_CERT_TTL_DAYS) * DAY_MS;
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('root TTL must be a positive duration');
 
   const notBefore = truncateToSecond(opts.now ?? new Date());
-  const notAfter = new Date(notBefore.getTime() + Math.round(ttlDays * DAY_MS));
-  const keys = await generateP256();
-  const ski = keyId(await spkiOf(keys.publicKey));
+  const notAfter = new Date(notBefore.getTime() + Math.round(ttlMs));
+  const key = await rootKey(opts);
+  const ski = keyId(key.spki);
   const serial = randomSerial();
+  const name = [{ CN: [rootCommonName(opts.clusterId)] }];
 
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+  const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial.hex,
-    name: [{ CN: [rootCommonName(opts.clusterId)] }],
+    subject: name,
+    issuer: name,
     notBefore,
     notAfter,
-    keys,
-    signingAlgorithm: EC_P256,
+    publicKey: key.spki,
+    signingKey: key.signer.privateKey,
+    signingAlgorithm: key.signer.algorithm,
     extensions: [
       new x509.KeyUsagesExtension(
         x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
@@ -103,12 +114,25 @@ export async function generateRootCA(opts: GenerateRootOptions): Promise<Generat
     NotAfter: rfc3339(cert.notAfter),
     RootCert: ensureTrailingNewline(cert.toString('pem')),
     Active: true,
-    PrivateKeyType: 'ec',
-    PrivateKeyBits: 256,
+    PrivateKeyType: key.signer.keyType,
+    PrivateKeyBits: key.signer.keyBits,
     CreateIndex: 0,
     ModifyIndex: 0,
   };
-  return { root, signingKeyPem: await privateKeyToPem(keys.privateKey) };
+  return { root, signingKeyPem: key.pem };
+}
+
+/** The root's key: the operator's (`privateKeyPem`) or a fresh one of the asked type. */
+async function rootKey(
+  opts: GenerateRootOptions,
+): Promise<{ signer: SigningKey; spki: Buffer; pem: string }> {
+  let pem = opts.privateKeyPem;
+  if (pem === undefined || pem === '') {
+    const pair = await generateCAKeyPair(opts.keyType ?? 'ec', opts.keyBits ?? 256);
+    pem = await privateKeyToPem(pair.privateKey);
+  }
+  const signer = await importSigningKey(pem);
+  return { signer, spki: signer.spki, pem };
 }
 
 /**

@@ -17,9 +17,6 @@ export { x509 };
 /** ECDSA over NIST P-256 with SHA-256: the key and signature algorithm of every certificate Entente issues. */
 export const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
-/** OpenSSL's name for P-256, as reported by `KeyObject.asymmetricKeyDetails.namedCurve`. */
-const OPENSSL_P256 = 'prime256v1';
-
 /**
  * Colon-separated lower-case hex, as Consul's `connect.HexString` (`fmt.Sprintf("% x")` with `:`).
  * Used for root IDs, signing key IDs and serial numbers.
@@ -86,33 +83,86 @@ export async function generateP256(): Promise<webcrypto.CryptoKeyPair> {
   return webcrypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']);
 }
 
+/** The key types a CA may use: Consul's `PrivateKeyType`/`PrivateKeyBits` minus EC 224 (not in WebCrypto). */
+export type CAKeyType = 'ec' | 'rsa';
+
+/** A WebCrypto key and signature algorithm: ECDSA with its curve, or RSASSA-PKCS1-v1_5; both with a hash. */
+export interface CAKeyAlgorithm {
+  readonly name: string;
+  readonly hash: string;
+  readonly namedCurve?: string;
+}
+
+/** The WebCrypto algorithm (key + signature) for a CA key, as Go's `SigAlgoForKey` picks the hash. */
+export function caKeyAlgorithm(type: CAKeyType, bits: number): CAKeyAlgorithm {
+  if (type === 'rsa') {
+    if (bits !== 2048 && bits !== 4096) throw new TypeError(`unsupported RSA key length ${bits}`);
+    return { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  }
+  switch (bits) {
+    case 256:
+      return { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+    case 384:
+      return { name: 'ECDSA', namedCurve: 'P-384', hash: 'SHA-384' };
+    case 521:
+      return { name: 'ECDSA', namedCurve: 'P-521', hash: 'SHA-512' };
+    default:
+      throw new TypeError(`unsupported EC key length ${bits}`);
+  }
+}
+
+/** A fresh, extractable CA key pair of the given type and size. */
+export async function generateCAKeyPair(type: CAKeyType, bits: number): Promise<webcrypto.CryptoKeyPair> {
+  const alg = caKeyAlgorithm(type, bits);
+  if (type === 'rsa') {
+    return webcrypto.subtle.generateKey(
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: bits,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      },
+      true,
+      ['sign', 'verify'],
+    );
+  }
+  return webcrypto.subtle.generateKey({ name: alg.name, namedCurve: alg.namedCurve ?? '' }, true, [
+    'sign',
+    'verify',
+  ]);
+}
+
 /** The DER `SubjectPublicKeyInfo` of a WebCrypto public key. */
 export async function spkiOf(publicKey: webcrypto.CryptoKey): Promise<Buffer> {
   return Buffer.from(await webcrypto.subtle.exportKey('spki', publicKey));
 }
 
 /**
- * Serialises a WebCrypto private key as SEC 1 PEM (`-----BEGIN EC PRIVATE KEY-----`), the form Consul's
- * built-in provider stores and hands out (`x509.MarshalECPrivateKey`).
+ * Serialises a WebCrypto private key as Consul's built-in provider stores keys: SEC 1 PEM
+ * (`-----BEGIN EC PRIVATE KEY-----`, `x509.MarshalECPrivateKey`) for EC, PKCS #1 (`RSA PRIVATE KEY`) for RSA.
  */
 export async function privateKeyToPem(privateKey: webcrypto.CryptoKey): Promise<string> {
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', privateKey));
-  const pem = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }).export({
-    type: 'sec1',
-    format: 'pem',
-  });
+  const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+  const pem = key.export({ type: key.asymmetricKeyType === 'rsa' ? 'pkcs1' : 'sec1', format: 'pem' });
   return ensureTrailingNewline(pem.toString());
 }
 
-/** A parsed CA signing key: the WebCrypto key to sign with and its public half as DER SPKI. */
+/** A parsed CA signing key: the WebCrypto key to sign with, its public half as DER SPKI, its algorithm. */
 export interface SigningKey {
   readonly privateKey: webcrypto.CryptoKey;
   readonly spki: Buffer;
+  /** The signature algorithm for `@peculiar/x509` (`{ name, hash }`). */
+  readonly algorithm: { name: string; hash: string };
+  readonly keyType: CAKeyType;
+  readonly keyBits: number;
 }
 
+const CURVE_BITS: Readonly<Record<string, number>> = { prime256v1: 256, secp384r1: 384, secp521r1: 521 };
+
 /**
- * Loads an EC P-256 private key from PEM (SEC 1 `EC PRIVATE KEY` or PKCS #8 `PRIVATE KEY`) for signing.
- * Throws a `TypeError` for anything else; the message never includes key material.
+ * Loads a CA private key from PEM (SEC 1, PKCS #1 or PKCS #8) for signing: EC P-256/P-384/P-521 or RSA
+ * 2048/4096. Throws a `TypeError` for anything else; the message never includes key material.
  */
 export async function importSigningKey(pem: string): Promise<SigningKey> {
   let key: KeyObject;
@@ -121,11 +171,29 @@ export async function importSigningKey(pem: string): Promise<SigningKey> {
   } catch {
     throw new TypeError('CA signing key is not a valid PEM private key');
   }
-  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== OPENSSL_P256) {
-    throw new TypeError('CA signing key must be an EC P-256 key');
-  }
+  const { keyType, keyBits } = describeKey(key);
+  const alg = caKeyAlgorithm(keyType, keyBits);
   const pkcs8 = key.export({ type: 'pkcs8', format: 'der' });
-  const privateKey = await webcrypto.subtle.importKey('pkcs8', pkcs8, EC_P256, false, ['sign']);
+  const params =
+    keyType === 'rsa'
+      ? { name: alg.name, hash: alg.hash }
+      : { name: alg.name, namedCurve: alg.namedCurve ?? '' };
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', pkcs8, params, false, ['sign']);
   const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
-  return { privateKey, spki };
+  return { privateKey, spki, algorithm: { name: alg.name, hash: alg.hash }, keyType, keyBits };
+}
+
+/** Type and size of a CA key, as Consul's `KeyInfoFromCert` reports them. Throws a `TypeError` for other keys. */
+export function describeKey(key: KeyObject): { keyType: CAKeyType; keyBits: number } {
+  if (key.asymmetricKeyType === 'ec') {
+    const bits = CURVE_BITS[key.asymmetricKeyDetails?.namedCurve ?? ''];
+    if (bits !== undefined) return { keyType: 'ec', keyBits: bits };
+    throw new TypeError('CA signing key must be an EC P-256, P-384 or P-521 key');
+  }
+  if (key.asymmetricKeyType === 'rsa') {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits === 2048 || bits === 4096) return { keyType: 'rsa', keyBits: bits };
+    throw new TypeError('CA signing key must be an RSA key of 2048 or 4096 bits');
+  }
+  throw new TypeError('CA signing key must be an EC or RSA key');
 }

@@ -9,7 +9,9 @@ export const IDX = {
   configEntries: 'config-entries',
   system: 'system',
   peerings: 'peerings',
+  /** Moves exactly when the list of CA roots or the active root changes (peers' trust bundles follow it). */
   caRoots: 'ca-roots',
+  caConfig: 'ca-config',
   trustBundles: 'peering-trust-bundles',
   service: (peer: string, name: string): string => `service.${peer}/${name.toLowerCase()}`,
   /** The set of (service name, kind) pairs of a peer's catalog: moves only when a pair appears or disappears. */

@@ -15,5 +15,7 @@ export type {
   ServiceInput,
   CheckInput,
   CARootRecord,
+  CAConfigRecord,
+  CAConfigInput,
   ImportedInstance,
 } from './commands.js';

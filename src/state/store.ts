@@ -1,4 +1,5 @@
 import type {
+  CAConfigRecord,
   CARootRecord,
   HealthCheck,
   KVEntry,
@@ -225,6 +226,11 @@ export class StateStore {
 
   caRoots(ws: WatchSet | undefined): QueryResult<CARootRecord[]> {
     return this.tables.ca.caRoots(ws);
+  }
+
+  /** The Connect CA configuration; undefined until the agent bootstraps the CA. */
+  caConfig(ws: WatchSet | undefined): QueryResult<CAConfigRecord | undefined> {
+    return this.tables.ca.caConfig(ws);
   }
 
   /** The active root's private key (PEM). Never rendered, never logged. */
