@@ -103,7 +103,7 @@ export default tseslint.config(
     state: ['types', 'errors', 'logging'],
     blocking: ['state', 'errors'],
     connect: ['types', 'errors', 'logging'],
-    peering: ['state', 'connect', 'config-entry', 'types', 'errors', 'logging'],
+    peering: ['state', 'connect', 'config-entry', 'discovery-chain', 'types', 'errors', 'logging'],
     dns: ['state', 'types', 'errors', 'logging'],
     grpc: ['peering', 'connect', 'types', 'errors', 'logging'],
     http: [

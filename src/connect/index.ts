@@ -33,6 +33,7 @@ export {
   serviceSpiffeId,
   serverSpiffeId,
   meshGatewaySpiffeId,
+  peeredServiceSni,
   type ServiceSpiffeIdOptions,
 } from './spiffe-id.js';
 export {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   clusterIdOf,
   meshGatewaySpiffeId,
+  peeredServiceSni,
   peeringServerName,
   serverSpiffeId,
   serviceSpiffeId,
@@ -49,4 +50,13 @@ test('connect - service SPIFFE ID defaults the namespace and omits a default par
     `spiffe://${TD}/ap/p1/ns/default/dc/dc2/svc/api`,
   );
   assert.equal(meshGatewaySpiffeId(TD, 'dc1', 'p1'), `spiffe://${TD}/ap/p1/gateway/mesh/dc/dc1`);
+});
+
+test('connect - peered service SNI is <svc>.<ns>.<partition>.<peer>.external.<trust domain>', () => {
+  assert.equal(
+    peeredServiceSni('web', '', '', 'cluster-a', TD),
+    `web.default.default.cluster-a.external.${TD}`,
+  );
+  assert.equal(peeredServiceSni('api', 'ns1', 'p1', 'b', TD), `api.ns1.p1.b.external.${TD}`);
+  assert.throws(() => peeredServiceSni('web', '', '', '', TD), /peerName must not be empty/);
 });

@@ -98,3 +98,24 @@ function partitionPrefix(partition: string | undefined): string {
 function requireNonEmpty(value: string, name: string): void {
   if (value === '') throw new TypeError(`${name} must not be empty`);
 }
+
+/**
+ * The SNI a peer's sidecars send to reach an exported service through this cluster's mesh gateways
+ * (Consul's `connect.PeeredServiceSNI`): `<service>.<namespace>.<partition>.<peerName>.external.<trustDomain>`.
+ * `peerName` is this (the exporting) cluster's name for the consuming peer, `trustDomain` this cluster's; empty
+ * namespace and partition become `default`. An empty peer name is a programming error (Consul panics).
+ */
+export function peeredServiceSni(
+  service: string,
+  namespace: string,
+  partition: string,
+  peerName: string,
+  domain: string,
+): string {
+  requireNonEmpty(service, 'service');
+  requireNonEmpty(peerName, 'peerName');
+  requireNonEmpty(domain, 'trustDomain');
+  const ns = namespace === '' ? DEFAULT_NAMESPACE : namespace;
+  const ap = partition === '' ? DEFAULT_PARTITION : partition;
+  return `${service}.${ns}.${ap}.${peerName}.external.${domain}`;
+}

@@ -1,6 +1,7 @@
 import type { ExportedServicesEntry } from '../config-entry/index.js';
 import type { Clock } from '../lib/clock.js';
 import { IDX, type StateStore } from '../state/index.js';
+import { CHAIN_KINDS } from './mesh-export.js';
 
 /** Name of the exported-services config entry in Consul CE. */
 export const EXPORTED_SERVICES_NAME = 'default';
@@ -16,6 +17,11 @@ export interface ExportChange {
   readonly catalogChanged: boolean;
   /** The CA roots changed (the trust bundle peers receive). */
   readonly rootsChanged: boolean;
+  /**
+   * What the synthetic `<service>-sidecar-proxy` exports are built from may have moved: a local mesh gateway or
+   * connect proxy, a chain config entry (protocol, targets), a candidate's Connect-native flag, or the name set.
+   */
+  readonly meshChanged: boolean;
   /** When the change was observed (ms, the feed's clock): replication lag is measured from it. */
   readonly observedAt: number;
 }
@@ -48,8 +54,9 @@ const PENDING_MAX = 65_536;
  * compared as a whole. A restore makes the next pass rescan everything. Listeners run synchronously and must only
  * mark work (see PeerResources); the feed runs while it has listeners and stops with the last.
  *
- * Memory: one version number per candidate service, the name list, and the pending services between two passes
- * (bounded by the catalog and by PENDING_MAX, past which the pass rescans all candidates).
+ * Memory: one version number per candidate service, the name list, the index keys of proxy and gateway names,
+ * the candidates with a Connect-native instance, and the pending services between two passes (bounded by the
+ * catalog and by PENDING_MAX, past which the pass rescans all candidates).
  */
 export class ExportFeed {
   readonly #store: StateStore;
@@ -66,6 +73,12 @@ export class ExportFeed {
   /** The candidates (typical services and those the entry names), and by lower-cased name (index keys). */
   #candidates = new Set<string>();
   #byKey = new Map<string, string[]>();
+  /** Index keys of local connect-proxy and mesh-gateway names (refreshed with the names read). */
+  #meshKeys = new Set<string>();
+  /** A chain config entry (service-defaults, proxy-defaults, router, splitter, resolver) moved. */
+  #meshConfigMoved = false;
+  /** Candidates with a Connect-native instance (compared when a candidate's index moves). */
+  readonly #native = new Map<string, boolean>();
   /** Index keys of local services that moved since the last pass. */
   readonly #pending = new Set<string>();
   /** The next pass compares every candidate (first pass, restore, pending overflow). */
@@ -125,6 +138,11 @@ export class ExportFeed {
       this.#typical = names.value
         .filter((n) => n.kinds.includes('') && !n.name.endsWith(SIDECAR_SUFFIX))
         .map((n) => n.name);
+      this.#meshKeys = new Set(
+        names.value
+          .filter((n) => n.kinds.includes('connect-proxy') || n.kinds.includes('mesh-gateway'))
+          .map((n) => IDX.service('', n.name)),
+      );
     }
     return this.#typical;
   }
@@ -137,6 +155,8 @@ export class ExportFeed {
   async #loop(stop: AbortSignal): Promise<void> {
     // Every run starts from a full pass (a stopping run may still be winding down: it touches nothing after this).
     this.#versions.clear();
+    this.#native.clear();
+    this.#meshConfigMoved = false;
     this.#pending.clear();
     this.#full = true;
     this.#passNamesIndex = -1;
@@ -186,6 +206,9 @@ export class ExportFeed {
         relevant = true;
       } else if (topic === NAMES_KEY || topic === ENTRY_KEY || topic === IDX.caRoots) {
         relevant = true;
+      } else if (MESH_CONFIG_KEYS.has(topic)) {
+        this.#meshConfigMoved = true;
+        relevant = true;
       }
     }
     if (this.#pending.size > PENDING_MAX) {
@@ -197,7 +220,8 @@ export class ExportFeed {
 
   /** Resolves at the next relevant change (at once if one came since the last pass) or when `stop` aborts. */
   #nextWake(stop: AbortSignal): Promise<void> {
-    if (this.#full || this.#pending.size > 0 || stop.aborted) return Promise.resolve();
+    if (this.#full || this.#pending.size > 0 || this.#meshConfigMoved || stop.aborted)
+      return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = (): void => {
         if (this.#wake === done) this.#wake = undefined;
@@ -223,6 +247,10 @@ export class ExportFeed {
     const rootsChanged = rootsIndex !== this.#rootsIndex;
     this.#rootsIndex = rootsIndex;
 
+    let meshChanged = this.#full || catalogChanged || this.#meshConfigMoved;
+    this.#meshConfigMoved = false;
+    if (!meshChanged) for (const key of this.#pending) if (this.#meshKeys.has(key)) meshChanged = true;
+
     const changed = new Set<string>();
     if (this.#full || catalogChanged || entryChanged) this.#refreshCandidates(typical, changed);
     if (this.#full) {
@@ -235,7 +263,20 @@ export class ExportFeed {
     }
     this.#pending.clear();
     this.#full = false;
-    return { changed, entryChanged, catalogChanged, rootsChanged, observedAt };
+    for (const name of changed) if (this.#nativeMoved(name)) meshChanged = true;
+    return { changed, entryChanged, catalogChanged, rootsChanged, meshChanged, observedAt };
+  }
+
+  /** Re-reads whether candidate `name` has a Connect-native instance; true when that flipped. */
+  #nativeMoved(name: string): boolean {
+    if (!this.#candidates.has(name)) return this.#native.delete(name);
+    const native = this.#store
+      .serviceInstances(undefined, '', name)
+      .value.some((i) => i.service.Kind === '' && i.service.Connect?.['Native'] === true);
+    const before = this.#native.get(name) ?? false;
+    if (native) this.#native.set(name, true);
+    else this.#native.delete(name);
+    return native !== before;
   }
 
   /** Recomputes the candidates; new ones are compared (below or by the full pass), dropped ones reported. */
@@ -274,9 +315,11 @@ export class ExportFeed {
 
 const NAMES_KEY = IDX.serviceNames('');
 const ENTRY_KEY = IDX.configEntry('exported-services', EXPORTED_SERVICES_NAME);
+/** Config kinds a synthetic proxy's protocol and SPIFFE IDs are compiled from (see mesh-export.ts). */
+const MESH_CONFIG_KEYS: ReadonlySet<string> = new Set(CHAIN_KINDS.map((k) => IDX.configKind(k)));
 
 function hasChange(c: ExportChange): boolean {
-  return c.changed.size > 0 || c.entryChanged || c.catalogChanged || c.rootsChanged;
+  return c.changed.size > 0 || c.entryChanged || c.catalogChanged || c.rootsChanged || c.meshChanged;
 }
 
 const FEEDS = new WeakMap<StateStore, ExportFeed>();

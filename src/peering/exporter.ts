@@ -1,5 +1,5 @@
 import { type StateStore } from '../state/index.js';
-import type { HealthCheck, HealthStatus, NodeService } from '../types/index.js';
+import type { HealthCheck, HealthStatus, Node, NodeService } from '../types/index.js';
 import { chunkResourceId, type CheckServiceNode, type Resource } from './messages.js';
 import type { OutgoingResource } from './stream-sender.js';
 
@@ -74,14 +74,7 @@ export class Exporter {
       if (service.Kind !== '' || service.Service.endsWith(SIDECAR_SUFFIX)) continue;
       const checks = this.#store.instanceChecks(node, service.ID);
       out.push({
-        Node: {
-          ID: node.ID,
-          Node: node.Node,
-          Address: node.Address,
-          Datacenter: node.Datacenter,
-          TaggedAddresses: node.TaggedAddresses,
-          Meta: node.Meta,
-        },
+        Node: exportedNode(node),
         Service: exportedService(service),
         Checks: checks.length === 0 ? [] : [flattenChecks(node.Node, service, checks)],
       });
@@ -123,6 +116,18 @@ export function splitBySize(nodes: CheckServiceNode[], maxBytes: number): CheckS
   return parts;
 }
 
+/** A local node as peers receive it (indexes and peer name left out). */
+export function exportedNode(node: Node): CheckServiceNode['Node'] {
+  return {
+    ID: node.ID,
+    Node: node.Node,
+    Address: node.Address,
+    Datacenter: node.Datacenter,
+    TaggedAddresses: node.TaggedAddresses,
+    Meta: node.Meta,
+  };
+}
+
 function exportedService(s: NodeService): CheckServiceNode['Service'] {
   const tagged = Object.fromEntries(
     Object.entries(s.TaggedAddresses ?? {}).filter(([k]) => k !== VIRTUAL_TAGGED_ADDRESS),
@@ -153,7 +158,7 @@ const MAINTENANCE_SERVICE_PREFIX = '_service_maintenance:';
  */
 export function flattenChecks(
   node: string,
-  service: NodeService,
+  service: Pick<NodeService, 'ID' | 'Service'>,
   checks: readonly HealthCheck[],
 ): CheckServiceNode['Checks'][number] {
   const rank: Record<HealthStatus, number> = { critical: 2, warning: 3, passing: 4 };

@@ -2,6 +2,7 @@ import { exportedServicesForPeer } from '../config-entry/index.js';
 import type { LocalPeeringIdentity } from './service.js';
 import { EMPTY_EXPORT, type Exporter } from './exporter.js';
 import type { ExportChange, ExportFeed } from './export-feed.js';
+import { syntheticProxyName, type MeshExports } from './mesh-export.js';
 import { TYPE_URL, type Resource } from './messages.js';
 import type { OutgoingResource } from './stream-sender.js';
 
@@ -12,6 +13,8 @@ const SERVER_ADDRS_ID = 'server-addrs';
 export interface PeerResourcesOptions {
   feed: ExportFeed;
   exporter: Exporter;
+  /** Builds the synthetic `<service>-sidecar-proxy` exports of mesh services (see mesh-export.ts). */
+  mesh: MeshExports;
   identity: LocalPeeringIdentity;
   /** The local name of the peer (exported-services consumers name it). */
   peerName: string;
@@ -29,7 +32,12 @@ export interface PeerResourcesOptions {
  * shared {@link ExportFeed} reports a change, and resolves a dirty resource to its current version when the
  * sender gets to it. Per-peer work per change is a set lookup per changed service.
  *
- * Memory: the exported names and one sent version per exported service (bounded by the catalog).
+ * Mesh services (exported names with a local sidecar or a Connect-native instance) also get a synthetic
+ * `<name>-sidecar-proxy` resource, re-resolved whenever the feed says the mesh moved and sent only when its
+ * content differs from what this peer last received (its SNI names the peer, so it is built per peer).
+ *
+ * Memory: the exported names and one sent version per exported service, plus per mesh service its synthetic
+ * resource's last sent JSON (a few hundred bytes per mesh gateway; bounded by the catalog).
  */
 export class PeerResources {
   readonly #o: PeerResourcesOptions;
@@ -39,6 +47,12 @@ export class PeerResources {
   #sortedNames: string[] = [];
   /** Service → version last handed to the sender. */
   readonly #sent = new Map<string, number>();
+  /** Exported services in the mesh (their synthetic proxies are this peer's). */
+  #meshNames = new Set<string>();
+  /** Synthetic proxy name → service it stands for, for every one this peer should have or was sent. */
+  readonly #syntheticOf = new Map<string, string>();
+  /** Synthetic proxy name → JSON of the instances last handed to the sender. */
+  readonly #sentSynthetic = new Map<string, string>();
   #sentList: string | undefined;
   #sentRoots: string | undefined;
   #unsubscribe: (() => void) | undefined;
@@ -61,6 +75,7 @@ export class PeerResources {
         this.#refreshNames(now);
         if (url === TYPE_URL.exportedService) {
           for (const n of this.#sortedNames) this.#o.markDirty(TYPE_URL.exportedService, n, now);
+          this.#refreshMesh(now);
         }
         // The list goes after the services (the send map keeps marking order), even when it is empty.
         this.#o.markDirty(TYPE_URL.exportedServiceList, LIST_ID, now);
@@ -117,6 +132,8 @@ export class PeerResources {
   }
 
   #resolveService(name: string): readonly OutgoingResource[] | undefined {
+    const base = this.#syntheticOf.get(name);
+    if (base !== undefined && !this.#names.has(name)) return this.#resolveSynthetic(name, base);
     if (!this.#names.has(name)) {
       // No longer exported (or gone): tell the peer once that it has no instances.
       if (!this.#sent.delete(name)) return undefined;
@@ -128,6 +145,29 @@ export class PeerResources {
     return this.#o.exporter.outgoing(name, this.#o.chunkBytes);
   }
 
+  /** The current synthetic proxy of `base` for this peer; an empty resource once it has none any more. */
+  #resolveSynthetic(proxy: string, base: string): readonly OutgoingResource[] | undefined {
+    const nodes = this.#meshNames.has(base) ? this.#o.mesh.synthetic(base, this.#o.peerName) : [];
+    if (nodes.length === 0) {
+      if (!this.#meshNames.has(base)) this.#syntheticOf.delete(proxy);
+      if (!this.#sentSynthetic.delete(proxy)) return undefined;
+      return [{ resourceId: proxy, resource: EMPTY_EXPORT }];
+    }
+    const key = JSON.stringify(nodes);
+    if (this.#sentSynthetic.get(proxy) === key) return undefined;
+    this.#sentSynthetic.set(proxy, key);
+    return [{ resourceId: proxy, resource: { type: 'exported-service', nodes } }];
+  }
+
+  /** Recomputes which exported services are in the mesh; marks every synthetic proxy (old and new) dirty. */
+  #refreshMesh(observedAt: number): void {
+    this.#meshNames = this.#o.mesh.inMesh(this.#sortedNames);
+    for (const n of this.#meshNames) this.#syntheticOf.set(syntheticProxyName(n), n);
+    for (const proxy of this.#syntheticOf.keys()) {
+      this.#o.markDirty(TYPE_URL.exportedService, proxy, observedAt);
+    }
+  }
+
   #onChange(c: ExportChange): void {
     const services = this.#subscribed.has(TYPE_URL.exportedService);
     const list = this.#subscribed.has(TYPE_URL.exportedServiceList) || services;
@@ -135,6 +175,9 @@ export class PeerResources {
     if (services) {
       for (const name of c.changed) {
         if (this.#names.has(name)) this.#o.markDirty(TYPE_URL.exportedService, name, c.observedAt);
+      }
+      if (c.meshChanged || c.entryChanged || c.catalogChanged || c.rootsChanged) {
+        this.#refreshMesh(c.observedAt);
       }
     }
     if (c.rootsChanged && this.#subscribed.has(TYPE_URL.trustBundle)) {

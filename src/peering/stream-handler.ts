@@ -7,6 +7,7 @@ import { ChunkAssembler } from './chunk-assembler.js';
 import { ExportFeed } from './export-feed.js';
 import { Exporter } from './exporter.js';
 import { Heartbeats } from './heartbeats.js';
+import { MeshExports } from './mesh-export.js';
 import { Importer } from './importer.js';
 import { STREAM_CODE, StreamError, TYPE_URL, type BidiStream } from './messages.js';
 import { PeerResources } from './peer-resources.js';
@@ -99,6 +100,7 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
       },
     }),
     exporter: new Exporter(o.store),
+    mesh: new MeshExports(o.store, o.identity),
     identity: o.identity,
     peerName: name,
     chunkBytes: o.stream.peerFeatures.chunkedExports ? EXPORT_CHUNK_BYTES : undefined,

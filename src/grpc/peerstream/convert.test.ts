@@ -256,3 +256,61 @@ test('grpc - one resource object is packed once and shared by every stream that 
   assert.ok(c.Payload.case === 'response');
   assert.notEqual(c.Payload.value.Resource, a.Payload.value.Resource);
 });
+
+test('grpc - a synthetic <svc>-sidecar-proxy instance decodes with Consul types: Kind, Proxy and every PeerMeta field', () => {
+  const n = sampleNode();
+  const msg: ReplicationMessage = {
+    kind: 'response',
+    nonce: '00000003',
+    resourceUrl: TYPE_URL.exportedService,
+    resourceId: 'web-sidecar-proxy',
+    resource: {
+      type: 'exported-service',
+      nodes: [
+        {
+          ...n,
+          Service: {
+            ...n.Service,
+            Kind: 'connect-proxy',
+            ID: 'web-sidecar-proxy-instance-0',
+            Service: 'web-sidecar-proxy',
+            TaggedAddresses: { wan: { Address: '198.51.100.7', Port: 443 } },
+            Proxy: { DestinationServiceName: 'web', DestinationServiceID: 'web-instance-0' },
+            Connect: {
+              PeerMeta: {
+                SNI: ['web.default.default.a.external.td.consul'],
+                SpiffeID: [
+                  'spiffe://td.consul/ns/default/dc/dc1/svc/web',
+                  'spiffe://td.consul/gateway/mesh/dc/dc1',
+                ],
+                Protocol: 'http',
+              },
+            },
+          },
+        },
+      ],
+    },
+    operation: 1,
+  };
+  const pb = fromBinary(ReplicationMessageSchema, encodeMessage(msg));
+  assert.ok(pb.Payload.case === 'response' && pb.Payload.value.Resource);
+  const svc = fromBinary(ExportedServiceSchema, pb.Payload.value.Resource.value).Nodes[0]?.Service;
+  assert.equal(svc?.Kind, 'connect-proxy');
+  assert.equal(svc.Proxy?.DestinationServiceName, 'web');
+  assert.equal(svc.Proxy.DestinationServiceID, 'web-instance-0');
+  assert.deepEqual(svc.Connect?.PeerMeta?.SNI, ['web.default.default.a.external.td.consul']);
+  assert.deepEqual(svc.Connect.PeerMeta.SpiffeID, [
+    'spiffe://td.consul/ns/default/dc/dc1/svc/web',
+    'spiffe://td.consul/gateway/mesh/dc/dc1',
+  ]);
+  assert.equal(svc.Connect.PeerMeta.Protocol, 'http');
+  assert.equal(svc.TaggedAddresses['wan']?.Port, 443);
+  // And the importer's decoding gives the same JSON shape back.
+  const back = fromProtoMessage(pb);
+  assert.ok(back?.kind === 'response' && back.resource?.type === 'exported-service');
+  const got = back.resource.nodes[0]?.Service;
+  assert.deepEqual(
+    got?.Connect,
+    msg.resource?.type === 'exported-service' ? msg.resource.nodes[0]?.Service.Connect : 0,
+  );
+});
