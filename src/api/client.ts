@@ -24,6 +24,10 @@ export interface ApiClientOptions {
   readonly token?: string;
   /** Datacenter sent as `dc` on every request, unless a call gives its own. */
   readonly datacenter?: string;
+  /** Namespace sent as `ns` on every request (Consul `api.Config.Namespace`; Enterprise-only on the server). */
+  readonly namespace?: string;
+  /** Admin partition sent as `partition` on every request (Consul `api.Config.Partition`; Enterprise-only). */
+  readonly partition?: string;
 }
 
 /**
@@ -51,12 +55,16 @@ export class ApiClient implements Requester {
   readonly peerings: Peerings;
   readonly #token: string | undefined;
   readonly #datacenter: string | undefined;
+  readonly #namespace: string | undefined;
+  readonly #partition: string | undefined;
 
   /** @throws Error when the address is malformed or a unix socket. */
   constructor(options: ApiClientOptions = {}) {
     this.baseUrl = parseAddress(options.address ?? '', options.https ?? false);
     this.#token = options.token === '' ? undefined : options.token;
     this.#datacenter = options.datacenter === '' ? undefined : options.datacenter;
+    this.#namespace = options.namespace;
+    this.#partition = options.partition;
     this.catalog = new Catalog(this);
     this.health = new Health(this);
     this.agent = new Agent(this);
@@ -77,7 +85,12 @@ export class ApiClient implements Requester {
     const url =
       this.baseUrl +
       request.path +
-      buildQuery(request.params ?? [], { dc: this.#datacenter }, request.query, request.write);
+      buildQuery(
+        request.params ?? [],
+        { dc: this.#datacenter, ns: this.#namespace, partition: this.#partition },
+        request.query,
+        request.write,
+      );
     const headers = new Headers();
     const token = request.query?.token ?? request.write?.token ?? this.#token;
     if (token !== undefined && token !== '') headers.set('X-Consul-Token', token);

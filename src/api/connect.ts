@@ -64,6 +64,29 @@ export class Connect {
     return { value: decodeJson(res) as Intention, meta: parseQueryMeta(res) };
   }
 
+  /** `GET /v1/connect/intentions/:id` (deprecated); `null` when there is none (404), as Consul's client answers. */
+  async intentionGet(id: string, query?: QueryOptions): Promise<QueryResult<Intention | null>> {
+    const res = await this.#c.send({
+      method: 'GET',
+      path: `/v1/connect/intentions/${encodeURIComponent(id)}`,
+      ...q(query),
+    });
+    if (res.status === 404) return { value: null, meta: parseQueryMeta(res) };
+    requireOk(res);
+    return { value: decodeJson(res) as Intention, meta: parseQueryMeta(res) };
+  }
+
+  /** `DELETE /v1/connect/intentions/:id` (deprecated). */
+  async intentionDelete(id: string, write?: WriteOptions): Promise<void> {
+    requireOk(
+      await this.#c.send({
+        method: 'DELETE',
+        path: `/v1/connect/intentions/${encodeURIComponent(id)}`,
+        ...w(write),
+      }),
+    );
+  }
+
   /** `PUT /v1/connect/intentions/exact` with the intention as body (Consul `IntentionUpsert`). */
   async intentionUpsert(ixn: Intention, write?: WriteOptions): Promise<void> {
     requireOk(

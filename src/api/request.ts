@@ -149,7 +149,11 @@ export function escapePath(path: string): string {
  */
 export function buildQuery(
   params: readonly (readonly [string, string])[],
-  defaults: { readonly dc: string | undefined },
+  defaults: {
+    readonly dc: string | undefined;
+    readonly ns?: string | undefined;
+    readonly partition?: string | undefined;
+  },
   query: QueryOptions | undefined,
   write: WriteOptions | undefined,
 ): string {
@@ -163,6 +167,8 @@ export function buildQuery(
     else list.push(value);
   };
   if (defaults.dc !== undefined && defaults.dc !== '') set('dc', defaults.dc);
+  if (defaults.ns !== undefined && defaults.ns !== '') set('ns', defaults.ns);
+  if (defaults.partition !== undefined && defaults.partition !== '') set('partition', defaults.partition);
   if (query !== undefined) {
     if (query.dc !== undefined && query.dc !== '') set('dc', query.dc);
     if (query.peer !== undefined && query.peer !== '') set('peer', query.peer);

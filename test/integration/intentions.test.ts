@@ -406,6 +406,54 @@ test('intentions cli - create, get, list, match, check (-explain) and delete aga
   assert.equal((await call('GET', exact('cli-web', 'cli-db'))).status, 404);
 });
 
+test('intentions cli - get/delete by legacy ID; -namespace/-partition reach the server, which refuses them as CE', async () => {
+  const env = { CONSUL_HTTP_ADDR: dev.agent.httpAddr.replace('http://', '') };
+  const run = (...argv: string[]) => runAgainst(undefined, argv, { env });
+  const { ID: id } = (
+    await call('POST', '/v1/connect/intentions', {
+      SourceName: 'cli-id-web',
+      DestinationName: 'cli-id-db',
+      Action: 'deny',
+    })
+  ).json();
+
+  let r = await run('intention', 'get', id);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /^Source:\s+cli-id-web\nDestination:\s+cli-id-db\nAction:\s+deny\nID:\s+[0-9a-f-]{36}\n/,
+  );
+  assert.doesNotMatch(r.stdout, /01-Jan-01/);
+  r = await run('intention', 'get', '00000000-0000-0000-0000-000000000000');
+  assert.deepEqual(r, {
+    code: 1,
+    stdout: '',
+    stderr: 'Intention not found with ID "00000000-0000-0000-0000-000000000000"\n',
+  });
+  r = await run('intention', 'get', 'a', 'b', 'c');
+  assert.deepEqual(r, { code: 1, stdout: '', stderr: 'command requires exactly 1 or 2 arguments\n' });
+
+  // The flags are Consul's; a CE server answers any value but `default` with its Enterprise error.
+  r = await run('intention', 'list', '-namespace', 'team');
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stderr,
+    'Failed to retrieve the intentions list: Unexpected response code: 400 (Invalid query parameter: "ns" - Namespaces are a Consul Enterprise feature)\n',
+  );
+  r = await run('intention', 'get', '-partition', 'eu', 'cli-id-web', 'cli-id-db');
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stderr,
+    'Error reading the intention: Unexpected response code: 400 (Invalid query parameter: "partition" - Partitions are a Consul Enterprise feature)\n',
+  );
+  r = await run('intention', 'match', '-namespace', 'default', 'cli-id-db');
+  assert.deepEqual(r, { code: 0, stdout: 'cli-id-web => cli-id-db (deny)\n', stderr: '' });
+
+  r = await run('intention', 'delete', id);
+  assert.deepEqual(r, { code: 0, stdout: 'Intention deleted.\n', stderr: '' });
+  assert.equal((await call('GET', `/v1/connect/intentions/${id}`)).status, 404);
+});
+
 test('authorize http - local SPIFFE IDs decided by intentions; unknown trust domains and bad input refused', async () => {
   const td = (await call('GET', '/v1/connect/ca/roots')).json().TrustDomain as string;
   await call('PUT', exact('authz-web', 'authz-api'), { Action: 'deny' });

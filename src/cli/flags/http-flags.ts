@@ -2,8 +2,11 @@ import { ApiClient } from '../../api/index.js';
 import type { CliContext } from '../context.js';
 import type { FlagSet, FlagValue } from './flag-set.js';
 
-/** Which of Consul's HTTP flag groups a command takes: client flags only, or also `-datacenter`/`-stale`. */
-export type HttpFlagGroups = 'client' | 'client+server';
+/**
+ * Which of Consul's HTTP flag groups a command takes: client flags only, also `-datacenter`/`-stale`, or also
+ * the multi-tenancy flags `-namespace`/`-partition` (Consul `MultiTenancyFlags`).
+ */
+export type HttpFlagGroups = 'client' | 'client+server' | 'client+server+tenancy';
 
 /**
  * Consul's common HTTP flags (`command/flags/http.go`): `-http-addr`, `-token`, `-token-file`, and for
@@ -16,6 +19,8 @@ export class HttpFlags {
   readonly #tokenFile: FlagValue<string>;
   readonly #datacenter: FlagValue<string> | undefined;
   readonly #stale: FlagValue<boolean> | undefined;
+  readonly #namespace: FlagValue<string> | undefined;
+  readonly #partition: FlagValue<string> | undefined;
 
   constructor(fs: FlagSet, groups: HttpFlagGroups) {
     this.#address = fs.string(
@@ -42,7 +47,7 @@ export class HttpFlags {
         'environment variable.',
       'http',
     );
-    if (groups === 'client+server') {
+    if (groups !== 'client') {
       this.#datacenter = fs.string(
         'datacenter',
         '',
@@ -56,6 +61,25 @@ export class HttpFlags {
         'Permit any Consul server (non-leader) to respond to this request. This allows for lower latency and ' +
           'higher throughput, but can result in stale data. This option has no effect on non-read operations. ' +
           'The default value is false.',
+        'http',
+      );
+    }
+    if (groups === 'client+server+tenancy') {
+      // Passed to the server as `?ns=` / `?partition=`; a CE server (and Entente) refuses any value but
+      // `default` with Consul's "… is a Consul Enterprise feature" error.
+      this.#namespace = fs.string(
+        'namespace',
+        '',
+        "Specifies the namespace to query. If not provided, the namespace will be inferred from the request's " +
+          'ACL token, or will default to the `default` namespace. Namespaces are a Consul Enterprise feature.',
+        'http',
+      );
+      this.#partition = fs.string(
+        'partition',
+        '',
+        'Specifies the admin partition to query. If not provided, the admin partition will be inferred from ' +
+          "the request's ACL token, or will default to the `default` admin partition. Admin Partitions are a " +
+          'Consul Enterprise feature.',
         'http',
       );
     }
@@ -96,6 +120,10 @@ export class HttpFlags {
       https,
       token,
       datacenter: this.#datacenter?.value ?? '',
+      namespace:
+        this.#namespace?.isSet === true ? this.#namespace.value : (ctx.env['CONSUL_NAMESPACE'] ?? ''),
+      partition:
+        this.#partition?.isSet === true ? this.#partition.value : (ctx.env['CONSUL_PARTITION'] ?? ''),
     });
   }
 }

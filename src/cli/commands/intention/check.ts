@@ -25,7 +25,7 @@ Usage: entente intention check [options] SRC DST
 
       $ entente intention check -explain peer:east/web db
 `,
-  http: 'client+server',
+  http: 'client+server+tenancy',
   flags: (fs) => ({
     explain: fs.bool(
       'explain',

@@ -39,7 +39,7 @@ Usage: entente intention create [options] -file FILE...
   Metadata and any other fields of the previous intention will not be
   preserved.
 `,
-  http: 'client+server',
+  http: 'client+server+tenancy',
   flags: (fs) => ({
     allow: fs.bool('allow', false, 'Create an intention that allows when matched.'),
     deny: fs.bool('deny', false, 'Create an intention that denies when matched.'),

@@ -1,40 +1,42 @@
 import { defineCommand, errorText, EXIT_ERROR } from '../../command.js';
 import { columnize, COLUMN_DELIMITER as D } from '../../format/columnize.js';
-import { exactArgs } from './exact-args.js';
+import { intentionRef } from './intention-ref.js';
 import { destinationString, formatRfc850, sourceString } from './format.js';
 
-/**
- * `entente intention get SRC DST` (Consul `command/intention/get`). Lookups by legacy ID are not supported:
- * Entente's intentions are config entries and have no ID.
- */
+/** `entente intention get SRC DST | ID` (Consul `command/intention/get`). */
 export const intentionGet = defineCommand({
   synopsis: 'Show information about an intention.',
   usage: `
 Usage: entente intention get [options] SRC DST
+Usage: entente intention get [options] ID
 
-  Read and show the details about an intention. The intention is looked
-  up via an exact source/destination match.
+  Read and show the details about an intention. The intention can be looked
+  up via an exact source/destination match or via the unique intention ID.
 
       $ entente intention get web db
 `,
-  http: 'client+server',
+  http: 'client+server+tenancy',
   flags: () => ({}),
   run: async ({ args, ui, signal, client }) => {
-    const pair = exactArgs(args, ui);
-    if (pair === undefined) return EXIT_ERROR;
+    const ref = intentionRef(args, ui);
+    if (ref === undefined) return EXIT_ERROR;
     const api = await client();
     if (api === undefined) return EXIT_ERROR;
-    const [source, destination] = pair;
     let ixn;
     try {
-      ixn = (await api.connect.intentionGetExact(source, destination, { signal })).value;
+      ixn =
+        'id' in ref
+          ? (await api.connect.intentionGet(ref.id, { signal })).value
+          : (await api.connect.intentionGetExact(ref.source, ref.destination, { signal })).value;
     } catch (err) {
       ui.error(`Error reading the intention: ${errorText(err)}`);
       return EXIT_ERROR;
     }
     if (ixn === null) {
       ui.error(
-        `Intention not found with source ${JSON.stringify(source)} and destination ${JSON.stringify(destination)}`,
+        'id' in ref
+          ? `Intention not found with ID ${JSON.stringify(ref.id)}`
+          : `Intention not found with source ${JSON.stringify(ref.source)} and destination ${JSON.stringify(ref.destination)}`,
       );
       return EXIT_ERROR;
     }

@@ -9,7 +9,7 @@ Usage: entente intention list
 
   List all intentions.
 `,
-  http: 'client+server',
+  http: 'client+server+tenancy',
   flags: () => ({}),
   run: async ({ ui, signal, client }) => {
     const api = await client();

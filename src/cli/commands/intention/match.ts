@@ -14,7 +14,7 @@ Usage: entente intention match [options] SRC|DST
       $ entente intention match db
       $ entente intention match -source web
 `,
-  http: 'client+server',
+  http: 'client+server+tenancy',
   flags: (fs) => ({
     source: fs.bool('source', false, 'Match intentions with the given source.'),
     destination: fs.bool('destination', false, 'Match intentions with the given destination.'),
