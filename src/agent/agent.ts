@@ -18,7 +18,12 @@ import {
   type LocalPeeringIdentity,
 } from '../peering/index.js';
 import type { Logger } from '../logging/index.js';
-import { AgentMetrics, HTTP_REQUEST, PEERING_STREAM_RESETS } from '../metrics/index.js';
+import {
+  AgentMetrics,
+  HTTP_REQUEST,
+  PEERING_CHUNK_ASSEMBLIES_EVICTED,
+  PEERING_STREAM_RESETS,
+} from '../metrics/index.js';
 import { StateStore, type ApplyResult, type Command } from '../state/index.js';
 import { FileLog, MemoryLog, type CommandLog } from '../wal/index.js';
 import { LocalAgent } from './local/index.js';
@@ -79,10 +84,16 @@ export class Agent {
     this.logger = logger;
     this.#tuning = tuning;
     this.metrics = new AgentMetrics({ hostname: hostname(), ...config.telemetry });
-    this.tracker = new MeteredStreamTracker((id, reason) => {
-      const name = this.store.peerings(undefined).value.find((p) => p.ID === id)?.Name ?? '';
-      this.metrics.incrCounter(PEERING_STREAM_RESETS, { peer_name: name, peer_id: id, reason });
-    });
+    const peerName = (id: string): string =>
+      this.store.peerings(undefined).value.find((p) => p.ID === id)?.Name ?? '';
+    this.tracker = new MeteredStreamTracker(
+      (id, reason) => {
+        this.metrics.incrCounter(PEERING_STREAM_RESETS, { peer_name: peerName(id), peer_id: id, reason });
+      },
+      (id) => {
+        this.metrics.incrCounter(PEERING_CHUNK_ASSEMBLIES_EVICTED, { peer_name: peerName(id), peer_id: id });
+      },
+    );
     this.metrics.addGaugeSource(peeringGauges(this.store, this.tracker));
     this.#log =
       tuning.commandLog ??
@@ -168,6 +179,7 @@ export class Agent {
         maxUnackedResponses: cfg.peeringMaxUnackedResponses,
         chunkAssemblyMaxBytes: cfg.peeringChunkAssemblyMaxBytes,
         chunkAssemblyMaxServices: cfg.peeringChunkAssemblyMaxServices,
+        chunkAssemblyTimeoutMs: cfg.peeringChunkAssemblyTimeoutMs,
       },
     });
     const peeringService = new PeeringService({

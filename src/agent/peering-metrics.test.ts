@@ -65,3 +65,15 @@ test('agent peering metrics - gauges per peering from the tracker; resets counte
   assert.deepEqual(resets, [['p1', 'HEARTBEAT_TIMEOUT']]);
   assert.equal(gauges().find((g) => g.def === PEERING_HEALTHY && g.labels['peer_id'] === 'p1')?.value, 0);
 });
+
+test('agent peering metrics - chunked services evicted by age are reported per peering', () => {
+  const evicted: string[] = [];
+  const tracker = new MeteredStreamTracker(
+    () => undefined,
+    (id) => evicted.push(id),
+  );
+  tracker.chunkAssemblyEvicted('p1');
+  tracker.chunkAssemblyEvicted('p1');
+  assert.deepEqual(evicted, ['p1', 'p1']);
+  assert.equal(tracker.get('p1')?.chunkAssembliesEvicted, 2);
+});

@@ -51,18 +51,29 @@ export function peeringGauges(store: PeeringList, tracker: StreamTracker): Gauge
 
 /**
  * The stream tracker, also reporting each stream that ends with a reason (a reset: error, timeout, the peer
- * terminating) to `onReset`. Clean local closes (no reason) are not resets.
+ * terminating) to `onReset`, and each chunked service dropped by age to `onChunkEvicted`. Clean local closes (no
+ * reason) are not resets.
  */
 export class MeteredStreamTracker extends StreamTracker {
   readonly #onReset: (peeringId: string, reason: PeeringReason) => void;
+  readonly #onChunkEvicted: (peeringId: string) => void;
 
-  constructor(onReset: (peeringId: string, reason: PeeringReason) => void) {
+  constructor(
+    onReset: (peeringId: string, reason: PeeringReason) => void,
+    onChunkEvicted: (peeringId: string) => void = () => undefined,
+  ) {
     super();
     this.#onReset = onReset;
+    this.#onChunkEvicted = onChunkEvicted;
   }
 
   override disconnected(id: string, reason: PeeringReason | undefined, message: string): void {
     super.disconnected(id, reason, message);
     if (reason !== undefined) this.#onReset(id, reason);
+  }
+
+  override chunkAssemblyEvicted(id: string): void {
+    super.chunkAssemblyEvicted(id);
+    this.#onChunkEvicted(id);
   }
 }

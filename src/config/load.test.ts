@@ -325,6 +325,7 @@ test('config - peering send-path bounds: defaults match the stream defaults, val
   assert.equal(d.peeringMaxUnackedResponses, DEFAULT_STREAM_LIMITS.maxUnackedResponses);
   assert.equal(d.peeringChunkAssemblyMaxBytes, DEFAULT_STREAM_LIMITS.chunkAssemblyMaxBytes);
   assert.equal(d.peeringChunkAssemblyMaxServices, DEFAULT_STREAM_LIMITS.chunkAssemblyMaxServices);
+  assert.equal(d.peeringChunkAssemblyTimeoutMs, DEFAULT_STREAM_LIMITS.chunkAssemblyTimeoutMs);
   const f = join(dir, 'peering.hcl');
   writeFileSync(
     f,
@@ -335,6 +336,9 @@ test('config - peering send-path bounds: defaults match the stream defaults, val
   assert.equal(config.peeringMaxUnackedResponses, 32);
   assert.equal(config.peeringChunkAssemblyMaxBytes, 1_048_576);
   assert.equal(config.peeringChunkAssemblyMaxServices, 2);
+  assert.equal(config.peeringChunkAssemblyTimeoutMs, 45_000, 'defaults to the ACK timeout');
+  writeFileSync(f, 'peering { ack_timeout = "45s" chunk_assembly_timeout = "30s" }');
+  assert.equal(loadAgentConfig(['-dev', '-config-file', f]).config.peeringChunkAssemblyTimeoutMs, 30_000);
   assert.deepEqual(
     warnings.filter((w) => w.includes('peering')),
     [],
@@ -343,6 +347,7 @@ test('config - peering send-path bounds: defaults match the stream defaults, val
   for (const [body, re] of [
     ['peering { ack_timeout = "soon" }', /peering.ack_timeout: invalid duration/],
     ['peering { max_unacked_responses = 0 }', /peering.max_unacked_responses: must be at least 1/],
+    ['peering { chunk_assembly_timeout = "0s" }', /peering.chunk_assembly_timeout: invalid duration/],
     ['peering { chunk_assembly_max_bytes = 1.5 }', /peering.chunk_assembly_max_bytes: expected an integer/],
     [
       'peering { chunk_assembly_max_services = -1 }',

@@ -77,6 +77,7 @@ const IMPLEMENTED: Readonly<Record<string, KeySpec>> = {
     max_unacked_responses: true,
     chunk_assembly_max_bytes: true,
     chunk_assembly_max_services: true,
+    chunk_assembly_timeout: true,
   },
   acl: { enabled: true, default_policy: true },
   node_meta: true,
@@ -516,6 +517,7 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
     throw new ConfigError('recursors: expected a list of strings');
   bool(obj(raw, 'ui_config'), 'enabled', bool(raw, 'ui', false), 'ui_config.enabled');
   const peering = obj(raw, 'peering');
+  const ackTimeout = duration(peering, 'ack_timeout', PEERING_ACK_TIMEOUT_MS, 'peering.ack_timeout');
   const hbInterval = duration(
     peering,
     'heartbeat_interval',
@@ -585,7 +587,7 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
     enableLocalScriptChecks: bool(raw, 'enable_local_script_checks', false),
     sidecarMinPort: sidecarMin,
     sidecarMaxPort: sidecarMax,
-    peeringAckTimeoutMs: duration(peering, 'ack_timeout', PEERING_ACK_TIMEOUT_MS, 'peering.ack_timeout'),
+    peeringAckTimeoutMs: ackTimeout,
     peeringMaxUnackedResponses: positiveInt(
       peering,
       'max_unacked_responses',
@@ -603,6 +605,13 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
       'chunk_assembly_max_services',
       PEERING_CHUNK_ASSEMBLY_MAX_SERVICES,
       'peering.chunk_assembly_max_services',
+    ),
+    // A part that waits longer than the ACK bound would have reset the stream on the exporter anyway.
+    peeringChunkAssemblyTimeoutMs: duration(
+      peering,
+      'chunk_assembly_timeout',
+      ackTimeout,
+      'peering.chunk_assembly_timeout',
     ),
     nodeMeta,
     recursors: recursors as string[],

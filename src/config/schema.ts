@@ -58,6 +58,11 @@ export interface AgentConfig {
   readonly peeringChunkAssemblyMaxBytes: number;
   /** Entente extension `peering { chunk_assembly_max_services = 4 }`: services being assembled at once. */
   readonly peeringChunkAssemblyMaxServices: number;
+  /**
+   * Entente extension `peering { chunk_assembly_timeout = "2m" }`: a chunked service still partly received this long
+   * after its first part has its parts dropped (ms). Default: `peering.ack_timeout`.
+   */
+  readonly peeringChunkAssemblyTimeoutMs: number;
   readonly nodeMeta: Readonly<Record<string, string>>;
   readonly recursors: readonly string[];
   /** Raw `dns_config` block, read by the DNS server. */

@@ -101,6 +101,15 @@ export const PEERING_STREAM_RESETS = def({
   help: 'Peer streams that ended abnormally, by the stable reason shown in peering Diagnostics.',
 });
 
+/** Entente: chunked services dropped because their parts did not all arrive within `peering.chunk_assembly_timeout`. */
+export const PEERING_CHUNK_ASSEMBLIES_EVICTED = def({
+  kind: 'counter',
+  service: 'entente',
+  key: ['peering', 'chunk_assemblies_evicted'],
+  labels: ['peer_name', 'peer_id'],
+  help: 'Partly received chunked services dropped because their parts did not all arrive within peering.chunk_assembly_timeout.',
+});
+
 /** Entente: series not recorded because the in-memory interval was full (see MAX_SERIES_PER_INTERVAL). */
 export const METRICS_SERIES_DROPPED = def({
   kind: 'gauge',
@@ -120,5 +129,6 @@ export const ALL_METRICS: readonly MetricDef[] = [
   PEERING_SEND_MAP_DEPTH,
   PEERING_UNACKED_RESPONSES,
   PEERING_STREAM_RESETS,
+  PEERING_CHUNK_ASSEMBLIES_EVICTED,
   METRICS_SERIES_DROPPED,
 ];

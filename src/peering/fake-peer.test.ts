@@ -1,5 +1,6 @@
 // A scripted peer drives the acceptor's stream with hostile input: every bad message gets a clear error or a
 // NACK, and the importer never writes outside that peer's data or loses what it had.
+import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodePeeringToken } from './token.js';
@@ -7,6 +8,9 @@ import { STREAM_CODE, TYPE_URL, type ReplicationMessage } from './messages.js';
 import { memoryStreamPair, type MemoryStream } from './testing/memory-stream.js';
 import { TestNetwork, type TestCluster } from './testing/cluster.js';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './stream-limits.js';
+import { FakeClock } from '../lib/testing/fake-clock.js';
+import type { Clock } from '../lib/clock.js';
+import { createLogger, type Logger } from '../logging/index.js';
 
 async function recvUntil(
   s: MemoryStream,
@@ -22,10 +26,11 @@ async function recvUntil(
 async function setup(
   t: { after(fn: () => Promise<void>): void },
   streamLimits: Partial<StreamLimits> = {},
+  more: { clock?: Clock; logger?: Logger } = {},
 ): Promise<{ a: TestCluster; secret: string; peerId: string }> {
   const net = new TestNetwork();
   t.after(() => net.close());
-  const a = await net.cluster('alpha', { streamLimits });
+  const a = await net.cluster('alpha', { streamLimits, ...more });
   await a.register('web', 'shared-node');
   const token = decodePeeringToken(
     await a.service.generateToken({ PeerName: 'evil', Meta: {}, ServerExternalAddresses: [] }),
@@ -261,6 +266,52 @@ test('fake peer - chunked exports are bounded: too many parts or too many partia
   // Completing one frees its place.
   assert.equal(await part('svc0\u00002/2', 'p-done'), undefined);
   assert.equal(await part('now-fits\u00001/2', 'p-fits'), undefined);
+});
+
+test('fake peer - a chunked service not completed within chunk_assembly_timeout is dropped, logged and counted', async (t) => {
+  const clock = new FakeClock();
+  const lines: Record<string, unknown>[] = [];
+  const out = new PassThrough();
+  out.on('data', (b: Buffer) => {
+    for (const l of b.toString().split('\n'))
+      if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
+  });
+  const logger = createLogger({ json: true, level: 'warn', destination: out });
+  const { a, secret, peerId } = await setup(t, { chunkAssemblyTimeoutMs: 10_000 }, { clock, logger });
+  const [mine, theirs] = memoryStreamPair();
+  void a.manager.accept(theirs);
+  await mine.send({ kind: 'open', peerId, streamSecretId: secret, remote: undefined });
+  const part = async (id: string, n: string) => {
+    await mine.send({
+      kind: 'response',
+      nonce: n,
+      resourceUrl: TYPE_URL.exportedService,
+      resourceId: id,
+      resource: { type: 'exported-service', nodes: [instance('big', `node-${n}`)] },
+      operation: 1,
+    });
+    const reply = await recvUntil(mine, (m) => m.kind === 'request' && m.responseNonce === n);
+    return reply.kind === 'request' ? reply.error : undefined;
+  };
+  const local = a.store.peerings(undefined).value[0]?.ID ?? '';
+  assert.equal(await part('big\u00001/2', 'b1'), undefined);
+  await clock.advance(9_999);
+  assert.equal(a.tracker.get(local)?.chunkAssembliesEvicted, 0, 'not old enough yet');
+  // The peer sends nothing more: the timer drops the held part.
+  await clock.advance(1);
+  assert.equal(a.tracker.get(local)?.chunkAssembliesEvicted, 1);
+  const warn = lines.find((l) => String(l['msg']).includes('chunk_assembly_timeout'));
+  assert.ok(warn, JSON.stringify(lines));
+  assert.equal(warn['service'], 'big');
+  assert.equal(warn['parts_received'], 1);
+  assert.equal(warn['age_ms'], 10_000);
+  // The rest of that update alone no longer completes the service.
+  assert.equal(await part('big\u00002/2', 'b2'), undefined);
+  assert.equal(a.store.serviceInstances(undefined, 'evil', 'big').value.length, 0);
+  // A whole update in time is applied.
+  assert.equal(await part('big\u00001/2', 'c1'), undefined);
+  assert.equal(await part('big\u00002/2', 'c2'), undefined);
+  assert.equal(a.store.serviceInstances(undefined, 'evil', 'big').value.length, 2);
 });
 
 test('fake peer - a chunked service is bounded in bytes while assembling; the parts so far are dropped', async (t) => {

@@ -136,6 +136,24 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
       fail('HEARTBEAT_TIMEOUT', 'heartbeat timeout: no message from the peer');
     },
   });
+  const chunks = new ChunkAssembler({
+    limits,
+    clock,
+    onEvict: (e) => {
+      o.tracker.chunkAssemblyEvicted(id);
+      o.logger.warn(
+        {
+          peer_name: name,
+          service: e.service,
+          age_ms: e.ageMs,
+          parts_received: e.partsReceived,
+          parts: e.parts,
+          bytes: e.bytes,
+        },
+        'dropped a partly received chunked service: its parts did not all arrive within peering.chunk_assembly_timeout',
+      );
+    },
+  });
   const remoteId = o.isDialer ? o.peering.PeerID : '';
   const receiver = new StreamReceiver({
     stream: o.stream,
@@ -149,7 +167,7 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
       isDialer: o.isDialer,
       write: (cmd) => o.write(cmd),
       importer: new Importer(name, (cmd) => o.write(cmd)),
-      chunks: new ChunkAssembler(limits),
+      chunks,
       tracker: o.tracker,
       logger: o.logger,
     },
@@ -206,6 +224,7 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
   stopShutdown();
   o.tracker.senderView(id, undefined);
   heartbeats.close();
+  chunks.close();
   resources.close();
   sender.close();
   report(o, out);

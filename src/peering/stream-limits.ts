@@ -25,6 +25,13 @@ export interface StreamLimits {
    * `peering { chunk_assembly_max_services = 4 }`.
    */
   chunkAssemblyMaxServices: number;
+  /**
+   * How long a chunked service may stay partly received, from its first part (ms). Past it the service's parts are
+   * dropped (a timer frees them even if the peer sends nothing more), logged and counted in
+   * `entente.peering.chunk_assemblies_evicted`; the service keeps its last complete version.
+   * `peering { chunk_assembly_timeout = "2m" }` (default: `peering.ack_timeout`).
+   */
+  chunkAssemblyTimeoutMs: number;
 }
 
 /** Sizes of the sender's state, for tests, metrics and the bounds they prove. */
@@ -45,6 +52,7 @@ export const DEFAULT_STREAM_LIMITS: Readonly<StreamLimits> = Object.freeze({
   ackTimeoutMs: 120_000,
   chunkAssemblyMaxBytes: 256 * 1024 * 1024,
   chunkAssemblyMaxServices: 4,
+  chunkAssemblyTimeoutMs: 120_000,
 });
 
 /** Parts of one chunked service, whatever their size: a part count past this is refused before any is kept. */

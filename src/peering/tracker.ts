@@ -55,6 +55,8 @@ export interface StreamStatus {
   lag: { lastMs: number | undefined; samples: number[]; next: number };
   /** The live stream's send-path sizes (send-map depth, unacked responses), while a stream runs. */
   sender: (() => StreamSenderStats) | undefined;
+  /** Chunked services dropped because their parts did not all arrive within `peering.chunk_assembly_timeout`. */
+  chunkAssembliesEvicted: number;
 }
 
 function fresh(now: Date): StreamStatus {
@@ -83,6 +85,7 @@ function fresh(now: Date): StreamStatus {
     lastAttemptAt: undefined,
     lag: { lastMs: undefined, samples: [], next: 0 },
     sender: undefined,
+    chunkAssembliesEvicted: 0,
   };
 }
 
@@ -210,6 +213,11 @@ export class StreamTracker {
     if (l.samples.length < LAG_SAMPLES) l.samples.push(ms);
     else l.samples[l.next] = ms;
     l.next = (l.next + 1) % LAG_SAMPLES;
+  }
+
+  /** A partly received chunked service was dropped by age (see ChunkAssembler). */
+  chunkAssemblyEvicted(id: string): void {
+    this.#entry(id).chunkAssembliesEvicted++;
   }
 
   /** Publishes (or, with undefined, withdraws) the running stream's send-path sizes. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { generateRootCA, peeringServerName, rootPems, trustDomain } from '../../connect/index.js';
-import { silentLogger } from '../../logging/index.js';
+import { silentLogger, type Logger } from '../../logging/index.js';
 import { StateStore, type Command } from '../../state/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { PeeringManager, type BackoffOptions } from '../manager.js';
@@ -55,6 +55,8 @@ export class TestNetwork {
       streamLimits?: Partial<StreamLimits>;
       /** Clock of the streams' timers (default: the system clock). */
       clock?: Clock;
+      /** The peering manager's logger (default: silent). */
+      logger?: Logger;
     } = {},
   ): Promise<TestCluster> {
     const store = new StateStore();
@@ -99,7 +101,7 @@ export class TestNetwork {
       write,
       tracker,
       identity,
-      logger: silentLogger(),
+      logger: opts.logger ?? silentLogger(),
       dialer: {
         openStream: (address): Promise<BidiStream> => {
           try {
