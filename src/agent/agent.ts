@@ -529,14 +529,19 @@ export class Agent {
 
 /** Consul's `api.http` timing: the route path without its leading slash, `/` as `_` (`v1_health_service_`). */
 function httpTimer(metrics: AgentMetrics): (method: string, routePath: string, ms: number) => void {
-  // One recorder per (method, route): bounded by the route table and the methods Node's parser accepts.
-  const samplers = new Map<string, (ms: number) => void>();
+  // One recorder per (route, method): bounded by the route table and the methods Node's parser accepts. Looked up
+  // by route, then method, so a request builds no key string.
+  const samplers = new Map<string, Map<string, (ms: number) => void>>();
   return (method, routePath, ms) => {
-    const id = `${method} ${routePath}`;
-    let record = samplers.get(id);
+    let byMethod = samplers.get(routePath);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      samplers.set(routePath, byMethod);
+    }
+    let record = byMethod.get(method);
     if (record === undefined) {
       record = metrics.sampler(HTTP_REQUEST, { method, path: routePath.slice(1).replaceAll('/', '_') });
-      samplers.set(id, record);
+      byMethod.set(method, record);
     }
     record(ms);
   };

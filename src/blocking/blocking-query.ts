@@ -1,4 +1,4 @@
-import { WatchSet, type WatchHub } from '../state/index.js';
+import { UNWATCHED, WatchSet, type WatchHub } from '../state/index.js';
 import type { QueryResult } from '../state/index.js';
 
 /** Consul's default blocking wait: 5 minutes. */
@@ -35,14 +35,30 @@ export interface BlockingOptions {
  * elapses, when `signal` aborts, or when the store is abandoned. A return is not proof of change: the client
  * compares indexes (and resets to 0 when the index went backwards, as Consul's clients do).
  */
-export async function blockingQuery<T>(
+export function blockingQuery<T>(
+  backend: BlockingBackend,
+  opts: BlockingOptions,
+  query: (ws: WatchSet) => QueryResult<T>,
+): Promise<QueryResult<T>> {
+  // A plain read (the common case) runs once: no watch set to fill, no async function to enter.
+  if (opts.minIndex <= 0) {
+    try {
+      return Promise.resolve(query(UNWATCHED));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+  return blockUntilChanged(backend, opts, query);
+}
+
+async function blockUntilChanged<T>(
   backend: BlockingBackend,
   opts: BlockingOptions,
   query: (ws: WatchSet) => QueryResult<T>,
 ): Promise<QueryResult<T>> {
   const ws0 = new WatchSet();
   let result = query(ws0);
-  if (opts.minIndex <= 0 || result.index > opts.minIndex || opts.signal?.aborted) return result;
+  if (result.index > opts.minIndex || opts.signal?.aborted) return result;
   const wait = Math.min(opts.waitMs ?? DEFAULT_BLOCKING_WAIT_MS, MAX_BLOCKING_WAIT_MS);
   const jitter = Math.floor((opts.random ?? Math.random)() * (wait / BLOCKING_JITTER_FRACTION));
   const deadline = Date.now() + wait + jitter;

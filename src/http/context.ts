@@ -4,6 +4,7 @@ import { MAX_BLOCKING_WAIT_MS } from '../blocking/index.js';
 import { parseDuration } from '../lib/duration.js';
 import { parseGoBool as parseGoBoolResult } from '../lib/go/strconv.js';
 import { parseJsonBody } from './decode.js';
+import type { RequestTarget } from './request-target.js';
 
 /** Default cap on request bodies (bytes); KV values have their own, smaller cap. */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -11,7 +12,8 @@ export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** The parsed request a handler works with. */
 export class RequestContext {
   readonly method: string;
-  readonly url: URL;
+  /** The request's path and query (a whole `URL` is built only when {@link url} is read). */
+  readonly target: RequestTarget;
   /** The part of the path after the route's prefix (URL-decoded), e.g. the service name. */
   readonly rest: string;
   readonly req: IncomingMessage;
@@ -19,43 +21,53 @@ export class RequestContext {
   readonly pretty: boolean;
   #body: Buffer | undefined;
   readonly #maxBody: number;
-  readonly #signal: AbortSignal | (() => AbortSignal);
+  readonly #signal: AbortSignal | SignalSource;
 
   constructor(
     req: IncomingMessage,
-    url: URL,
+    target: RequestTarget,
     rest: string,
-    /** The request's abort signal, or a function making it on first use (see RequestAbort). */
-    signal: AbortSignal | (() => AbortSignal),
+    /** The request's abort signal, or what makes it on first use (see RequestAbort). */
+    signal: AbortSignal | SignalSource,
     pretty = false,
     maxBody = MAX_BODY_BYTES,
   ) {
     this.req = req;
     this.pretty = pretty;
     this.method = req.method ?? 'GET';
-    this.url = url;
+    this.target = target;
     this.rest = rest;
     this.#signal = signal;
     this.#maxBody = maxBody;
   }
 
+  /** The whole request URL (base `http://localhost`), built on first use. */
+  get url(): URL {
+    return this.target.url;
+  }
+
+  /** The request path, as `URL.pathname`. */
+  get pathname(): string {
+    return this.target.pathname;
+  }
+
   /** Aborted when the client disconnects or the server closes. */
   get signal(): AbortSignal {
-    return typeof this.#signal === 'function' ? this.#signal() : this.#signal;
+    return this.#signal instanceof AbortSignal ? this.#signal : this.#signal.signal;
   }
 
   /** A query parameter's value; `undefined` when absent, `''` when present without a value. */
   query(name: string): string | undefined {
-    return this.url.searchParams.get(name) ?? undefined;
+    return this.target.get(name);
   }
 
   queryAll(name: string): string[] {
-    return this.url.searchParams.getAll(name);
+    return this.target.getAll(name);
   }
 
   /** Presence-only flags (`?stale`, `?pretty`): Consul ignores their values. */
   flag(name: string): boolean {
-    return this.url.searchParams.has(name);
+    return this.target.has(name);
   }
 
   /** A Go-style boolean parameter: present without value is true. */
@@ -102,6 +114,11 @@ export class RequestContext {
   async json(prefix: string): Promise<unknown> {
     return parseJsonBody(await this.rawBody(), prefix);
   }
+}
+
+/** Makes the request's abort signal when first read (RequestAbort). */
+export interface SignalSource {
+  readonly signal: AbortSignal;
 }
 
 function tooLarge(size: number, limit: number): AppError {

@@ -54,3 +54,20 @@ test('response-cache - lookup tells a reused answer (hit, with its age) from a f
   assert.equal(again.body.toString(), 'a');
   assert.equal(cache.lookup('k', 6, () => 'b').hit, false, 'a new index is a miss');
 });
+
+test('response-cache - an entry hit now and then is never evicted by the entry cap, however many others come', () => {
+  const c = new ResponseCache();
+  let hotRenders = 0;
+  const hot = (): string => {
+    hotRenders += 1;
+    return 'hot';
+  };
+  c.get('hot', 1, hot);
+  for (let i = 0; i < RESPONSE_CACHE_MAX_ENTRIES * 4; i++) {
+    c.get(`cold-${i}`, 1, () => `v${i}`);
+    if (i % 100 === 0) c.get('hot', 1, hot);
+  }
+  c.get('hot', 1, hot);
+  assert.equal(hotRenders, 1, 'the hot entry was reused throughout');
+  assert.equal(c.size, RESPONSE_CACHE_MAX_ENTRIES);
+});

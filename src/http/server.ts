@@ -5,6 +5,7 @@ import { redactSecretsInText, type Logger } from '../logging/index.js';
 import { ConnectionGuard, DEFAULT_HTTP_MAX_CONNS_PER_CLIENT } from './connection-guard.js';
 import { RequestContext } from './context.js';
 import { RequestAbort } from './request-abort.js';
+import { RequestTarget } from './request-target.js';
 import { serializeJson, type Reply } from './reply.js';
 
 /**
@@ -73,10 +74,15 @@ export class HttpServer {
   readonly #inflight = new Set<AbortController>();
   readonly #guard: ConnectionGuard;
   readonly #aclPolicy: string;
+  readonly #alwaysPretty: boolean;
+  /** Each route's `Allow` header value (OPTIONS, 405), worked out once. */
+  readonly #allow = new Map<Route, string>();
 
   constructor(opts: HttpServerOptions) {
     this.#opts = opts;
     this.#aclPolicy = opts.defaultAclPolicy ?? 'allow';
+    this.#alwaysPretty = opts.alwaysPretty ?? false;
+    for (const r of opts.routes) this.#allow.set(r, ['OPTIONS', ...Object.keys(r.methods)].join(','));
     for (const r of opts.routes) if (!r.prefix) this.#exact.set(r.path, r);
     // Longest prefix first.
     this.#prefixes = opts.routes.filter((r) => r.prefix).sort((a, b) => b.path.length - a.path.length);
@@ -150,19 +156,20 @@ export class HttpServer {
     const started = performance.now();
     let routePath: string | undefined;
     const abort = new RequestAbort(req, res, this.#inflight);
-    let pretty = this.#opts.alwaysPretty ?? false;
+    let pretty = this.#alwaysPretty;
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      pretty ||= url.searchParams.has('pretty');
+      const target = RequestTarget.parse(req.url ?? '/');
+      pretty ||= target.has('pretty');
+      const pathname = target.pathname;
       // WHATWG URL parsing percent-encodes raw control characters: only an escape can hide one.
-      if (url.pathname.includes('%') && hasControlChars(decodeURIComponentSafe(url.pathname))) {
+      if (pathname.includes('%') && hasControlChars(decodeURIComponentSafe(pathname))) {
         this.#text(res, 400, `Invalid URL path: contains non-printable characters`);
         return;
       }
-      const found = this.#match(url.pathname);
+      const found = this.#match(pathname);
       if (!found) {
         // Entente has no UI yet, so `/` never redirects to one.
-        if (url.pathname === '/') {
+        if (pathname === '/') {
           this.#text(res, 200, UI_DISABLED_TEXT);
           return;
         }
@@ -172,25 +179,24 @@ export class HttpServer {
       const { route } = found;
       routePath = route.path;
       const method = (req.method ?? 'GET').toUpperCase();
-      const allowed = ['OPTIONS', ...Object.keys(route.methods)];
       if (method === 'OPTIONS') {
-        res.writeHead(200, { [ACL_POLICY_HEADER]: this.#aclPolicy, Allow: allowed.join(',') }).end();
+        res.writeHead(200, [ACL_POLICY_HEADER, this.#aclPolicy, 'Allow', this.#allowOf(route)]).end();
         return;
       }
       const handler = method === 'HEAD' ? undefined : route.methods[method as keyof Route['methods']];
       if (!handler) {
-        res.setHeader('Allow', allowed.join(','));
+        res.setHeader('Allow', this.#allowOf(route));
         this.#text(res, 405, `method ${method} not allowed`);
         return;
       }
       let rest: string;
       try {
-        rest = decodeURIComponent(found.rest);
+        rest = found.rest === '' ? '' : decodeURIComponent(found.rest);
       } catch {
         this.#text(res, 400, `Invalid URL path: bad escape in "${found.rest}"`);
         return;
       }
-      const ctx = new RequestContext(req, url, rest, () => abort.signal, pretty);
+      const ctx = new RequestContext(req, target, rest, abort, pretty);
       const reply = await handler(ctx);
       if (!res.destroyed) this.#send(res, reply, pretty);
     } catch (err) {
@@ -210,25 +216,43 @@ export class HttpServer {
     }
   }
 
+  #allowOf(route: Route): string {
+    return this.#allow.get(route) ?? 'OPTIONS';
+  }
+
   #send(res: ServerResponse, reply: Reply, pretty: boolean): void {
-    // Headers go to writeHead in one object: a setHeader per request costs as much as the rest of the routing.
-    const headers: Record<string, string> = { [ACL_POLICY_HEADER]: this.#aclPolicy, ...reply.headers };
+    // Headers go to writeHead as one flat [name, value, ...] list: no setHeader per header (each costs as much as
+    // the routing), and Node walks a list without the keyed lookups an object takes.
+    const headers: string[] = [ACL_POLICY_HEADER, this.#aclPolicy];
+    let lastContact = '0';
+    if (reply.headers !== undefined) {
+      for (const name of Object.keys(reply.headers)) {
+        const value = reply.headers[name] as string;
+        // A handler may report real staleness (`?peer=` reads); otherwise this server is the leader: 0.
+        if (name === 'X-Consul-LastContact' && reply.index !== undefined) lastContact = value;
+        else headers.push(name, value);
+      }
+    }
     if (reply.index !== undefined) {
-      headers['X-Consul-Index'] = String(Math.max(1, reply.index));
-      headers['X-Consul-KnownLeader'] = 'true';
-      // A handler may report real staleness (`?peer=` reads); otherwise this server is the leader: 0.
-      headers['X-Consul-LastContact'] ??= '0';
+      headers.push(
+        'X-Consul-Index',
+        String(Math.max(1, reply.index)),
+        'X-Consul-KnownLeader',
+        'true',
+        'X-Consul-LastContact',
+        lastContact,
+      );
     }
     let body: Buffer | string | undefined;
     if (reply.raw !== undefined) {
       body = reply.raw;
-      if (reply.contentType) headers['Content-Type'] = reply.contentType;
+      if (reply.contentType) headers.push('Content-Type', reply.contentType);
     } else if (reply.body !== undefined) {
       body = serializeJson(reply.body, pretty);
-      headers['Content-Type'] = 'application/json';
+      headers.push('Content-Type', 'application/json');
     }
     // A length, not chunked encoding: one less framing layer for every client to parse.
-    headers['Content-Length'] = String(body === undefined ? 0 : Buffer.byteLength(body));
+    headers.push('Content-Length', String(body === undefined ? 0 : Buffer.byteLength(body)));
     res.writeHead(reply.status ?? 200, headers);
     res.end(body);
   }

@@ -5,7 +5,7 @@ export type { ConfigEntryRecord } from './tables/config.js';
 export type { Tables } from './tables/registry.js';
 export type { Table, ApplyContext, CommandUpgrade } from './table.js';
 export { CommandCodec, VERSION_FIELD } from './command-codec.js';
-export { WatchHub, WatchSet, type WakeReason } from './watch.js';
+export { UNWATCHED, WatchHub, WatchSet, type WakeReason } from './watch.js';
 export { applyError, applyOk } from './commands.js';
 export type {
   Command,

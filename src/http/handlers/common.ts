@@ -16,7 +16,7 @@ export async function commit(deps: HttpDeps, cmd: Command): Promise<{ index: num
 /** `?tag=` (repeatable): an instance must carry every tag. */
 export function tagFilter(ctx: RequestContext): (tags: readonly string[]) => boolean {
   const want = ctx.queryAll('tag');
-  if (want.length === 0) return () => true;
+  if (want.length === 0) return acceptAll;
   return (tags) => want.every((t) => tags.includes(t));
 }
 
@@ -26,8 +26,13 @@ export function nodeMetaFilter(ctx: RequestContext): (meta: Readonly<Record<stri
     const i = p.indexOf(':');
     return i < 0 ? ([p, ''] as const) : ([p.slice(0, i), p.slice(i + 1)] as const);
   });
-  if (pairs.length === 0) return () => true;
+  if (pairs.length === 0) return acceptAll;
   return (meta) => pairs.every(([k, v]) => meta[k] === v);
+}
+
+/** The filter of a request without the parameter: one function for all of them, not a closure per request. */
+function acceptAll(): boolean {
+  return true;
 }
 
 /**
@@ -43,11 +48,11 @@ export function cachedJson(
   /** A faster way to the same JSON text (compact or pretty), when the handler has one. */
   buildText?: (pretty: boolean) => string,
 ): Reply {
-  if (ctx.url.searchParams.has('node-meta')) {
+  if (ctx.flag('node-meta')) {
     const headers = readMeta(deps, ctx, false, 0);
     return { ...json(build(), index), ...(headers ? { headers } : {}) };
   }
-  const key = `${cacheKey(ctx.url)}${ctx.pretty ? '#pretty' : ''}`;
+  const key = `${cacheKey(ctx.target)}${ctx.pretty ? '#pretty' : ''}`;
   const r = deps.cache.lookup(key, index, () =>
     buildText ? buildText(ctx.pretty) : serializeJson(build(), ctx.pretty),
   );
@@ -74,8 +79,8 @@ function readMeta(
  * While the peering is healthy the value stays below the heartbeat interval.
  */
 function peerContactMs(deps: HttpDeps, ctx: RequestContext): number | undefined {
-  const name = ctx.url.searchParams.get('peer');
-  if (name === null || name === '') return undefined;
+  const name = ctx.query('peer');
+  if (name === undefined || name === '') return undefined;
   const p = deps.store.peering(undefined, name).value;
   if (!p) return undefined;
   return Math.round(deps.peering.tracker.lastContactMs(p.ID));
@@ -97,7 +102,7 @@ const AGENT_CACHE_PATHS = [
  */
 function cacheMeta(ctx: RequestContext, hit: boolean, ageMs: number): Record<string, string> | undefined {
   if (!ctx.flag('cached')) return undefined;
-  const path = ctx.url.pathname;
+  const path = ctx.pathname;
   if (!AGENT_CACHE_PATHS.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p))) return undefined;
   return hit ? { 'X-Cache': 'HIT', Age: String(Math.round(ageMs / 1000)) } : { 'X-Cache': 'MISS' };
 }

@@ -44,6 +44,31 @@ export async function healthState(deps: HttpDeps, ctx: RequestContext): Promise<
   );
 }
 
+interface SelectedInstance {
+  node: Node;
+  service: NodeService;
+  checks: HealthCheck[];
+}
+
+/** The instances a health read answers: tag, node-meta and `?passing` filters applied, each with its checks. */
+function selectInstances(
+  deps: HttpDeps,
+  instances: readonly { node: Node; service: NodeService }[],
+  tags: (tags: readonly string[]) => boolean,
+  meta: (meta: Readonly<Record<string, string>>) => boolean,
+  passing: boolean,
+): SelectedInstance[] {
+  const out: SelectedInstance[] = [];
+  for (const { node, service } of instances) {
+    if (!tags(service.Tags) || !meta(node.Meta)) continue;
+    const checks = deps.store.instanceChecks(node, service.ID);
+    // ?passing drops an instance when any of its checks, node-level included, is not passing.
+    if (passing && checks.some((c) => c.Status !== 'passing')) continue;
+    out.push({ node, service, checks });
+  }
+  return out;
+}
+
 /** GET /v1/health/service/:service and /v1/health/connect/:service */
 export function healthService(connect: boolean) {
   return async (deps: HttpDeps, ctx: RequestContext): Promise<Reply> => {
@@ -56,24 +81,14 @@ export function healthService(connect: boolean) {
     const r = await block(deps, ctx, q.minIndex, q.waitMs, (ws) =>
       connect ? connectInstances(deps, ws, q.peer, name) : deps.store.serviceInstances(ws, q.peer, name),
     );
-    const selected = (): { node: Node; service: NodeService; checks: HealthCheck[] }[] => {
-      const out: { node: Node; service: NodeService; checks: HealthCheck[] }[] = [];
-      for (const { node, service } of r.value) {
-        if (!tags(service.Tags) || !meta(node.Meta)) continue;
-        const checks = deps.store.instanceChecks(node, service.ID);
-        // ?passing drops an instance when any of its checks, node-level included, is not passing.
-        if (passing && checks.some((c) => c.Status !== 'passing')) continue;
-        out.push({ node, service, checks });
-      }
-      return out;
-    };
+    // The builders below run only when the answer is not in the response cache (or with ?node-meta).
     return cachedJson(
       deps,
       ctx,
       r.index,
       () =>
         applyFilter(
-          selected().map((i) => ({
+          selectInstances(deps, r.value, tags, meta, passing).map((i) => ({
             Node: renderNode(i.node),
             Service: renderNodeService(i.service),
             Checks: i.checks.map(renderCheck),
@@ -84,7 +99,9 @@ export function healthService(connect: boolean) {
       q.filter === ''
         ? (pretty) =>
             joinRows(
-              selected().map((i) => healthRowJson(i.node, i.service, i.checks, pretty)),
+              selectInstances(deps, r.value, tags, meta, passing).map((i) =>
+                healthRowJson(i.node, i.service, i.checks, pretty),
+              ),
               pretty,
             )
         : undefined,
