@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentConfig } from '../config/index.js';
 import { SHUTDOWN_GRACE_MS } from '../config/index.js';
-import { generateRootCA, peeringServerName, rootPems, trustDomain } from '../connect/index.js';
+import { peeringServerName, rootPems, trustDomain } from '../connect/index.js';
 import { DnsServer } from '../dns/index.js';
 import { GrpcTlsServer, createPeerTransport, type PeerTransport } from '../grpc/index.js';
 import { HttpServer, ResponseCache, buildRoutes, type AgentInfo, type HttpDeps } from '../http/index.js';
@@ -26,6 +26,7 @@ import {
 } from '../metrics/index.js';
 import { StateStore, type ApplyResult, type Command } from '../state/index.js';
 import { FileLog, MemoryLog, type CommandLog } from '../wal/index.js';
+import { ConnectCAManager } from './connect-ca.js';
 import { LocalAgent } from './local/index.js';
 import { MeteredStreamTracker, peeringGauges } from './peering-metrics.js';
 import { ServerCertificate } from './server-certificate.js';
@@ -78,6 +79,7 @@ export class Agent {
   #nodeId = '';
   #closing: Promise<void> | undefined;
   #reaper: TombstoneReaper | undefined;
+  #ca: ConnectCAManager | undefined;
 
   constructor(config: AgentConfig, logger: Logger, tuning: AgentTuning = {}) {
     this.config = config;
@@ -132,11 +134,15 @@ export class Agent {
     this.logger.info({ last_index: this.#log.lastIndex, duration_ms: Date.now() - t0 }, 'state restored');
 
     await this.#initClusterId();
-    if (this.store.caRoots(undefined).value.length === 0) {
-      const ca = await generateRootCA({ clusterId: this.store.clusterId, datacenter: cfg.datacenter });
-      await this.write({ Type: 'ca-init', Roots: [ca.root], SigningKeyPem: ca.signingKeyPem });
-      this.logger.info({ root_id: ca.root.ID }, 'Connect CA initialized');
-    }
+    const ca = new ConnectCAManager({
+      store: this.store,
+      write: (cmd) => this.write(cmd),
+      logger: this.logger.child({ subsystem: 'connect.ca' }),
+      datacenter: cfg.datacenter,
+    });
+    this.#ca = ca;
+    await ca.bootstrap(cfg.connectCAConfig);
+    ca.start();
     const domain = trustDomain(this.store.clusterId);
     const serverName = peeringServerName(cfg.datacenter, domain);
 
@@ -226,6 +232,7 @@ export class Agent {
       cache: new ResponseCache(),
       metrics: this.metrics,
       writeHealth: () => this.#log.health,
+      connectCA: ca,
     };
     // The HTTP listener comes last: its log line tells supervisors and tests the agent is ready.
     if (cfg.ports.dns >= 0) {
@@ -281,7 +288,7 @@ export class Agent {
     const grpc = new GrpcTlsServer({
       logger: this.logger.child({ subsystem: 'grpc' }),
       credentials: () => ({
-        certPem: certs.current.certPem,
+        certPem: certs.chainPem,
         keyPem: certs.current.keyPem,
         caPem: certs.activeRootPem,
       }),
@@ -502,6 +509,7 @@ export class Agent {
       await step('transport', () => this.#transport?.close());
       await step('local agent', () => this.#local?.close());
       await step('tombstone reaper', () => this.#reaper?.close());
+      await step('connect CA', () => this.#ca?.close());
       this.store.abandon();
       await step('command log', () => this.#log.close());
       this.metrics.close();

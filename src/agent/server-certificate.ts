@@ -74,6 +74,16 @@ export class ServerCertificate {
     return c;
   }
 
+  /**
+   * The current certificate followed by the intermediates of the root that signed it (after a rotation, the new
+   * root cross-signed by the old one), so a peer that still trusts only the previous root accepts the handshake.
+   */
+  get chainPem(): string {
+    const cert = this.current;
+    const root = this.#o.store.caRoots(undefined).value.find((r) => r.ID === cert.rootId);
+    return cert.certPem + (root?.IntermediateCerts ?? []).join('');
+  }
+
   /** PEM of the active root, for the listener's chain. */
   get activeRootPem(): string {
     return activeSigningRoot(this.#o.store)?.root.RootCert ?? '';

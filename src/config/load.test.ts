@@ -101,7 +101,7 @@ test('config - dns_config keys Entente does not implement warn; the ones it read
   assert.ok(!warnings.some((w) => w.includes('node_ttl') || w.includes('min_ttl')), warnings.join('\n'));
 });
 
-test('config - connect.ca_config.cluster_id must be a UUID; other ca_config keys warn', (t) => {
+test('config - connect.ca_config.cluster_id must be a UUID; the CA keys seed the CA; ca_provider is consul', (t) => {
   const dir = tmp(t);
   const file = join(dir, 'c.hcl');
   writeFileSync(file, 'connect { ca_config { cluster_id = "not-a-uuid" } }');
@@ -111,12 +111,21 @@ test('config - connect.ca_config.cluster_id must be a UUID; other ca_config keys
       err instanceof ConfigError &&
       err.message.includes('connect.ca_config.cluster_id: cluster_id was supplied but was not a valid UUID'),
   );
-  writeFileSync(file, 'connect { ca_config { leaf_cert_ttl = "24h" } }');
+  writeFileSync(
+    file,
+    'connect { ca_provider = "consul" ca_config { leaf_cert_ttl = "24h" private_key_bits = 384 } }',
+  );
   const { config, warnings } = loadAgentConfig(['-dev', '-config-file', file]);
   assert.equal(config.connectClusterId, '');
-  assert.ok(
-    warnings.some((w) => w.includes('"connect.ca_config.leaf_cert_ttl" is not used')),
-    warnings.join('\n'),
+  assert.equal(config.connectCAProvider, 'consul');
+  assert.deepEqual(config.connectCAConfig, { leaf_cert_ttl: '24h', private_key_bits: 384 });
+  assert.ok(!warnings.some((w) => w.includes('ca_config')), warnings.join('\n'));
+  writeFileSync(file, 'connect { ca_provider = "vault" }');
+  assert.throws(
+    () => loadAgentConfig(['-dev', '-config-file', file]),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.message === 'connect.ca_provider: Entente has only the built-in "consul" CA provider, got "vault"',
   );
 });
 

@@ -65,7 +65,23 @@ const IMPLEMENTED: Readonly<Record<string, KeySpec>> = {
   log_json: true,
   ui: true,
   ui_config: { enabled: true },
-  connect: { enabled: true, ca_config: { cluster_id: true } },
+  connect: {
+    enabled: true,
+    ca_provider: true,
+    ca_config: {
+      cluster_id: true,
+      leaf_cert_ttl: true,
+      intermediate_cert_ttl: true,
+      root_cert_ttl: true,
+      rotation_period: true,
+      private_key_type: true,
+      private_key_bits: true,
+      private_key: true,
+      root_cert: true,
+      csr_max_per_second: true,
+      csr_max_concurrent: true,
+    },
+  },
   peering: {
     enabled: true,
     heartbeat_interval: true,
@@ -572,6 +588,8 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
     logJson: bool(raw, 'log_json', false),
     connectEnabled: bool(obj(raw, 'connect'), 'enabled', true, 'connect.enabled'),
     connectClusterId: connectClusterId(raw),
+    connectCAProvider: connectCAProvider(raw),
+    connectCAConfig: connectCAConfig(raw),
     peeringEnabled: bool(peering, 'enabled', true, 'peering.enabled'),
     peeringHeartbeatIntervalMs: hbInterval,
     peeringHeartbeatTimeoutMs: hbTimeout,
@@ -653,6 +671,24 @@ function connectClusterId(raw: Raw): string {
     );
   }
   return v;
+}
+
+/** `connect { ca_provider }`: Entente has Consul's built-in provider only; asking for another stops start-up. */
+function connectCAProvider(raw: Raw): string {
+  const v = obj(raw, 'connect')['ca_provider'];
+  if (v === undefined || v === null || v === 'consul') return 'consul';
+  throw new ConfigError(
+    `connect.ca_provider: Entente has only the built-in "consul" CA provider, got ${JSON.stringify(v)}`,
+  );
+}
+
+/** `connect { ca_config { … } }` minus `cluster_id` (kept apart): the seed of the CA configuration. */
+function connectCAConfig(raw: Raw): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj(obj(raw, 'connect'), 'ca_config'))) {
+    if (k !== 'cluster_id' && v !== undefined && v !== null) out[k] = v;
+  }
+  return out;
 }
 
 function normalizeDomain(d: string): string {

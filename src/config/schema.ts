@@ -28,6 +28,13 @@ export interface AgentConfig {
    * the trust domain is `<cluster_id>.consul`. Empty: a random one. A data dir keeps the ID it was created with.
    */
   readonly connectClusterId: string;
+  /** `connect { ca_provider }`: always `consul` (the only provider; others stop start-up). */
+  readonly connectCAProvider: string;
+  /**
+   * `connect { ca_config { … } }` without `cluster_id`, as written (snake_case keys). It seeds the CA
+   * configuration of a fresh cluster; the agent validates it with Consul's rules at start-up.
+   */
+  readonly connectCAConfig: Readonly<Record<string, unknown>>;
   readonly peeringEnabled: boolean;
   /** Entente extension `peering { heartbeat_interval = "15s" }`: how often each side sends a heartbeat (ms). */
   readonly peeringHeartbeatIntervalMs: number;

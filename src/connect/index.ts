@@ -10,6 +10,8 @@ export {
   renderCARootsPem,
   rootPems,
   caFingerprint,
+  rootRecordFromPem,
+  expiredRootIds,
   DEFAULT_ROOT_CERT_TTL_DAYS,
   CONSUL_PRIMARY_ROOT_NAME,
   type GenerateRootOptions,

@@ -4,11 +4,13 @@
  *
  * @packageDocumentation
  */
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomBytes, X509Certificate } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { CARootRecord } from '../types/index.js';
 import { clusterIdOf, signingSpiffeId, trustDomain } from './spiffe-id.js';
 import {
   colonHex,
+  describeKey,
   ensureTrailingNewline,
   firstCertificateDer,
   generateCAKeyPair,
@@ -243,4 +245,65 @@ export function caFingerprint(pem: string): string {
   } catch {
     throw new TypeError('PEM block is not a valid X.509 certificate');
   }
+}
+
+/**
+ * The record of an operator-supplied root (`Config.RootCert` with `Config.PrivateKey`), as Consul's `parseCARoot`
+ * builds it: ID = colon-hex SHA-1 of the DER, SigningKeyID = the certificate's SubjectKeyIdentifier (or Consul's
+ * key ID when it has none), key type and size from its key. The serial is cut to 53 bits to stay an exact JSON
+ * number. Throws a `TypeError` when the PEM is not a CA certificate or the key is not its key.
+ */
+export function rootRecordFromPem(rootPem: string, privateKeyPem: string): CARootRecord {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(rootPem);
+  } catch {
+    throw new TypeError('RootCert is not a valid PEM X.509 certificate');
+  }
+  if (!cert.ca) throw new TypeError('RootCert is not a CA certificate');
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(privateKeyPem);
+  } catch {
+    throw new TypeError('PrivateKey is not a valid PEM private key');
+  }
+  const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
+  if (!createPublicKey(key).export({ type: 'spki', format: 'der' }).equals(spki)) {
+    throw new TypeError('PrivateKey does not match RootCert');
+  }
+  const { keyType, keyBits } = describeKey(key);
+  const parsed = new x509.X509Certificate(rootPem);
+  const skiExt = parsed.getExtension(x509.SubjectKeyIdentifierExtension);
+  const ski = skiExt === null ? keyId(spki) : Buffer.from(skiExt.keyId, 'hex');
+  return {
+    ID: colonHex(createHash('sha1').update(cert.raw).digest()),
+    Name: CONSUL_PRIMARY_ROOT_NAME,
+    SerialNumber: Number(BigInt(`0x${cert.serialNumber}`) & BigInt(Number.MAX_SAFE_INTEGER)),
+    SigningKeyID: colonHex(ski),
+    NotBefore: rfc3339(new Date(cert.validFrom)),
+    NotAfter: rfc3339(new Date(cert.validTo)),
+    RootCert: ensureTrailingNewline(rootPem.trim()),
+    Active: true,
+    PrivateKeyType: keyType,
+    PrivateKeyBits: keyBits,
+    CreateIndex: 0,
+    ModifyIndex: 0,
+  };
+}
+
+/**
+ * IDs of the roots to prune at `nowMs`: inactive, rotated out more than twice `leafCertTtlMs` ago (Consul's
+ * `pruneCARoots`), so every leaf they signed has expired. The active root is never among them.
+ */
+export function expiredRootIds(
+  roots: readonly CARootRecord[],
+  leafCertTtlMs: number,
+  nowMs: number,
+): string[] {
+  return roots
+    .filter(
+      (r) =>
+        !r.Active && r.RotatedOutAt !== undefined && nowMs - Date.parse(r.RotatedOutAt) > 2 * leafCertTtlMs,
+    )
+    .map((r) => r.ID);
 }

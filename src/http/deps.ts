@@ -31,6 +31,7 @@ export type HttpStore = Pick<
   | 'peerings'
   | 'trustBundle'
   | 'caRoots'
+  | 'caConfig'
 >;
 
 /** What the HTTP handlers need of the server. The agent (composition root) provides it. */
@@ -51,8 +52,23 @@ export interface HttpDeps {
   readonly cache: ResponseCache;
   /** `/v1/agent/metrics`. */
   readonly metrics: MetricsView;
+  /** The Connect CA's writer (`PUT /v1/connect/ca/configuration`). */
+  readonly connectCA: ConnectCAWriter;
   /** Whether writes are accepted now (the command log's health), for the agent check and `agent/self`. */
   writeHealth(): WriteHealth;
+}
+
+/** What `PUT /v1/connect/ca/configuration` needs of the CA (the agent's `ConnectCAManager` provides it). */
+export interface ConnectCAWriter {
+  /**
+   * Applies a configuration: nothing when unchanged, a configuration update, or a root rotation. Rejects with an
+   * `AppError` carrying Consul's message when the configuration is refused; nothing is stored then.
+   */
+  setConfiguration(req: {
+    Provider: string;
+    Config: Record<string, unknown>;
+    ForceWithoutCrossSigning: boolean;
+  }): Promise<void>;
 }
 
 /** What `/v1/agent/metrics` reads of the agent's metrics (the agent's `AgentMetrics` provides it). */

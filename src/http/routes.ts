@@ -46,6 +46,10 @@ const TABLE: readonly (readonly [string, Methods])[] = [
   ['/v1/agent/connect/ca/roots', { GET: connect.connectCARoots }],
   ['/v1/agent/connect/authorize', { POST: connectAuthorize.agentConnectAuthorize }],
   ['/v1/connect/ca/roots', { GET: connect.connectCARoots }],
+  [
+    '/v1/connect/ca/configuration',
+    { GET: connect.connectCAConfigurationGet, PUT: connect.connectCAConfigurationSet },
+  ],
   ['/v1/connect/intentions', { GET: intentions.intentionList, POST: intentionsLegacy.intentionCreate }],
   [
     '/v1/connect/intentions/exact',

@@ -1,6 +1,7 @@
-import { AppError } from '../../errors/index.js';
+import { AppError, badRequest } from '../../errors/index.js';
 import { renderCARoots, renderCARootsPem, trustDomain } from '../../connect/index.js';
 import { parseQueryOptions, type RequestContext } from '../context.js';
+import { Fields } from '../decode.js';
 import type { HttpDeps } from '../deps.js';
 import { json, type Reply } from '../reply.js';
 import { block } from './common.js';
@@ -26,4 +27,62 @@ export async function connectCARoots(deps: HttpDeps, ctx: RequestContext): Promi
     };
   }
   return json(renderCARoots(r.value, trustDomain(deps.store.clusterId)), r.index);
+}
+
+const CA_DECODE = 'Request decode failed';
+
+/**
+ * GET /v1/connect/ca/configuration: Consul's `CAConfiguration` JSON (`Provider`, `Config`, `State`,
+ * `ForceWithoutCrossSigning`, `CreateIndex`, `ModifyIndex`; `ClusterID` is `json:"-"`). `Config` keys come
+ * sorted, as Go marshals a map. A `PrivateKey` the operator supplied is shown as Consul stores it; this endpoint
+ * is `operator:read` in Consul.
+ */
+export function connectCAConfigurationGet(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  assertConnectEnabled(deps);
+  parseQueryOptions(ctx, deps.info.datacenter);
+  const { value, index } = deps.store.caConfig(undefined);
+  if (value === undefined) throw new AppError('ENT_ERR_UNAVAILABLE', 'CA configuration not initialized yet');
+  const config: Record<string, unknown> = {};
+  for (const k of Object.keys(value.Config).sort()) config[k] = value.Config[k];
+  return Promise.resolve(
+    json(
+      {
+        Provider: value.Provider,
+        Config: config,
+        State: value.State,
+        ForceWithoutCrossSigning: value.ForceWithoutCrossSigning,
+        CreateIndex: value.CreateIndex,
+        ModifyIndex: value.ModifyIndex,
+      },
+      index,
+    ),
+  );
+}
+
+/**
+ * PUT /v1/connect/ca/configuration: `{Provider, Config, State, ForceWithoutCrossSigning}` (also
+ * `force_without_cross_signing`). A refused configuration answers 400 with Consul's message (Consul answers 500
+ * with the same text) and changes nothing; success is an empty 200, as in Consul.
+ */
+export async function connectCAConfigurationSet(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  assertConnectEnabled(deps);
+  parseQueryOptions(ctx, deps.info.datacenter);
+  const body = new Fields(await ctx.json(CA_DECODE), 'structs.CAConfiguration', CA_DECODE);
+  const state = body.stringMap('State');
+  const stored = deps.store.caConfig(undefined).value;
+  if (Object.keys(state).length > 0 && !sameStrings(state, stored?.State ?? {})) {
+    throw badRequest('Provider State is read-only. It must be omitted or identical to the current value');
+  }
+  await deps.connectCA.setConfiguration({
+    Provider: body.string('Provider'),
+    Config: body.json('Config') ?? {},
+    ForceWithoutCrossSigning:
+      body.bool('ForceWithoutCrossSigning') || body.bool('force_without_cross_signing'),
+  });
+  return {};
+}
+
+function sameStrings(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
