@@ -12,6 +12,7 @@ import * as intentionsLegacy from './handlers/intentions-legacy.js';
 import * as kv from './handlers/kv.js';
 import * as metrics from './handlers/metrics.js';
 import * as peering from './handlers/peering.js';
+import * as trustBundles from './handlers/trust-bundles.js';
 import * as status from './handlers/status.js';
 import type { Reply } from './reply.js';
 import type { Handler, Route } from './server.js';
@@ -94,6 +95,8 @@ const TABLE: readonly (readonly [string, Methods])[] = [
   ['/v1/peering/establish', { POST: peering.peeringEstablish }],
   ['/v1/peering/', { GET: peering.peeringRead, DELETE: peering.peeringDelete }],
   ['/v1/peerings', { GET: peering.peeringList }],
+  ['/v1/internal/peering/trust-bundle/', { GET: trustBundles.trustBundleRead }],
+  ['/v1/internal/peering/trust-bundles', { GET: trustBundles.trustBundleListByService }],
   ['/v1/status/leader', { GET: status.statusLeader }],
   ['/v1/status/peers', { GET: status.statusPeers }],
 ];
