@@ -206,6 +206,8 @@ export class Agent {
       nodeName: cfg.nodeName,
       logger: this.logger.child({ subsystem: 'agent.local' }),
       enableScriptChecks: cfg.enableScriptChecks,
+      sidecarMinPort: cfg.sidecarMinPort,
+      sidecarMaxPort: cfg.sidecarMaxPort,
     });
     await this.#local.start();
 
@@ -398,8 +400,6 @@ export class Agent {
       connectEnabled: cfg.connectEnabled,
       enableRemoteScriptChecks: cfg.enableScriptChecks,
       enableLocalScriptChecks: cfg.enableScriptChecks || cfg.enableLocalScriptChecks,
-      sidecarMinPort: cfg.sidecarMinPort,
-      sidecarMaxPort: cfg.sidecarMaxPort,
       // Getters: the listeners bind after the handlers are built.
       ports: {
         get http() {

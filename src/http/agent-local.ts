@@ -11,6 +11,12 @@ export interface AgentCheckDefinition {
   deregisterCriticalAfterMs: number;
 }
 
+/** A port of the sidecar range held for one registration until {@link release} (call it once committed or failed). */
+export interface SidecarPortLease {
+  readonly port: number;
+  release(): void;
+}
+
 /**
  * The agent's local registrations (services and checks of this node) and its check runners. Implemented in
  * agent/; declared here because the HTTP handlers are its consumers.
@@ -28,4 +34,10 @@ export interface AgentLocal {
   updateTtlCheck(checkID: string, status: HealthStatus, output: string): Promise<void>;
   serviceMaintenance(serviceID: string, enable: boolean, reason: string): Promise<void>;
   nodeMaintenance(enable: boolean, reason: string): Promise<void>;
+  /**
+   * Reserves a port of `ports.sidecar_min_port`–`sidecar_max_port` for the sidecar `sidecarId` (its current one when
+   * it has one): no other reservation gets it until the lease is released. Throws a 400 error when the range is
+   * disabled or exhausted.
+   */
+  reserveSidecarPort(sidecarId: string): SidecarPortLease;
 }

@@ -115,7 +115,4 @@ export interface AgentInfo {
   readonly enableRemoteScriptChecks: boolean;
   /** `enable_local_script_checks` or `enable_script_checks` (Consul's EnableLocalScriptChecks) */
   readonly enableLocalScriptChecks: boolean;
-  /** `ports.sidecar_min_port` / `sidecar_max_port`: where sidecars registered without a port get one. */
-  readonly sidecarMinPort: number;
-  readonly sidecarMaxPort: number;
 }

@@ -78,3 +78,39 @@ test('sidecar - SidecarService expands into a connect-proxy with a range port, d
   assert.equal(after['web1-sidecar-proxy'], undefined, 'the sidecar leaves with its parent');
   assert.ok(after['api-sidecar-proxy']);
 });
+
+test('sidecar - concurrent registrations get distinct range ports; past the range each extra one is refused', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'entente-sidecar-race-'));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const file = join(dir, 'ports.hcl');
+  const size = 24;
+  writeFileSync(file, `ports { sidecar_min_port = 32000 \n sidecar_max_port = ${32000 + size - 1} }\n`);
+  const agent = await startAgentProcess(t, { args: ['-config-file', file] });
+  const register = (i: number): Promise<Response> =>
+    fetch(`${agent.httpAddr}/v1/agent/service/register`, {
+      method: 'PUT',
+      body: JSON.stringify({ ID: `s${i}`, Name: `s${i}`, Port: 1000 + i, Connect: { SidecarService: {} } }),
+    });
+  // All at once: more registrations than ports in the range.
+  const extra = 6;
+  const replies = await Promise.all(Array.from({ length: size + extra }, (_, i) => register(i)));
+  const statuses = replies.map((r) => r.status);
+  assert.equal(statuses.filter((s) => s === 200).length, size, statuses.join(','));
+  const refused = replies.filter((r) => r.status === 400);
+  assert.equal(refused.length, extra);
+  for (const r of refused) {
+    assert.equal(
+      await r.text(),
+      `no port provided for sidecar_service and none left in the configured range [32000, ${32000 + size - 1}]`,
+    );
+  }
+  const services = (await (await fetch(`${agent.httpAddr}/v1/agent/services`)).json()) as Record<string, any>;
+  const ports = Object.values(services)
+    .filter((s) => s.Kind === 'connect-proxy')
+    .map((s) => Number(s.Port));
+  assert.equal(ports.length, size);
+  assert.equal(new Set(ports).size, size, `duplicate sidecar ports: ${ports.sort().join(',')}`);
+  for (const p of ports) assert.ok(p >= 32000 && p < 32000 + size, String(p));
+});

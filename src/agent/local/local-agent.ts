@@ -1,5 +1,6 @@
+import { DEFAULT_SIDECAR_MAX_PORT, DEFAULT_SIDECAR_MIN_PORT } from '../../config/index.js';
 import { AppError, badRequest, notFound } from '../../errors/index.js';
-import type { AgentCheckDefinition, AgentLocal } from '../../http/agent-local.js';
+import type { AgentCheckDefinition, AgentLocal, SidecarPortLease } from '../../http/agent-local.js';
 import type { Logger } from '../../logging/index.js';
 import type {
   ApplyResult,
@@ -15,6 +16,7 @@ import { systemClock, type Clock } from './clock.js';
 import { probeHttp } from './http-probe.js';
 import { IntervalRunner, type ProbeResult } from './interval-runner.js';
 import { DEFAULT_CHECK_OUTPUT_MAX_BYTES, truncateOutput } from './output.js';
+import { SidecarPortRange } from './sidecar-ports.js';
 import { probeTcp } from './tcp-probe.js';
 import { probeUdp } from './udp-probe.js';
 import { probeGrpc } from './grpc-probe.js';
@@ -88,6 +90,12 @@ export interface LocalAgentOptions {
    * such registrations are refused with Consul's text.
    */
   readonly enableScriptChecks?: boolean;
+  /**
+   * `ports.sidecar_min_port` / `sidecar_max_port` (inclusive): where sidecars registered without a port get one
+   * ({@link LocalAgent.reserveSidecarPort}). Default Consul's 21000–21255; either < 1 disables automatic ports.
+   */
+  readonly sidecarMinPort?: number;
+  readonly sidecarMaxPort?: number;
 }
 
 /** A runner with its own schedule: interval probes, or an alias check's blocking watch. */
@@ -129,6 +137,7 @@ export class LocalAgent implements AgentLocal {
   readonly #criticalSince = new Map<string, number>();
   /** Writes and runner stops in flight, awaited by close(). */
   readonly #inflight = new Set<Promise<unknown>>();
+  readonly #sidecarPorts: SidecarPortRange;
   #reapTimer: unknown;
   #started = false;
   #closed = false;
@@ -148,6 +157,11 @@ export class LocalAgent implements AgentLocal {
     this.#maxStaggerMs = opts.maxInitialStaggerMs ?? DEFAULT_MAX_INITIAL_STAGGER_MS;
     this.#outputMax = opts.outputMaxBytes ?? DEFAULT_CHECK_OUTPUT_MAX_BYTES;
     this.#enableScriptChecks = opts.enableScriptChecks ?? false;
+    this.#sidecarPorts = new SidecarPortRange({
+      minPort: opts.sidecarMinPort ?? DEFAULT_SIDECAR_MIN_PORT,
+      maxPort: opts.sidecarMaxPort ?? DEFAULT_SIDECAR_MAX_PORT,
+      localServices: () => this.#store.nodeServices(undefined, '', this.#nodeName).value?.services ?? [],
+    });
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -215,6 +229,11 @@ export class LocalAgent implements AgentLocal {
         await this.#removeCheck(chk.CheckID);
       }
     }
+  }
+
+  reserveSidecarPort(sidecarId: string): SidecarPortLease {
+    this.#assertOpen();
+    return this.#sidecarPorts.reserve(sidecarId);
   }
 
   async deregisterService(serviceID: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { badRequest, notFound } from '../../errors/index.js';
 import type { HealthCheck, HealthStatus, NodeService } from '../../types/index.js';
-import type { AgentCheckDefinition } from '../agent-local.js';
+import type { AgentCheckDefinition, SidecarPortLease } from '../agent-local.js';
 import { checkEnterpriseParams, parseGoBool, type RequestContext } from '../context.js';
 import { Fields } from '../decode.js';
 import type { HttpDeps } from '../deps.js';
@@ -241,22 +241,28 @@ export async function agentServiceRegister(deps: HttpDeps, ctx: RequestContext):
     }),
   );
   for (const d of defs) d.check.ServiceID = svc.ID;
-  const connectF = f.object('Connect');
-  const sidecar = sidecarRegistration(
-    svc,
-    connectF,
-    {
-      node: deps.info.nodeName,
-      minPort: deps.info.sidecarMinPort,
-      maxPort: deps.info.sidecarMaxPort,
-      localServices: localServices(deps),
-    },
-    DECODE,
-  );
-  // As Consul: the parent keeps its Connect settings, but not the nested sidecar definition.
-  const parent = sidecar ? withoutSidecarDefinition(svc) : svc;
-  await deps.agent.registerService(parent, defs, replace);
-  if (sidecar) await deps.agent.registerService(sidecar.service, sidecar.checks, replace);
+  // A range port given to the sidecar stays reserved until its registration is committed (or has failed), so
+  // concurrent registrations never get the same one.
+  const leases: SidecarPortLease[] = [];
+  const reservePort = (sidecarId: string): number => {
+    const lease = deps.agent.reserveSidecarPort(sidecarId);
+    leases.push(lease);
+    return lease.port;
+  };
+  try {
+    const sidecar = sidecarRegistration(
+      svc,
+      f.object('Connect'),
+      { node: deps.info.nodeName, reservePort },
+      DECODE,
+    );
+    // As Consul: the parent keeps its Connect settings, but not the nested sidecar definition.
+    const parent = sidecar ? withoutSidecarDefinition(svc) : svc;
+    await deps.agent.registerService(parent, defs, replace);
+    if (sidecar) await deps.agent.registerService(sidecar.service, sidecar.checks, replace);
+  } finally {
+    for (const lease of leases) lease.release();
+  }
   return {};
 }
 

@@ -1,6 +1,5 @@
 import { badRequest } from '../../errors/index.js';
 import type { ServiceInput } from '../../state/index.js';
-import type { NodeService } from '../../types/index.js';
 import type { AgentCheckDefinition } from '../agent-local.js';
 import { Fields } from '../decode.js';
 import { decodeAgentCheck, decodeService } from './structs.js';
@@ -11,19 +10,19 @@ export const SIDECAR_SUFFIX = '-sidecar-proxy';
 /** What a sidecar registration needs to know about this agent. */
 export interface SidecarContext {
   node: string;
-  /** `ports.sidecar_min_port` / `sidecar_max_port` (inclusive; < 1 disables automatic ports). */
-  minPort: number;
-  maxPort: number;
-  /** The services already registered on this agent (ports in use, an earlier registration of this sidecar). */
-  localServices: readonly NodeService[];
+  /**
+   * A port of the sidecar range for the sidecar registered without one (AgentLocal.reserveSidecarPort); the
+   * caller holds the lease until the registration is committed. Throws Consul's 400 when none is left.
+   */
+  reservePort(sidecarId: string): number;
 }
 
 /**
  * Expands `Connect.SidecarService` of an agent registration into the sidecar proxy registration Consul makes
  * (`agent/sidecar_service.go`): ID `<parent ID>-sidecar-proxy`, name `<parent name>-sidecar-proxy`, kind
  * `connect-proxy`, tags, meta and address inherited when not given, `Proxy.DestinationServiceName/ID` and the local
- * service address (127.0.0.1) and port filled, a port from the sidecar range when none is given (the lowest free one,
- * or the one this sidecar already has), and, when the definition has no checks, Consul's two default checks: a TCP
+ * service address (127.0.0.1) and port filled, a port from the sidecar range when none is given (reserved through
+ * `ctx.reservePort`: the one this sidecar already has, or the lowest free one), and, when the definition has no checks, Consul's two default checks: a TCP
  * check "Connect Sidecar Listening" on the proxy port every 10 s and an alias check "Connect Sidecar Aliasing <parent
  * ID>". Answers `undefined` when the registration has no sidecar.
  */
@@ -60,7 +59,7 @@ export function sidecarRegistration(
     Address: decoded.Address || parent.Address,
     Tags: decoded.Tags.length > 0 ? decoded.Tags : [...parent.Tags],
     Meta: Object.keys(decoded.Meta).length > 0 ? decoded.Meta : { ...parent.Meta },
-    Port: decoded.Port > 0 ? decoded.Port : sidecarPort(id, ctx),
+    Port: decoded.Port > 0 ? decoded.Port : ctx.reservePort(id),
     Proxy: proxy,
   };
   const given = [...(sf.object('Check') ? [sf.object('Check') as Fields] : []), ...sf.objectList('Checks')];
@@ -83,24 +82,6 @@ export function sidecarRegistration(
   );
   for (const c of checks) c.check.ServiceID = id;
   return { service, checks };
-}
-
-/** Consul's `sidecarPortFromServiceIDLocked`: keep this sidecar's port in the range, else the lowest free one. */
-function sidecarPort(sidecarID: string, ctx: SidecarContext): number {
-  const { minPort, maxPort } = ctx;
-  if (minPort < 1 || maxPort < 1) {
-    throw badRequest('no port provided for sidecar_service and auto-assignment disabled in config');
-  }
-  const used = new Set<number>();
-  for (const s of ctx.localServices) {
-    if (s.Port < minPort || s.Port > maxPort) continue;
-    if (s.ID === sidecarID) return s.Port;
-    used.add(s.Port);
-  }
-  for (let p = minPort; p <= maxPort; p++) if (!used.has(p)) return p;
-  throw badRequest(
-    `no port provided for sidecar_service and none left in the configured range [${minPort}, ${maxPort}]`,
-  );
 }
 
 /** Consul's `sidecarDefaultChecks`, as check definitions to decode like any other. */
