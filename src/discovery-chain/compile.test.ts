@@ -218,9 +218,14 @@ test('discovery-chain - a router adds the catch-all route to the service itself'
   });
 });
 
-test('discovery-chain - routers and splitters of a TCP service are ignored; an override protocol tcp drops them', () => {
-  const tcp = compile('web', entries({ Kind: 'service-splitter', Name: 'web', Splits: [{ Weight: 100 }] }));
-  assert.equal(tcp.Default, true);
+test('discovery-chain - routers and splitters of a TCP service are refused; an override protocol tcp drops them', () => {
+  assert.throws(
+    () => compile('web', entries({ Kind: 'service-splitter', Name: 'web', Splits: [{ Weight: 100 }] })),
+    (err: unknown) =>
+      err instanceof ChainGraphError &&
+      err.message ===
+        'discovery chain "web" uses a protocol "tcp" that does not permit advanced routing or splitting behavior',
+  );
   const e = entries(http('web'), { Kind: 'service-splitter', Name: 'web', Splits: [{ Weight: 100 }] });
   assert.equal(compile('web', e).StartNode, 'splitter:web.default.default');
   const overridden = compile('web', e, { overrideProtocol: 'tcp' });

@@ -171,9 +171,13 @@ class Compiler {
     }
   }
 
-  /** Routers and splitters apply only to HTTP-like services (Consul does not even fetch them otherwise). */
+  /**
+   * Routers and splitters are read whatever the protocol (Consul ≥ 1.7's `readDiscoveryChainConfigEntriesTxn`);
+   * on a chain whose protocol is not HTTP-like they make {@link result} fail ("does not permit advanced routing
+   * or splitting behavior"), unless an override protocol drops them.
+   */
   #router(name: string): ServiceRouterEntry | undefined {
-    const r = isProtocolHttpLike(this.#serviceProtocol(name)) ? this.#req.entries.router(name) : undefined;
+    const r = this.#req.entries.router(name);
     if (r !== undefined && this.#disableAdvanced) {
       this.#customizedBy.protocol = true;
       return undefined;
@@ -182,7 +186,7 @@ class Compiler {
   }
 
   #splitter(name: string): ServiceSplitterEntry | undefined {
-    const s = isProtocolHttpLike(this.#serviceProtocol(name)) ? this.#req.entries.splitter(name) : undefined;
+    const s = this.#req.entries.splitter(name);
     if (s !== undefined && this.#disableAdvanced) {
       this.#customizedBy.protocol = true;
       return undefined;

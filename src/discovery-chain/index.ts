@@ -8,3 +8,9 @@ export {
 } from './compile.js';
 export { chainId, serviceSni, type TargetOpts } from './target-id.js';
 export type * from './types.js';
+export {
+  relatedServices,
+  validateProposedConfigEntry,
+  type GraphStore,
+  type ProposedChange,
+} from './validate-graph.js';

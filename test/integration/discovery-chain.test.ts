@@ -77,22 +77,68 @@ test('discovery-chain http - bad input and impossible chains are refused with Co
   assert.equal(missing.status, 400);
   assert.equal(missing.text.trim(), 'Missing chain name');
 
-  await call('PUT', '/v1/config', {
-    Kind: 'service-resolver',
-    Name: 'loop-a',
-    Redirect: { Service: 'loop-b' },
-  });
-  await call('PUT', '/v1/config', {
+  // Chains are validated when written (Consul's validateProposedConfigEntryInServiceGraph): the write that
+  // would close a redirect loop is refused with the compiler's text, and nothing is stored.
+  assert.equal(
+    (
+      await call('PUT', '/v1/config', {
+        Kind: 'service-resolver',
+        Name: 'loop-a',
+        Redirect: { Service: 'loop-b' },
+      })
+    ).status,
+    200,
+  );
+  const loop = await call('PUT', '/v1/config', {
     Kind: 'service-resolver',
     Name: 'loop-b',
     Redirect: { Service: 'loop-a' },
   });
-  const loop = await call('GET', '/v1/discovery-chain/loop-a');
   assert.equal(loop.status, 500);
   assert.equal(
     loop.text.trim(),
     'detected circular resolver redirect: [loop-a.default.default.dc1 -> loop-b.default.default.dc1 -> loop-a.default.default.dc1]',
   );
+  assert.equal((await call('GET', '/v1/config/service-resolver/loop-b')).status, 404, 'nothing stored');
+
+  // A router on a TCP service, and L7 intentions on one, are refused; so is turning an L7 destination into TCP.
+  const router = await call('PUT', '/v1/config', {
+    Kind: 'service-router',
+    Name: 'tcp-svc',
+    Routes: [{ Match: { HTTP: { PathPrefix: '/x' } } }],
+  });
+  assert.equal(router.status, 500);
+  assert.equal(
+    router.text,
+    'discovery chain "tcp-svc" uses a protocol "tcp" that does not permit advanced routing or splitting behavior',
+  );
+  const l7 = {
+    Kind: 'service-intentions',
+    Name: 'tcp-svc',
+    Sources: [{ Name: 'web', Permissions: [{ Action: 'allow', HTTP: { PathPrefix: '/' } }] }],
+  };
+  const refused = await call('PUT', '/v1/config', l7);
+  assert.equal(refused.status, 500);
+  assert.equal(
+    refused.text,
+    'service "tcp-svc" has protocol "tcp", which is incompatible with L7 intentions permissions',
+  );
+  assert.equal((await call('GET', '/v1/config/service-intentions/tcp-svc')).status, 404, 'nothing stored');
+  await call('PUT', '/v1/config', { Kind: 'service-defaults', Name: 'tcp-svc', Protocol: 'http' });
+  assert.equal((await call('PUT', '/v1/config', l7)).status, 200);
+  const downgrade = await call('PUT', '/v1/config', {
+    Kind: 'service-defaults',
+    Name: 'tcp-svc',
+    Protocol: 'tcp',
+  });
+  assert.equal(downgrade.status, 500);
+  assert.equal(
+    downgrade.text,
+    'service "tcp-svc" has protocol "tcp", which is incompatible with L7 intentions permissions',
+  );
+  const del = await call('DELETE', '/v1/config/service-defaults/tcp-svc');
+  assert.equal(del.status, 500);
+  assert.equal((await call('GET', '/v1/config/service-defaults/tcp-svc')).json().Protocol, 'http');
 
   const split = await call('PUT', '/v1/config', {
     Kind: 'service-splitter',

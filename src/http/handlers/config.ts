@@ -1,15 +1,18 @@
 import { AppError, badRequest } from '../../errors/index.js';
 import {
+  canonicalEntryName,
   decodeConfigEntry,
   renderConfigEntry,
   validateKindName,
   type ConfigEntry,
+  type ConfigEntryKind,
 } from '../../config-entry/index.js';
 import type { ConfigEntryRecord } from '../../state/index.js';
 import { parseQueryOptions, type RequestContext } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { json, type Reply } from '../reply.js';
 import { block, commit } from './common.js';
+import { assertGraphValid } from './config-graph.js';
 
 const DECODE = 'Request decoding failed';
 
@@ -27,6 +30,7 @@ export async function configApply(deps: HttpDeps, ctx: RequestContext): Promise<
   const raw = await ctx.json(DECODE);
   if (raw === undefined) throw badRequest(`${DECODE}: missing config entry in request body`);
   const entry = decodeConfigEntry(raw);
+  assertGraphValid(deps, entry.Kind, entry.Name, entry);
   const { value } = await commit(deps, { Type: 'config-set', Entry: entry, Cas: cas });
   return json(value);
 }
@@ -69,6 +73,7 @@ export async function configDelete(deps: HttpDeps, ctx: RequestContext): Promise
   if (kind === '' || name === '') throw badRequest('Must provide both a kind and name to delete');
   validateKindName(kind, name, 'delete');
   const cas = casParam(ctx);
+  assertGraphValid(deps, kind, canonicalEntryName(kind as ConfigEntryKind, name), null);
   const { value } = await commit(deps, { Type: 'config-delete', Kind: kind, Name: name, Cas: cas });
   return cas === null ? json({}) : json(value);
 }

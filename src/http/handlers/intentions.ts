@@ -32,6 +32,7 @@ import type { HttpDeps, HttpStore } from '../deps.js';
 import { applyFilter } from '../filter.js';
 import { json, type Reply } from '../reply.js';
 import { block, commit } from './common.js';
+import { assertGraphValid } from './config-graph.js';
 
 const KIND = 'service-intentions';
 export const DECODE = 'Request decode failed';
@@ -259,6 +260,7 @@ export async function editEntry(
     const cas = prev?.ModifyIndex ?? 0;
     let applied: unknown;
     if (change.sources.length === 0) {
+      assertGraphValid(deps, KIND, destination, null);
       ({ value: applied } = await commit(deps, {
         Type: 'config-delete',
         Kind: KIND,
@@ -269,6 +271,7 @@ export async function editEntry(
       const raw: Record<string, unknown> = { Kind: KIND, Name: destination, Sources: change.sources };
       if (change.meta !== undefined) raw['Meta'] = change.meta;
       const entry: ConfigEntry = legacy ? decodeLegacyIntentionsEntry(raw) : decodeConfigEntry(raw);
+      assertGraphValid(deps, KIND, destination, entry);
       ({ value: applied } = await commit(deps, { Type: 'config-set', Entry: entry, Cas: cas }));
     }
     if (applied === true) return;

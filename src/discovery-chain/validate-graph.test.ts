@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { decodeConfigEntry, type ConfigEntry } from '../config-entry/index.js';
+import { validateProposedConfigEntry, type GraphStore } from './index.js';
+
+/** A store of entries as the write path keeps them (decoded, normalized, validated). */
+function store(...raw: Record<string, unknown>[]): GraphStore {
+  const all = raw.map((r) => decodeConfigEntry(r));
+  return {
+    entry: (kind, name) => all.find((e: ConfigEntry) => e.Kind === kind && e.Name === name),
+    entries: (kind) => all.filter((e) => e.Kind === kind),
+  };
+}
+
+function write(s: GraphStore, raw: Record<string, unknown>): string | undefined {
+  const entry = decodeConfigEntry(raw);
+  return validateProposedConfigEntry(s, { kind: entry.Kind, name: entry.Name, entry });
+}
+
+function remove(s: GraphStore, kind: string, name: string): string | undefined {
+  return validateProposedConfigEntry(s, { kind, name, entry: null });
+}
+
+const l7 = (dest: string) => ({
+  Kind: 'service-intentions',
+  Name: dest,
+  Sources: [{ Name: 'web', Permissions: [{ Action: 'allow', HTTP: { PathPrefix: '/' } }] }],
+});
+const defaults = (name: string, protocol: string) => ({
+  Kind: 'service-defaults',
+  Name: name,
+  Protocol: protocol,
+});
+const incompatible = (name: string, protocol: string) =>
+  `service "${name}" has protocol "${protocol}", which is incompatible with L7 intentions permissions`;
+
+test('graph validation - L7 permissions need an HTTP-like destination (service-defaults, proxy-defaults or tcp)', () => {
+  assert.equal(write(store(), l7('api')), incompatible('api', 'tcp'));
+  assert.equal(write(store(defaults('api', 'redis')), l7('api')), incompatible('api', 'redis'));
+  for (const p of ['http', 'http2', 'grpc'])
+    assert.equal(write(store(defaults('api', p)), l7('api')), undefined);
+  const viaProxy = store({ Kind: 'proxy-defaults', Name: 'global', Config: { protocol: 'http' } });
+  assert.equal(write(viaProxy, l7('api')), undefined);
+  // L4 intentions never care about the protocol.
+  assert.equal(
+    write(store(), { Kind: 'service-intentions', Name: 'api', Sources: [{ Name: 'web', Action: 'allow' }] }),
+    undefined,
+  );
+});
+
+test('graph validation - a protocol change under existing L7 intentions is refused', () => {
+  const s = store(defaults('api', 'http'), l7('api'));
+  assert.equal(write(s, defaults('api', 'tcp')), incompatible('api', 'tcp'));
+  assert.equal(remove(s, 'service-defaults', 'api'), incompatible('api', 'tcp'));
+  assert.equal(write(s, defaults('api', 'http2')), undefined);
+  const viaProxy = store({ Kind: 'proxy-defaults', Name: 'global', Config: { protocol: 'http' } }, l7('api'));
+  assert.equal(
+    write(viaProxy, { Kind: 'proxy-defaults', Name: 'global', Config: { protocol: 'tcp' } }),
+    incompatible('api', 'tcp'),
+  );
+  // Deleting the intentions is always fine.
+  assert.equal(remove(s, 'service-intentions', 'api'), undefined);
+});
+
+test('graph validation - chains must still compile: routers on TCP, missing subsets, linked chains', () => {
+  const router = {
+    Kind: 'service-router',
+    Name: 'web',
+    Routes: [
+      { Match: { HTTP: { PathPrefix: '/v2' } }, Destination: { Service: 'api', ServiceSubset: 'v2' } },
+    ],
+  };
+  assert.equal(
+    write(store(), {
+      ...router,
+      Routes: [{ Match: { HTTP: { PathPrefix: '/v2' } }, Destination: { Service: 'api' } }],
+    }),
+    'discovery chain "web" uses a protocol "tcp" that does not permit advanced routing or splitting behavior',
+  );
+  const httpBoth = [defaults('web', 'http'), defaults('api', 'http')];
+  assert.equal(write(store(...httpBoth), router), 'service "api" does not have a subset named "v2"');
+  const resolver = {
+    Kind: 'service-resolver',
+    Name: 'api',
+    Subsets: { v2: { Filter: 'Service.Meta.version == 2' } },
+  };
+  const s = store(...httpBoth, resolver, router);
+  assert.equal(write(store(...httpBoth, resolver), router), undefined);
+  // Deleting api's resolver breaks web's chain, which routes to its subset.
+  assert.equal(remove(s, 'service-resolver', 'api'), 'service "api" does not have a subset named "v2"');
+  // Switching api to tcp breaks web's chain through the mixed protocols.
+  assert.equal(
+    write(s, defaults('api', 'tcp')),
+    'discovery chain "web" uses inconsistent protocols; service "api.default.default" has "tcp" which is not "http"',
+  );
+});
+
+test('graph validation - peer-exported chains may not reach other datacenters or peers', () => {
+  const exported = {
+    Kind: 'exported-services',
+    Name: 'default',
+    Services: [{ Name: 'api', Consumers: [{ Peer: 'east' }] }],
+  };
+  const s = store(exported);
+  assert.equal(
+    write(s, { Kind: 'service-resolver', Name: 'api', Redirect: { Service: 'api', Datacenter: 'dc2' } }),
+    'peer exported service "api" contains cross-datacenter resolver redirect',
+  );
+  assert.equal(
+    write(s, { Kind: 'service-resolver', Name: 'api', Redirect: { Service: 'api2', Peer: 'west' } }),
+    'peer exported service "api" contains cross-peer resolver redirect',
+  );
+  assert.equal(
+    write(s, { Kind: 'service-resolver', Name: 'api', Failover: { '*': { Datacenters: ['dc2'] } } }),
+    'peer exported service "api" contains cross-datacenter failover',
+  );
+  // Not exported: the same resolver is fine.
+  assert.equal(
+    write(store(), {
+      Kind: 'service-resolver',
+      Name: 'api',
+      Redirect: { Service: 'api', Datacenter: 'dc2' },
+    }),
+    undefined,
+  );
+});

@@ -1,0 +1,211 @@
+/**
+ * Write-time validation of the service graph (Consul agent/consul/state/config_entry.go
+ * `validateProposedConfigEntryInServiceGraph`): before a config entry is written or deleted, every discovery
+ * chain the change can affect is compiled with the change applied, and the write is refused when
+ *
+ * - a chain no longer compiles (missing subset, redirect loop, router/splitter on a non-HTTP service, mixed
+ *   protocols, …: the compiler's {@link ChainGraphError} texts);
+ * - a peer-exported chain would reach across datacenters or to another peer
+ *   (`peer exported service "x" contains cross-datacenter resolver redirect`, …);
+ * - a `service-intentions` entry with L7 `Permissions` names a destination whose protocol is not HTTP-like
+ *   (`service "x" has protocol "tcp", which is incompatible with L7 intentions permissions`).
+ *
+ * Which chains a change affects, as Consul decides it: `proxy-defaults` → every chain that has a
+ * defaults/router/splitter/resolver entry and every intention destination; `service-intentions` (a write) →
+ * its destination; `service-defaults`/router/splitter/resolver of `X` → `X`, the chains whose router, splitter
+ * or resolver name `X`, and every intention destination. Deleting an intentions entry, and `mesh` or
+ * `exported-services` writes, check nothing.
+ *
+ * Chains compile in datacenter `dc1` with Consul's throwaway trust domain, as Consul does: they may appear in
+ * error texts.
+ *
+ * Not reproduced: ingress-gateway listener protocols (Entente has no ingress gateways) and the rule that a TCP
+ * chain exported to a peer may not gain new targets (`… cannot introduce new discovery chain targets like …`).
+ */
+import type {
+  ConfigEntry,
+  ProxyDefaultsEntry,
+  ServiceDefaultsEntry,
+  ServiceIntentionsEntry,
+  ServiceResolverEntry,
+  ServiceRouterEntry,
+  ServiceSplitterEntry,
+  ExportedServicesEntry,
+} from '../config-entry/index.js';
+import { goQuote } from '../lib/go/strconv.js';
+import { ChainGraphError, compileDiscoveryChain, isProtocolHttpLike, type ChainEntries } from './compile.js';
+
+/** Consul's `testCompileDiscoveryChain` evaluation context. */
+const TEST_DATACENTER = 'dc1';
+const TEST_TRUST_DOMAIN = 'b6fc9da3-03d4-4b5a-9134-c045e9b20152.consul';
+const GRAPH_KINDS = ['service-defaults', 'service-router', 'service-splitter', 'service-resolver'] as const;
+const CHAIN_ENTRY_KINDS = new Set<string>(['service-router', 'service-splitter', 'service-resolver']);
+
+/** The stored config entries, as the validator reads them. */
+export interface GraphStore {
+  entry(kind: string, name: string): ConfigEntry | undefined;
+  entries(kind: string): readonly ConfigEntry[];
+}
+
+/** The change about to be written: `entry` null for a delete. */
+export interface ProposedChange {
+  readonly kind: string;
+  readonly name: string;
+  readonly entry: ConfigEntry | null;
+}
+
+/** The store as it would be after the change (Consul's `overrides` map). */
+function overlay(store: GraphStore, change: ProposedChange): GraphStore {
+  const same = (kind: string, name: string): boolean => kind === change.kind && name === change.name;
+  return {
+    entry: (kind, name) => (same(kind, name) ? (change.entry ?? undefined) : store.entry(kind, name)),
+    entries: (kind) => {
+      const rest = store.entries(kind).filter((e) => !same(kind, e.Name));
+      return kind === change.kind && change.entry !== null ? [...rest, change.entry] : rest;
+    },
+  };
+}
+
+function chainEntries(store: GraphStore): ChainEntries {
+  return {
+    serviceDefaults: (n) => store.entry('service-defaults', n) as ServiceDefaultsEntry | undefined,
+    proxyDefaults: () => store.entry('proxy-defaults', 'global') as ProxyDefaultsEntry | undefined,
+    router: (n) => store.entry('service-router', n) as ServiceRouterEntry | undefined,
+    splitter: (n) => store.entry('service-splitter', n) as ServiceSplitterEntry | undefined,
+    resolver: (n) => store.entry('service-resolver', n) as ServiceResolverEntry | undefined,
+  };
+}
+
+/** `ListRelatedServices` of a router, splitter or resolver: the other services it sends traffic to. */
+export function relatedServices(entry: ConfigEntry): string[] {
+  const out = new Set<string>();
+  const add = (s: string | undefined): void => {
+    if (s !== undefined && s !== '' && s !== entry.Name) out.add(s);
+  };
+  if (entry.Kind === 'service-router') {
+    for (const r of (entry as unknown as ServiceRouterEntry).Routes ?? []) add(r.Destination?.Service);
+  } else if (entry.Kind === 'service-splitter') {
+    for (const s of (entry as unknown as ServiceSplitterEntry).Splits ?? []) add(s.Service);
+  } else if (entry.Kind === 'service-resolver') {
+    const r = entry as unknown as ServiceResolverEntry;
+    if (r.Redirect?.Peer === undefined || r.Redirect.Peer === '') add(r.Redirect?.Service);
+    for (const f of Object.values(r.Failover ?? {})) {
+      add(f.Service);
+      // Peer targets are skipped: the related service lives on the peer.
+      for (const t of f.Targets ?? []) if (t.Peer === undefined || t.Peer === '') add(t.Service);
+    }
+  }
+  return [...out].sort();
+}
+
+function intentionEntries(store: GraphStore): ServiceIntentionsEntry[] {
+  return store.entries('service-intentions') as unknown as ServiceIntentionsEntry[];
+}
+
+/** The chains (service names) and intention entries a change must be checked against. */
+function affected(
+  before: GraphStore,
+  change: ProposedChange,
+): { chains: Set<string>; intentions: ServiceIntentionsEntry[] } | null {
+  const chains = new Set<string>();
+  let intentions: ServiceIntentionsEntry[] = [];
+  switch (change.kind) {
+    case 'mesh':
+    case 'exported-services':
+      return null;
+    case 'service-intentions':
+      if (change.entry === null) return null;
+      intentions = [change.entry as unknown as ServiceIntentionsEntry];
+      break;
+    case 'proxy-defaults':
+      for (const kind of GRAPH_KINDS) for (const e of before.entries(kind)) chains.add(e.Name);
+      intentions = intentionEntries(before);
+      break;
+    default: {
+      chains.add(change.name);
+      for (const kind of CHAIN_ENTRY_KINDS) {
+        for (const e of before.entries(kind))
+          if (relatedServices(e).includes(change.name)) chains.add(e.Name);
+      }
+      const own = before.entry('service-intentions', change.name);
+      intentions = [
+        ...(own !== undefined ? [own as unknown as ServiceIntentionsEntry] : []),
+        ...intentionEntries(before),
+      ];
+    }
+  }
+  for (const ixn of intentions) chains.add(ixn.Name);
+  return { chains, intentions };
+}
+
+function exportedNames(store: GraphStore): Set<string> {
+  const out = new Set<string>();
+  for (const e of store.entries('exported-services')) {
+    for (const s of (e as unknown as ExportedServicesEntry).Services ?? []) out.add(s.Name);
+  }
+  return out;
+}
+
+/** `validateChainIsPeerExportSafe` (CE: no partitions, so only the datacenter and peer rules can fire). */
+function peerExportError(store: GraphStore, service: string): string | undefined {
+  const r = store.entry('service-resolver', service) as unknown as ServiceResolverEntry | undefined;
+  if (r === undefined) return undefined;
+  const q = goQuote(service);
+  if (r.Redirect !== undefined) {
+    if ((r.Redirect.Datacenter ?? '') !== '')
+      return `peer exported service ${q} contains cross-datacenter resolver redirect`;
+    if ((r.Redirect.Peer ?? '') !== '')
+      return `peer exported service ${q} contains cross-peer resolver redirect`;
+  }
+  for (const f of Object.values(r.Failover ?? {})) {
+    if ((f.Datacenters ?? []).length > 0 || (f.Targets ?? []).some((t) => (t.Datacenter ?? '') !== '')) {
+      return `peer exported service ${q} contains cross-datacenter failover`;
+    }
+  }
+  return undefined;
+}
+
+function hasPermissions(e: ServiceIntentionsEntry): boolean {
+  return (e.Sources ?? []).some((s) => (s.Permissions ?? []).length > 0);
+}
+
+/**
+ * Checks a proposed write or delete against the service graph.
+ *
+ * @returns Consul's error text when the change must be refused, otherwise undefined.
+ */
+export function validateProposedConfigEntry(store: GraphStore, change: ProposedChange): string | undefined {
+  const scope = affected(store, change);
+  if (scope === null) return undefined;
+  const after = overlay(store, change);
+  const entries = chainEntries(after);
+  const exported = exportedNames(after);
+  const protocols = new Map<string, string>();
+  for (const service of [...scope.chains].sort()) {
+    if (service === '*') continue;
+    try {
+      const chain = compileDiscoveryChain({
+        serviceName: service,
+        datacenter: TEST_DATACENTER,
+        trustDomain: TEST_TRUST_DOMAIN,
+        entries,
+      });
+      protocols.set(service, chain.Protocol ?? 'tcp');
+    } catch (err) {
+      if (err instanceof ChainGraphError) return err.message;
+      throw err;
+    }
+    if (exported.has(service) || exported.has('*')) {
+      const msg = peerExportError(after, service);
+      if (msg !== undefined) return msg;
+    }
+  }
+  for (const ixn of scope.intentions) {
+    if (ixn.Name === '*' || !hasPermissions(ixn)) continue;
+    const protocol = protocols.get(ixn.Name) ?? 'tcp';
+    if (!isProtocolHttpLike(protocol)) {
+      return `service ${goQuote(ixn.Name)} has protocol ${goQuote(protocol)}, which is incompatible with L7 intentions permissions`;
+    }
+  }
+  return undefined;
+}
