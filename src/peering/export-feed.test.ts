@@ -199,3 +199,26 @@ test('export feed - a pass or a listener that throws is reported and the feed ke
     stopGood();
   }
 });
+
+test('export feed - meshChanged: set by gateways, proxies and chain config entries, never by a plain health flip', async () => {
+  const f = setup();
+  try {
+    f.apply(reg('n1', 's3', 's3', 'critical'));
+    const flip = await f.next();
+    assert.equal(flip.meshChanged, false, 'a typical instance flip leaves the synthetic proxies alone');
+    f.apply(reg('gw', 'gw-1', 'mesh-gateway', 'passing', 'mesh-gateway'));
+    assert.equal((await f.next()).meshChanged, true, 'a new gateway name');
+    f.apply(reg('gw', 'gw-1', 'mesh-gateway', 'critical', 'mesh-gateway'));
+    const gwFlip = await f.next();
+    assert.equal(gwFlip.meshChanged, true, "a gateway's health");
+    assert.equal(gwFlip.catalogChanged, false);
+    f.apply({
+      Type: 'config-set',
+      Entry: { Kind: 'service-defaults', Name: 's3', Protocol: 'http' },
+      Cas: null,
+    });
+    assert.equal((await f.next()).meshChanged, true, 'a chain config entry');
+  } finally {
+    f.stop();
+  }
+});
