@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 
+import { runAgainst } from '../cli/testing/run.js';
 import { buildConfig } from '../config/index.js';
 import { signServerPeeringCert, trustDomain } from '../connect/index.js';
 import { FakeClock } from '../lib/testing/fake-clock.js';
@@ -304,4 +305,46 @@ test('agent connect CA - the server certificate follows a real rotation of the r
   // The chain the listener presents carries the cross-signed copy of the new root after the leaf.
   assert.equal(certs.chainPem, certs.current.certPem + (active.IntermediateCerts ?? []).join(''));
   assert.equal(active.IntermediateCerts?.length, 1);
+});
+
+test('agent connect CA - CLI connect ca get-config | set-config -config-file F', async (t) => {
+  const { agent, get } = await startAgent(t);
+  const env = { CONSUL_HTTP_ADDR: `127.0.0.1:${String(agent.addresses.http?.port)}` };
+  const shown = await runAgainst(undefined, ['connect', 'ca', 'get-config'], { env });
+  assert.equal(shown.code, 0, shown.stderr);
+  const cfg = await getJson<ConfigJson>(get, '/v1/connect/ca/configuration');
+  assert.equal(
+    shown.stdout,
+    `${JSON.stringify({ ...cfg, State: null, ForceWithoutCrossSigning: false }, null, '\t')}\n`,
+  );
+
+  const files = {
+    'ca.json': JSON.stringify({ provider: 'consul', config: { LeafCertTTL: '24h', PrivateKeyBits: 384 } }),
+    'bad.json': JSON.stringify({ Provider: 'consul', Config: { PrivateKeyType: 'dsa' } }),
+  };
+  const before = await getJson<RootsJson>(get, '/v1/connect/ca/roots');
+  const bad = await runAgainst(undefined, ['connect', 'ca', 'set-config', '-config-file', 'bad.json'], {
+    env,
+    files,
+  });
+  assert.equal(bad.code, 1);
+  assert.match(
+    bad.stderr,
+    /^Error setting CA configuration: .*private key type must be either 'ec' or 'rsa'/,
+  );
+  const missing = await runAgainst(undefined, ['connect', 'ca', 'set-config'], { env, files });
+  assert.deepEqual(missing, { code: 1, stdout: '', stderr: 'The -config-file flag is required\n' });
+
+  const set = await runAgainst(undefined, ['connect', 'ca', 'set-config', '-config-file', 'ca.json'], {
+    env,
+    files,
+  });
+  assert.deepEqual(set, { code: 0, stdout: 'Configuration updated!\n', stderr: '' });
+  const after = await getJson<RootsJson>(get, '/v1/connect/ca/roots');
+  assert.notEqual(after.ActiveRootID, before.ActiveRootID);
+  assert.equal(after.Roots.length, 2);
+  assert.deepEqual((await getJson<ConfigJson>(get, '/v1/connect/ca/configuration')).Config, {
+    LeafCertTTL: '24h',
+    PrivateKeyBits: 384,
+  });
 });

@@ -10,7 +10,7 @@ import {
   type Requester,
   type WriteOptions,
 } from './request.js';
-import type { Intention, IntentionExplanation } from './types.js';
+import type { CAConfig, Intention, IntentionExplanation } from './types.js';
 
 /** `api.AgentAuthorizeParams`. */
 export interface AuthorizeParams {
@@ -189,5 +189,20 @@ export class Connect {
       await this.#c.send({ method: 'POST', path: '/v1/agent/connect/authorize', json: params, ...w(write) }),
     );
     return decodeJson(res) as { Authorized: boolean; Reason: string };
+  }
+
+  /** `GET /v1/connect/ca/configuration` (Consul `Connect().CAGetConfig`). */
+  async caGetConfig(query?: QueryOptions): Promise<QueryResult<CAConfig>> {
+    const res = requireOk(
+      await this.#c.send({ method: 'GET', path: '/v1/connect/ca/configuration', ...q(query) }),
+    );
+    return { value: decodeJson(res) as CAConfig, meta: parseQueryMeta(res) };
+  }
+
+  /** `PUT /v1/connect/ca/configuration` (Consul `Connect().CASetConfig`). */
+  async caSetConfig(config: CAConfig, write?: WriteOptions): Promise<void> {
+    requireOk(
+      await this.#c.send({ method: 'PUT', path: '/v1/connect/ca/configuration', json: config, ...w(write) }),
+    );
   }
 }

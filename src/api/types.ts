@@ -358,3 +358,13 @@ export interface IntentionExplanation {
   Intention?: Intention;
   Steps: IntentionExplainStep[];
 }
+
+/** Consul's `api.CAConfig`: the Connect CA configuration, fields in Consul's order. */
+export interface CAConfig {
+  Provider: string;
+  Config: Record<string, unknown>;
+  State?: Record<string, string> | null;
+  ForceWithoutCrossSigning?: boolean;
+  CreateIndex?: number;
+  ModifyIndex?: number;
+}

@@ -7,6 +7,9 @@ import { configDelete } from './commands/config/delete.js';
 import { configList } from './commands/config/list.js';
 import { configRead } from './commands/config/read.js';
 import { configWrite } from './commands/config/write.js';
+import { connect, connectCa } from './commands/connect/connect.js';
+import { connectCaGetConfig } from './commands/connect/ca-get-config.js';
+import { connectCaSetConfig } from './commands/connect/ca-set-config.js';
 import { intention } from './commands/intention/intention.js';
 import { intentionCheck } from './commands/intention/check.js';
 import { intentionCreate } from './commands/intention/create.js';
@@ -49,6 +52,10 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['config list', configList],
   ['config read', configRead],
   ['config write', configWrite],
+  ['connect', connect],
+  ['connect ca', connectCa],
+  ['connect ca get-config', connectCaGetConfig],
+  ['connect ca set-config', connectCaSetConfig],
   ['intention', intention],
   ['intention check', intentionCheck],
   ['intention create', intentionCreate],
