@@ -1,5 +1,6 @@
 // Two agent processes peered for the mesh: B exports `web` (with a sidecar and a mesh gateway registered on B); A sees
-// the gateway as web's peer sidecar with PeerMeta, and both sides serve the peer trust bundles proxies need.
+// the gateway as web's peer sidecar with PeerMeta, both sides serve the peer trust bundles proxies need, A authorizes
+// B's web for `api` by intentions with Peer = "b", and A's stored bundle follows B's root rotation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +38,17 @@ async function roots(agent: AgentProcess): Promise<{ td: string; pems: string[] 
   return { td: r.TrustDomain as string, pems };
 }
 
-test('peering mesh - B exports web through its mesh gateway: A sees the gateway with PeerMeta and both sides serve trust bundles', async (t) => {
+async function authorize(agent: AgentProcess, target: string, uri: string, serial: string) {
+  return (
+    await ok(agent, 'POST', '/v1/agent/connect/authorize', {
+      Target: target,
+      ClientCertURI: uri,
+      ClientCertSerial: serial,
+    })
+  ).json() as { Authorized: boolean; Reason: string };
+}
+
+test('peering mesh - B exports web through its mesh gateway: PeerMeta on A, trust bundles served, Peer intentions authorize, B root rotation followed', async (t) => {
   const cfgDir = mkdtempSync(join(tmpdir(), 'entente-peering-mesh-'));
   t.after(() => rmSync(cfgDir, { recursive: true, force: true }));
   const cfg = join(cfgDir, 'fast.json');
@@ -146,4 +157,52 @@ test('peering mesh - B exports web through its mesh gateway: A sees the gateway 
   assert.deepEqual((await ok(b, 'GET', '/v1/internal/peering/trust-bundles?service=db')).json().Bundles, []);
   assert.equal((await call(b, 'GET', '/v1/internal/peering/trust-bundles')).status, 400);
   assert.equal((await ok(a, 'GET', '/v1/internal/peering/trust-bundle/nope')).json().Bundle, null);
+
+  // A authorizes B's web identity for target api only when an intention with Peer = "b" allows it.
+  // NOTE: the URI is B's web SPIFFE ID built from B's trust domain; B's leaf endpoint (/v1/agent/connect/ca/leaf)
+  // is not served yet, so no leaf of B's is involved here.
+  const webUri = `spiffe://${bRoots.td}/ns/default/dc/dcb/svc/web`;
+  const intention = (sources: { Name: string; Peer: string; Action: string }[]) =>
+    ok(a, 'PUT', '/v1/config', { Kind: 'service-intentions', Name: 'api', Sources: sources });
+  await intention([{ Name: 'web', Peer: 'b', Action: 'deny' }]);
+  await retry(async () => {
+    const d = await authorize(a, 'api', webUri, '01');
+    assert.equal(d.Authorized, false, d.Reason);
+  });
+  await intention([{ Name: 'web', Peer: 'b', Action: 'allow' }]);
+  await retry(async () => {
+    const d = await authorize(a, 'api', webUri, '01');
+    assert.equal(d.Authorized, true, d.Reason);
+  });
+  // An allow for another peer does not admit b's web; b's web is still not A's own web.
+  await intention([
+    { Name: 'web', Peer: 'b', Action: 'deny' },
+    { Name: 'web', Peer: 'other', Action: 'allow' },
+  ]);
+  await retry(async () => {
+    const d = await authorize(a, 'api', webUri, '01');
+    assert.equal(d.Authorized, false, d.Reason);
+  });
+
+  // B rotates its root: A's stored bundle follows (both roots, as B lists them).
+  await ok(b, 'PUT', '/v1/connect/ca/configuration', {
+    Provider: 'consul',
+    Config: { PrivateKeyType: 'ec', PrivateKeyBits: 384 },
+  });
+  const rotated = await retry(async () => {
+    const r = await roots(b);
+    assert.equal(r.pems.length, 2);
+    return r;
+  });
+  assert.equal(rotated.td, bRoots.td, 'a rotation keeps the trust domain');
+  await retry(
+    async () => {
+      const got = (await ok(a, 'GET', '/v1/internal/peering/trust-bundle/b')).json();
+      assert.deepEqual(got.Bundle.RootPEMs, rotated.pems);
+    },
+    { timeoutMs: 20_000 },
+  );
+  assert.deepEqual((await ok(a, 'GET', '/v1/peering/b')).json().PeerCAPems, rotated.pems);
+  // The peering itself survives B's rotation (its server certificate now chains to the new root).
+  await retry(async () => assert.equal(await state(a, 'b'), 'ACTIVE'), { timeoutMs: 20_000 });
 });
