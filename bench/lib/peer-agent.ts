@@ -32,6 +32,8 @@ export interface PeerAgentOptions {
   dns?: boolean;
   /** Extra agent flags. */
   args?: string[];
+  /** Extra Node.js flags (before the script), e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
   timeoutMs?: number;
 }
 
@@ -47,6 +49,7 @@ interface LogRecord {
 export async function startPeerAgent(opts: PeerAgentOptions): Promise<PeerAgent> {
   const dataDir = tempDir(opts.name);
   const args = [
+    ...(opts.nodeArgs ?? []),
     ENTENTE_BIN,
     'agent',
     ...['-server', '-bootstrap', '-data-dir', dataDir, '-node', opts.name, '-datacenter', `dc-${opts.name}`],

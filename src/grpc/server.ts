@@ -44,6 +44,7 @@ import {
   exchangeSecretCodec,
   replicationMessageCodec,
 } from './peerstream/methods.js';
+import type { OutgoingWireMessage } from './peerstream/encoded-response.js';
 
 /** Consul's acceptor keeps gRPC's default receive limit. Entente-to-Entente deployments may raise it. */
 export const DEFAULT_SERVER_MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -209,9 +210,9 @@ export class GrpcTlsServer {
   }
 
   #register(): void {
-    this.#server.register<PbReplicationMessage, PbReplicationMessage>(
+    this.#server.register<PbReplicationMessage, OutgoingWireMessage>(
       STREAM_RESOURCES_PATH,
-      (call: ServerDuplexStream<PbReplicationMessage, PbReplicationMessage>) => {
+      (call: ServerDuplexStream<PbReplicationMessage, OutgoingWireMessage>) => {
         this.#onStream(call);
       },
       replicationMessageCodec.serialize,
@@ -267,7 +268,7 @@ export class GrpcTlsServer {
     );
   }
 
-  #onStream(call: ServerDuplexStream<PbReplicationMessage, PbReplicationMessage>): void {
+  #onStream(call: ServerDuplexStream<PbReplicationMessage, OutgoingWireMessage>): void {
     const log = this.#log.child({ peer: call.getPeer() });
     // Tell Entente dialers which extensions this side speaks (response headers, before any message).
     const md = new Metadata();

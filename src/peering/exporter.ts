@@ -14,7 +14,8 @@ export const EMPTY_EXPORT: Resource = Object.freeze({ type: 'exported-service', 
  * stripped, this cluster's virtual IP removed, checks flattened into one `<serviceID>:overall-check`, indexes
  * zeroed. What a peer receives does not depend on which peer it is, so everything built here is cached per store
  * and (service, index) and shared by every peer's stream: a change exported to ten peers is converted once, and
- * the resource objects are the same, so the gRPC edge encodes them once too (see grpc/peerstream/convert.ts).
+ * the resource objects are the same, so the gRPC edge encodes them once too (grpc/peerstream/convert.ts and
+ * encoded-response.ts: each peer's stream only adds its nonce).
  *
  * NOTE: callers must treat every result as read-only.
  */

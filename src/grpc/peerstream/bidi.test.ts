@@ -29,6 +29,7 @@ import { GrpcTlsServer } from '../server.js';
 import { GrpcBidiStream, type PeerBidiStream } from './bidi.js';
 import { createPeerTransport } from './client.js';
 import { STREAM_RESOURCES_PATH, replicationMessageCodec } from './methods.js';
+import type { OutgoingWireMessage } from './encoded-response.js';
 import { makeTestPki, TEST_SERVER_NAME, type TestPki } from './testing/pki.js';
 import { sampleMessages } from './testing/samples.js';
 
@@ -337,7 +338,7 @@ test('grpc - raw peer input: unknown Any type URL is undecodable, payload-less m
     raw.close();
     await server.close();
   });
-  const call = raw.makeBidiStreamRequest<PbReplicationMessage, PbReplicationMessage>(
+  const call = raw.makeBidiStreamRequest<OutgoingWireMessage, PbReplicationMessage>(
     STREAM_RESOURCES_PATH,
     replicationMessageCodec.serialize,
     replicationMessageCodec.deserialize,

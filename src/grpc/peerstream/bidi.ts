@@ -37,7 +37,8 @@ import {
   type ReplicationMessage,
 } from '../../peering/index.js';
 import type { Logger } from '../../logging/index.js';
-import { fromProtoMessage, toProtoMessage } from './convert.js';
+import { fromProtoMessage } from './convert.js';
+import { toWireMessage, type OutgoingWireMessage } from './encoded-response.js';
 
 /** Default bound on unread received messages before the stream is failed (see the overflow policy). */
 export const DEFAULT_MAX_QUEUED_MESSAGES = 1024;
@@ -61,19 +62,19 @@ export interface PeerBidiStream extends BidiStream {
   readonly peer: string;
 }
 
-type PbServerStream = ServerDuplexStream<PbReplicationMessage, PbReplicationMessage>;
+type PbServerStream = ServerDuplexStream<PbReplicationMessage, OutgoingWireMessage>;
 
 /** The part of a grpc-js object-mode duplex call the adapter uses (both sides are Node streams). */
 interface DuplexLike {
   read(): unknown;
   readonly readableLength: number;
   readonly readableEnded: boolean;
-  write(chunk: PbReplicationMessage): boolean;
+  write(chunk: OutgoingWireMessage): boolean;
   readonly writableNeedDrain: boolean;
   end(): unknown;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
 }
-type PbClientStream = ClientDuplexStream<PbReplicationMessage, PbReplicationMessage>;
+type PbClientStream = ClientDuplexStream<OutgoingWireMessage, PbReplicationMessage>;
 
 /** Options of {@link GrpcBidiStream}. */
 export interface GrpcBidiStreamOptions {
@@ -237,7 +238,7 @@ export class GrpcBidiStream implements PeerBidiStream {
   async #sendOne(msg: ReplicationMessage): Promise<void> {
     const blocked = this.#sendError ?? this.#error;
     if (blocked) throw blocked;
-    const ok = this.#duplex.write(toProtoMessage(msg));
+    const ok = this.#duplex.write(toWireMessage(msg));
     this.#stats.sent += 1;
     if (ok) return;
     this.#stats.drainWaits += 1;

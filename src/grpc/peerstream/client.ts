@@ -41,6 +41,7 @@ import {
   exchangeSecretCodec,
   replicationMessageCodec,
 } from './methods.js';
+import type { OutgoingWireMessage } from './encoded-response.js';
 import { sleep } from '../../lib/sleep.js';
 
 /** Consul's dialer sets 8 MiB call send/receive limits. */
@@ -138,7 +139,7 @@ export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
   const log = opts.logger.child({ subsystem: 'peering-transport' });
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_CLIENT_MAX_MESSAGE_BYTES;
   const channels = new Map<string, CachedChannel>();
-  const streams = new Set<ClientDuplexStream<PbReplicationMessage, PbReplicationMessage>>();
+  const streams = new Set<ClientDuplexStream<OutgoingWireMessage, PbReplicationMessage>>();
   let closed = false;
 
   const channelFor = (address: string, target: PeerTlsTarget): Client => {
@@ -291,7 +292,7 @@ export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
     // Announce Entente's extensions; a Consul acceptor ignores the header.
     const md = new Metadata();
     md.set(ENTENTE_PEERING_HEADER, ENTENTE_PEERING_FEATURES);
-    const call = client.makeBidiStreamRequest<PbReplicationMessage, PbReplicationMessage>(
+    const call = client.makeBidiStreamRequest<OutgoingWireMessage, PbReplicationMessage>(
       STREAM_RESOURCES_PATH,
       replicationMessageCodec.serialize,
       replicationMessageCodec.deserialize,
@@ -357,7 +358,7 @@ export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
  */
 function waitReady(
   client: Client,
-  call: ClientDuplexStream<PbReplicationMessage, PbReplicationMessage>,
+  call: ClientDuplexStream<OutgoingWireMessage, PbReplicationMessage>,
   timeoutMs: number,
   signal: AbortSignal,
   address: string,

@@ -12,6 +12,7 @@ import {
   PeerStreamService,
   ReplicationMessageSchema,
 } from '../generated/hashicorp/consul/internal/peerstream/peerstream_pb.js';
+import { EncodedMessage, type OutgoingWireMessage } from './encoded-response.js';
 
 /** `hashicorp.consul.internal.peerstream.PeerStreamService` */
 export const PEER_STREAM_SERVICE_NAME = PeerStreamService.typeName;
@@ -41,8 +42,12 @@ export function deserializer<Desc extends DescMessage>(schema: Desc): (buf: Buff
   return (buf) => fromBinary(schema, buf);
 }
 
+const serializeReplicationMessage = serializer(ReplicationMessageSchema);
+
+/** The stream's codec: outgoing messages may come pre-encoded (see encoded-response.ts), passed through as is. */
 export const replicationMessageCodec = {
-  serialize: serializer(ReplicationMessageSchema),
+  serialize: (msg: OutgoingWireMessage): Buffer =>
+    msg instanceof EncodedMessage ? msg.bytes : serializeReplicationMessage(msg),
   deserialize: deserializer(ReplicationMessageSchema),
 };
 
