@@ -310,3 +310,18 @@ test('discovery-chain - splitter and router entries cannot target a peer: refuse
     );
   }
 });
+
+test('discovery-chain - CustomizationHash is Consul’s (hashstructure v1, FNV-1): its own test vector', () => {
+  // Consul's agent/discovery_chain_endpoint_test.go expects "98809527" for these three overrides.
+  const chain = compile('web', entries(), {
+    overrideProtocol: 'grpc',
+    overrideConnectTimeoutNs: 22_000_000_000,
+    overrideMeshGatewayMode: 'local',
+  });
+  assert.equal(chain.CustomizationHash, '98809527');
+  // Only overrides that changed the result count: the same protocol as the chain's changes nothing.
+  assert.equal(compile('web', entries(), { overrideProtocol: 'tcp' }).CustomizationHash, undefined);
+  const one = compile('web', entries(), { overrideProtocol: 'http' }).CustomizationHash;
+  assert.match(one ?? '', /^[0-9a-f]{8}$/);
+  assert.notEqual(one, chain.CustomizationHash);
+});

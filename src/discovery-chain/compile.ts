@@ -12,6 +12,7 @@
  * Bounds: work is linear in the entries reachable from the chain's service; redirect loops and graph cycles are
  * detected and refused, so compilation always terminates.
  */
+import { customizationHash } from './customization-hash.js';
 import type {
   ProxyDefaultsEntry,
   ServiceDefaultsEntry,
@@ -623,24 +624,15 @@ class Compiler {
     );
   }
 
-  /**
-   * Consul hashes the overrides that changed the result (hashstructure) into 8 hex digits. Entente's value is
-   * its own FNV-1a over the same inputs: equally opaque and stable, not byte-identical to Consul's.
-   */
+  /** Consul's hash of the overrides that changed the result (see customization-hash.ts); '' when none did. */
   #customizationHash(): string {
     const c = this.#customizedBy;
     if (!c.meshGateway && !c.protocol && !c.connectTimeout) return '';
-    const input = JSON.stringify([
-      c.meshGateway ? str(this.#req.overrideMeshGatewayMode) : '',
-      c.protocol ? str(this.#req.overrideProtocol) : '',
-      c.connectTimeout ? (this.#req.overrideConnectTimeoutNs ?? 0) : 0,
-    ]);
-    let h = 0x811c9dc5;
-    for (let i = 0; i < input.length; i++) {
-      h ^= input.charCodeAt(i);
-      h = Math.imul(h, 0x01000193) >>> 0;
-    }
-    return h.toString(16).padStart(8, '0');
+    return customizationHash({
+      meshGatewayMode: c.meshGateway ? str(this.#req.overrideMeshGatewayMode) : '',
+      protocol: c.protocol ? str(this.#req.overrideProtocol) : '',
+      connectTimeoutNs: c.connectTimeout ? (this.#req.overrideConnectTimeoutNs ?? 0) : 0,
+    });
   }
 }
 

@@ -67,6 +67,14 @@ test('discovery-chain http - POST overrides customize the chain', async () => {
   assert.match(chain.CustomizationHash, /^[0-9a-f]{8}$/);
   assert.deepEqual(chain.Targets['db.default.default.dc1'].MeshGateway, { Mode: 'local' });
   assert.equal(chain.Targets['db.default.default.dc1'].ConnectTimeout, '7s');
+
+  // Consul's own expectation for these overrides (agent/discovery_chain_endpoint_test.go).
+  const vector = await call('POST', '/v1/discovery-chain/hash-web', {
+    OverrideMeshGateway: { Mode: 'local' },
+    OverrideProtocol: 'grpc',
+    OverrideConnectTimeout: '22s',
+  });
+  assert.equal(vector.json().Chain.CustomizationHash, '98809527');
 });
 
 test('discovery-chain http - bad input and impossible chains are refused with Consul texts', async () => {
