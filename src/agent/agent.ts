@@ -4,7 +4,16 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AgentConfig } from '../config/index.js';
 import { SHUTDOWN_GRACE_MS } from '../config/index.js';
-import { peeringServerName, rootPems, trustDomain } from '../connect/index.js';
+import {
+  DEFAULT_CSR_MAX_PER_SECOND,
+  DEFAULT_LEAF_CERT_TTL_MS,
+  activeCASigning,
+  peeringServerName,
+  rootPems,
+  trustDomain,
+  type ActiveCASigning,
+  type SigningRoot,
+} from '../connect/index.js';
 import { DnsServer } from '../dns/index.js';
 import { GrpcTlsServer, createPeerTransport, type PeerTransport } from '../grpc/index.js';
 import { HttpServer, ResponseCache, buildRoutes, type AgentInfo, type HttpDeps } from '../http/index.js';
@@ -29,6 +38,8 @@ import { FileLog, MemoryLog, type CommandLog } from '../wal/index.js';
 import { ConnectCAManager } from './connect-ca.js';
 import { LocalAgent } from './local/index.js';
 import { MeteredStreamTracker, peeringGauges } from './peering-metrics.js';
+import { watchActiveRoot } from './active-root-watch.js';
+import { LeafCertificates } from './leaf-certs.js';
 import { ServerCertificate } from './server-certificate.js';
 import { TombstoneReaper } from './tombstone-reaper.js';
 import { VERSION, REVISION } from './version.js';
@@ -70,6 +81,9 @@ export class Agent {
   #http: HttpServer | undefined;
   #grpc: GrpcTlsServer | undefined;
   #serverCert: ServerCertificate | undefined;
+  #leafCerts: LeafCertificates | undefined;
+  readonly #leafWatchStop = new AbortController();
+  #leafWatch: Promise<void> | undefined;
   #dns: DnsServer | undefined;
   #transport: PeerTransport | undefined;
   #peering: PeeringManager | undefined;
@@ -235,6 +249,7 @@ export class Agent {
       metrics: this.metrics,
       writeHealth: () => this.#log.health,
       connectCA: ca,
+      leafCerts: this.#startLeafCerts(domain),
     };
     // The HTTP listener comes last: its log line tells supervisors and tests the agent is ready.
     if (cfg.ports.dns >= 0) {
@@ -319,6 +334,50 @@ export class Agent {
     const host = cfg.addresses.grpc_tls ?? cfg.clientAddr;
     const port = await grpc.listen(host, cfg.ports.grpc_tls);
     this.addresses.grpcTls = { host, port };
+  }
+
+  /**
+   * The service leaf certificates (`/v1/agent/connect/ca/leaf/:service`): signed with the store's active root,
+   * each signing committed as `ca-leaf-index`, re-issued when the active root changes.
+   */
+  #startLeafCerts(domain: string): LeafCertificates {
+    const leaves = new LeafCertificates({
+      logger: this.logger.child({ subsystem: 'connect.leaf' }),
+      datacenter: this.config.datacenter,
+      trustDomain: domain,
+      activeRoot: () => this.#activeSigningRoot(),
+      // Read at every signing, so `PUT /v1/connect/ca/configuration` applies to the next leaf, as in Consul.
+      leafTtlMs: () => this.#caSigning()?.config.leafCertTtlMs ?? DEFAULT_LEAF_CERT_TTL_MS,
+      csrLimits: () => {
+        const c = this.#caSigning()?.config;
+        return {
+          maxPerSecond: c?.csrMaxPerSecond ?? DEFAULT_CSR_MAX_PER_SECOND,
+          maxConcurrent: c?.csrMaxConcurrent ?? 0,
+        };
+      },
+      commitLeafIndex: async () => (await this.write({ Type: 'ca-leaf-index' })).index,
+    });
+    this.#leafCerts = leaves;
+    this.#leafWatch = watchActiveRoot(this.store, this.#leafWatchStop.signal, (id) => {
+      leaves.setActiveRoot(id);
+    });
+    return leaves;
+  }
+
+  /** The CA signing seam: the active root, its key, its intermediates and the parsed CA configuration. */
+  #caSigning(): ActiveCASigning | undefined {
+    return activeCASigning(
+      this.store.caRoots(undefined).value,
+      this.store.caSigningKeyPem,
+      this.store.caConfig(undefined).value,
+    );
+  }
+
+  #activeSigningRoot(): SigningRoot | undefined {
+    const s = this.#caSigning();
+    return s === undefined
+      ? undefined
+      : { root: s.root, signingKeyPem: s.signingKeyPem, intermediates: s.intermediatePems };
   }
 
   /**
@@ -506,6 +565,11 @@ export class Agent {
       await step('peering', () => this.#peering?.close());
       await step('grpc', () => this.#grpc?.close());
       await step('server certificate', () => this.#serverCert?.close());
+      await step('leaf certificates', async () => {
+        this.#leafWatchStop.abort();
+        this.#leafCerts?.close();
+        await this.#leafWatch;
+      });
       await step('transport', () => this.#transport?.close());
       await step('local agent', () => this.#local?.close());
       await step('tombstone reaper', () => this.#reaper?.close());

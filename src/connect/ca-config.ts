@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { formatGoDuration, parseGoDuration } from '../lib/go/duration.js';
+import { decodeErrorMessage, weakNumber } from '../lib/go/mapstructure.js';
 
 const NS_PER_MS = 1_000_000;
 const HOUR_MS = 3_600_000;
@@ -127,8 +128,10 @@ export function parseConsulCAConfig(raw: Readonly<Record<string, unknown>>): Con
   const privateKeyBits = read('PrivateKeyBits', intValue, DEFAULT_PRIVATE_KEY_BITS);
   const privateKey = read('PrivateKey', stringValue, '');
   const rootCert = read('RootCert', stringValue, '');
-  const csrMaxPerSecond = read('CSRMaxPerSecond', floatValue, DEFAULT_CSR_MAX_PER_SECOND);
-  const csrMaxConcurrent = read('CSRMaxConcurrent', intValue, 0);
+  // The CSR limits are numbers to mapstructure (no decode hook), so their errors read as mapstructure's own.
+  const csrMaxPerSecond =
+    weakNumber(cfg['CSRMaxPerSecond'], 'CSRMaxPerSecond', 'float32', errors) ?? DEFAULT_CSR_MAX_PER_SECOND;
+  const csrMaxConcurrent = weakNumber(cfg['CSRMaxConcurrent'], 'CSRMaxConcurrent', 'int', errors) ?? 0;
   if (errors.length > 0) throw decodeError(errors);
 
   if (privateKey === '' && rootCert !== '') {
@@ -240,8 +243,7 @@ function validateRotation(period: number, leaf: number): void {
 }
 
 function decodeError(problems: readonly string[]): CAConfigError {
-  const list = problems.map((p) => `* ${p}`).join('\n');
-  return new CAConfigError(`error decoding config: ${problems.length} error(s) decoding:\n\n${list}`);
+  return new CAConfigError(decodeErrorMessage(problems));
 }
 
 /** A Go duration (string) or nanoseconds (number), as mapstructure's weak decoding reads `time.Duration`. */
@@ -261,12 +263,6 @@ function intValue(v: unknown): number {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
   if (typeof v === 'string' && /^[+-]?\d+$/.test(v.trim())) return Number.parseInt(v, 10);
   throw new Error(`cannot parse as int: ${JSON.stringify(v)}`);
-}
-
-function floatValue(v: unknown): number {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  throw new Error(`cannot parse as float: ${JSON.stringify(v)}`);
 }
 
 function goDur(ms: number): string {

@@ -20,6 +20,8 @@ export interface SignedCertificate {
   readonly keyPem: string;
   /** `ID` of the signing root (its fingerprint, as in `/v1/connect/ca/roots`). */
   readonly rootId: string;
+  /** The index the signer committed the certificate at (a leaf's `ModifyIndex`), when it has one. */
+  readonly index?: number;
 }
 
 /** A certificate held by the manager: the signed material and what was read from the certificate itself. */
@@ -212,6 +214,17 @@ export class CertManager<I> {
     this.#log.info({ root_id: rootId, previous_root_id: previous, reissue: stale }, 'active CA root changed');
   }
 
+  /**
+   * Issues a new certificate for a held `key` now, whatever the renewal plan (a caller found the current one
+   * signed by an inactive root, or expired). Shares a signing already in flight.
+   */
+  renew(key: string): Promise<ManagedCertificate> {
+    const e = this.#entries.get(key);
+    if (e === undefined || this.#closed)
+      return Promise.reject(new Error(`no certificate is held for ${key}`));
+    return this.#issue(e, e.failures > 0 ? 'retry' : 'renewal');
+  }
+
   /** Stops renewing `key` and forgets it (its listeners too). */
   release(key: string): void {
     const e = this.#entries.get(key);
@@ -367,6 +380,7 @@ export class CertManager<I> {
       certPem: signed.certPem,
       keyPem: signed.keyPem,
       rootId: signed.rootId,
+      ...(signed.index === undefined ? {} : { index: signed.index }),
       serial: x.serialNumber,
       validFrom,
       validTo,

@@ -36,6 +36,8 @@ export {
   serverSpiffeId,
   meshGatewaySpiffeId,
   peeredServiceSni,
+  parseSpiffeId,
+  type ParsedSpiffeId,
   type ServiceSpiffeIdOptions,
 } from './spiffe-id.js';
 export {
@@ -72,3 +74,20 @@ export {
 } from './ca-config.js';
 export { activeCASigning, type ActiveCASigning } from './signing.js';
 export { crossSignRoot, CROSS_SIGNED_TTL_MS, type CrossSignOptions } from './cross-sign.js';
+export { createLeafCsr, parseCsr, type LeafKeyAndCsr, type ParsedCsr } from './csr.js';
+export {
+  signCsr,
+  InvalidCsrError,
+  type SignCsrOptions,
+  type SignedLeafCert,
+  type SigningRoot,
+} from './csr-signer.js';
+export {
+  CsrLimiter,
+  CsrRateLimitedError,
+  RATE_LIMITED_MESSAGE,
+  CSR_LIMIT_WAIT_MS,
+  DEFAULT_MAX_CSR_WAITERS,
+  type CsrLimits,
+  type CsrLimiterOptions,
+} from './csr-limiter.js';

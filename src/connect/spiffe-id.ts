@@ -119,3 +119,59 @@ export function peeredServiceSni(
   const ap = partition === '' ? DEFAULT_PARTITION : partition;
   return `${service}.${ns}.${ap}.${peerName}.external.${domain}`;
 }
+
+/** A parsed Connect SPIFFE ID (Consul's `connect.ParseCertURI`): the kinds a leaf can be issued for. */
+export type ParsedSpiffeId =
+  | {
+      readonly kind: 'service';
+      readonly host: string;
+      readonly partition: string;
+      readonly namespace: string;
+      readonly datacenter: string;
+      readonly service: string;
+    }
+  | { readonly kind: 'agent'; readonly host: string; readonly datacenter: string; readonly agent: string }
+  | { readonly kind: 'mesh-gateway'; readonly host: string; readonly datacenter: string }
+  | { readonly kind: 'server'; readonly host: string; readonly datacenter: string }
+  | { readonly kind: 'signing'; readonly host: string };
+
+const SERVICE_PATH = /^(?:\/ap\/([^/]+))?\/ns\/([^/]+)\/dc\/([^/]+)\/svc\/([^/]+)$/;
+const AGENT_PATH = /^(?:\/ap\/([^/]+))?\/agent\/client\/dc\/([^/]+)\/id\/([^/]+)$/;
+const MESH_GATEWAY_PATH = /^(?:\/ap\/([^/]+))?\/gateway\/mesh\/dc\/([^/]+)$/;
+const SERVER_PATH = /^\/agent\/server\/dc\/([^/]+)$/;
+
+/**
+ * Parses a `spiffe://` URI into the identity it names, as Consul's `ParseCertURI` does (path segments are
+ * percent-decoded; the host is lower-cased). Throws a `TypeError` with Consul's wording for anything else.
+ */
+export function parseSpiffeId(uri: string): ParsedSpiffeId {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new TypeError('SPIFFE ID is not in the expected format');
+  }
+  if (url.protocol !== 'spiffe:') throw new TypeError('URI must be a SPIFFE ID');
+  const host = url.hostname.toLowerCase();
+  const path = url.pathname;
+  const dec = (s: string | undefined): string => decodeURIComponent(s ?? '');
+  let m = SERVICE_PATH.exec(path);
+  if (m) {
+    return {
+      kind: 'service',
+      host,
+      partition: dec(m[1]) || DEFAULT_PARTITION,
+      namespace: dec(m[2]),
+      datacenter: dec(m[3]),
+      service: dec(m[4]),
+    };
+  }
+  m = AGENT_PATH.exec(path);
+  if (m) return { kind: 'agent', host, datacenter: dec(m[2]), agent: dec(m[3]) };
+  m = MESH_GATEWAY_PATH.exec(path);
+  if (m) return { kind: 'mesh-gateway', host, datacenter: dec(m[2]) };
+  m = SERVER_PATH.exec(path);
+  if (m) return { kind: 'server', host, datacenter: dec(m[1]) };
+  if (path === '' || path === '/') return { kind: 'signing', host };
+  throw new TypeError('SPIFFE ID is not in the expected format');
+}

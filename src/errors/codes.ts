@@ -152,6 +152,12 @@ export const ERROR_CODES = {
     http: 500,
     grpc: GRPC_STATUS.UNIMPLEMENTED,
   },
+  ENT_ERR_RATE_LIMITED: {
+    summary:
+      'A limit on work the server does (CSR signing rate or concurrency, cached leaves) refused it; retry later.',
+    http: 429,
+    grpc: GRPC_STATUS.RESOURCE_EXHAUSTED,
+  },
   ENT_ERR_INTERNAL: { summary: 'An unexpected error occurred.', http: 500, grpc: GRPC_STATUS.INTERNAL },
 } as const satisfies Record<string, ErrorCodeSpec>;
 

@@ -56,6 +56,20 @@ export interface HttpDeps {
   readonly connectCA: ConnectCAWriter;
   /** Whether writes are accepted now (the command log's health), for the agent check and `agent/self`. */
   writeHealth(): WriteHealth;
+  /** The agent's service leaf certificates (`/v1/agent/connect/ca/leaf/:service`). */
+  readonly leafCerts: LeafCertSource;
+}
+
+/** What the leaf endpoint needs of the agent's leaf certificate cache (the agent's `LeafCertificates` fits). */
+export interface LeafCertSource {
+  /**
+   * Consul's `IssuedCert` JSON for `service`. With `minIndex > 0`, waits until the leaf's `ModifyIndex` passes it
+   * (renewal, root rotation) or `waitMs` elapses. Rejects with an `AppError` for the CSR limits (429).
+   */
+  leaf(
+    service: string,
+    q: { minIndex: number; waitMs: number | undefined; signal: AbortSignal },
+  ): Promise<{ readonly ModifyIndex: number }>;
 }
 
 /** What `PUT /v1/connect/ca/configuration` needs of the CA (the agent's `ConnectCAManager` provides it). */

@@ -45,6 +45,7 @@ const TABLE: readonly (readonly [string, Methods])[] = [
   ['/v1/agent/health/service/name/', { GET: agent.agentHealthByName }],
   ['/v1/agent/health/service/id/', { GET: agent.agentHealthById }],
   ['/v1/agent/connect/ca/roots', { GET: connect.connectCARoots }],
+  ['/v1/agent/connect/ca/leaf/', { GET: connect.agentConnectCALeaf }],
   ['/v1/agent/connect/authorize', { POST: connectAuthorize.agentConnectAuthorize }],
   ['/v1/connect/ca/roots', { GET: connect.connectCARoots }],
   [

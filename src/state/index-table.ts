@@ -12,6 +12,8 @@ export const IDX = {
   /** Moves exactly when the list of CA roots or the active root changes (peers' trust bundles follow it). */
   caRoots: 'ca-roots',
   caConfig: 'ca-config',
+  /** Moved by every signed leaf certificate (`ca-leaf-index`). */
+  caLeaf: 'ca-leaf',
   trustBundles: 'peering-trust-bundles',
   service: (peer: string, name: string): string => `service.${peer}/${name.toLowerCase()}`,
   /** The set of (service name, kind) pairs of a peer's catalog: moves only when a pair appears or disappears. */

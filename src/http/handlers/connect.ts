@@ -86,3 +86,26 @@ function sameStrings(a: Readonly<Record<string, string>>, b: Readonly<Record<str
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
+
+/**
+ * GET /v1/agent/connect/ca/leaf/:service: the agent's leaf certificate for a service name (registered or not), as
+ * Consul's `AgentConnectCALeafCert`; `?index=` blocks until the leaf is renewed or re-issued after a rotation.
+ * `X-Consul-Index` is the leaf's `ModifyIndex`.
+ */
+export async function agentConnectCALeaf(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  assertConnectEnabled(deps);
+  const service = ctx.rest;
+  // Consul's leaf manager refuses a request naming nothing, with a 500.
+  if (service === '') {
+    throw new AppError('ENT_ERR_BAD_REQUEST', 'URI must be either service, agent, server, or kind', {
+      http: 500,
+    });
+  }
+  const q = parseQueryOptions(ctx, deps.info.datacenter);
+  const leaf = await deps.leafCerts.leaf(service, {
+    minIndex: q.minIndex,
+    waitMs: q.waitMs,
+    signal: ctx.signal,
+  });
+  return json(leaf, leaf.ModifyIndex);
+}

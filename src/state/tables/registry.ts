@@ -1,5 +1,6 @@
 import type { TableDeps } from '../table.js';
 import { CaTable, type CaCommand } from './ca.js';
+import { CaLeafTable, type CaLeafCommand } from './ca-leaf.js';
 import { CatalogTable, type CatalogCommand } from './catalog.js';
 import { ConfigTable, type ConfigCommand } from './config.js';
 import { KvTable, type KvCommand } from './kv.js';
@@ -20,7 +21,8 @@ export function createTables(deps: TableDeps) {
   const config = new ConfigTable(deps);
   const ca = new CaTable(deps);
   const peering = new PeeringTable(deps, catalog);
-  return { system, virtualIps, catalog, kv, config, ca, peering } as const;
+  const caLeaf = new CaLeafTable();
+  return { system, virtualIps, catalog, kv, config, ca, peering, caLeaf } as const;
 }
 
 export type Tables = ReturnType<typeof createTables>;
@@ -29,4 +31,5 @@ export type Tables = ReturnType<typeof createTables>;
  * Every write is one of these commands, committed to the log and then applied by the table that declares it, in
  * index order. Commands are plain JSON; `command-codec.ts` versions their encoding.
  */
-export type Command = SystemCommand | CatalogCommand | KvCommand | ConfigCommand | CaCommand | PeeringCommand;
+export type Command =
+  SystemCommand | CatalogCommand | KvCommand | ConfigCommand | CaCommand | PeeringCommand | CaLeafCommand;
