@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { FakeClock, settle } from '../lib/testing/fake-clock.js';
-import {
-  CSR_LIMIT_WAIT_MS,
-  CsrLimiter,
-  CsrRateLimitedError,
-  DEFAULT_CSR_MAX_PER_SECOND,
-  RATE_LIMITED_MESSAGE,
-  parseCsrLimits,
-} from './csr-limiter.js';
+import { CSR_LIMIT_WAIT_MS, CsrLimiter, CsrRateLimitedError, RATE_LIMITED_MESSAGE } from './csr-limiter.js';
+import { DEFAULT_CSR_MAX_PER_SECOND, parseConsulCAConfig } from './ca-config.js';
+
+/** The CSR limits of a CA `Config` map, as the agent reads them for signing. */
+function parseCsrLimits(config: Record<string, unknown>): { maxPerSecond: number; maxConcurrent: number } {
+  const c = parseConsulCAConfig(config);
+  return { maxPerSecond: c.csrMaxPerSecond, maxConcurrent: c.csrMaxConcurrent };
+}
 
 const RATE_LIMITED = { name: 'CsrRateLimitedError', message: 'Rate limit reached, try again later' };
 
@@ -81,7 +81,7 @@ test('csr limits - both 0 turns the limits off', async () => {
   assert.equal(results.length, 100);
 });
 
-test('csr limits - parsed as Consul decodes CA config: defaults, weak typing, and its error text', () => {
+test('csr limits - CA config decodes them as Consul does: defaults, weak typing, and mapstructure error text', () => {
   assert.deepEqual(parseCsrLimits({}), { maxPerSecond: DEFAULT_CSR_MAX_PER_SECOND, maxConcurrent: 0 });
   assert.deepEqual(parseCsrLimits({ CSRMaxPerSecond: '2.5', csrmaxconcurrent: 3.9 }), {
     maxPerSecond: 2.5,

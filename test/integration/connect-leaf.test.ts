@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { startAgentProcess } from '../helpers/agent-process.js';
+import { ENTENTE_BIN, startAgentProcess } from '../helpers/agent-process.js';
 import { useDevAgent } from '../helpers/dev-agent.js';
 
 const dev = useDevAgent();
@@ -108,4 +108,34 @@ test('connect leaf - connect.ca_config.csr_max_per_second limits signing with Co
   assert.deepEqual(statuses, [200, 429]);
   const refused = a.status === 429 ? a : b;
   assert.equal(await refused.text(), 'Rate limit reached, try again later');
+});
+
+test('connect leaf - a malformed csr_max_per_second stops start-up with Consul decode text', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'entente-leaf-bad-'));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const file = join(dir, 'connect.hcl');
+  writeFileSync(file, 'connect { ca_config { csr_max_per_second = "lots" } }');
+  const args = [
+    'agent',
+    '-dev',
+    '-config-file',
+    file,
+    '-http-port',
+    '0',
+    '-dns-port',
+    '-1',
+    '-grpc-tls-port',
+    '-1',
+  ];
+  const run = spawnSync(process.execPath, [ENTENTE_BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(run.status, 1, run.stderr);
+  assert.ok(
+    run.stderr.includes(
+      'error decoding config: 1 error(s) decoding:\n\n' +
+        `* cannot parse 'CSRMaxPerSecond' as float: strconv.ParseFloat: parsing "lots": invalid syntax`,
+    ),
+    run.stderr,
+  );
 });
