@@ -1,6 +1,5 @@
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from '../logging/index.js';
-import type { ApplyResult, Command } from '../state/index.js';
 import type { Peering } from '../types/index.js';
 import type { ChunkAssembler } from './chunk-assembler.js';
 import type { Importer } from './importer.js';
@@ -14,13 +13,14 @@ import {
   type StatusError,
 } from './messages.js';
 import { validateAddress } from './service.js';
+import type { PeeringWrite } from './store.js';
 import type { StreamTracker } from './tracker.js';
 
 /** What applying a received response needs: the local peering, the writers and the chunk assembler. */
 export interface ApplyContext {
   peering: Peering;
   isDialer: boolean;
-  write(cmd: Command): Promise<{ index: number; result: ApplyResult }>;
+  write: PeeringWrite;
   importer: Importer;
   chunks: ChunkAssembler;
   tracker: StreamTracker;

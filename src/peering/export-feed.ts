@@ -1,7 +1,8 @@
 import type { ExportedServicesEntry } from '../config-entry/index.js';
 import type { Clock } from '../lib/clock.js';
-import { IDX, type StateStore } from '../state/index.js';
+import { IDX } from '../state/index.js';
 import { CHAIN_KINDS } from './mesh-export.js';
+import type { ExportFeedStore } from './store.js';
 
 /** Name of the exported-services config entry in Consul CE. */
 export const EXPORTED_SERVICES_NAME = 'default';
@@ -46,7 +47,7 @@ const PENDING_MAX = 65_536;
 /**
  * One watcher of the exported catalog per store, shared by every peer stream (fan-out without per-peer scans).
  *
- * It follows the store's changes ({@link StateStore.observe}): each apply names the index keys it moved, so the
+ * It follows the store's changes ({@link ExportFeedStore.observe}): each apply names the index keys it moved, so the
  * feed collects the local services whose key moved, and a pass reads the index of those only and tells every
  * listener which of them changed; each peer's stream then only checks those names against its own exports. The
  * `*` list (local typical services) comes from the catalog's name read, which moves only when a name (or a kind
@@ -59,7 +60,7 @@ const PENDING_MAX = 65_536;
  * catalog and by PENDING_MAX, past which the pass rescans all candidates).
  */
 export class ExportFeed {
-  readonly #store: StateStore;
+  readonly #store: ExportFeedStore;
   readonly #clock: Clock;
   readonly #hooks: ExportFeedHooks;
   readonly #listeners = new Set<ExportListener>();
@@ -86,14 +87,14 @@ export class ExportFeed {
   #wake: (() => void) | undefined;
   #stop: AbortController | undefined;
 
-  constructor(store: StateStore, clock: Clock, hooks: ExportFeedHooks = {}) {
+  constructor(store: ExportFeedStore, clock: Clock, hooks: ExportFeedHooks = {}) {
     this.#store = store;
     this.#clock = clock;
     this.#hooks = hooks;
   }
 
   /** The feed of `store`, created on first use. */
-  static of(store: StateStore, clock: Clock, hooks: ExportFeedHooks = {}): ExportFeed {
+  static of(store: ExportFeedStore, clock: Clock, hooks: ExportFeedHooks = {}): ExportFeed {
     let feed = FEEDS.get(store);
     if (!feed) {
       feed = new ExportFeed(store, clock, hooks);
@@ -322,4 +323,4 @@ function hasChange(c: ExportChange): boolean {
   return c.changed.size > 0 || c.entryChanged || c.catalogChanged || c.rootsChanged || c.meshChanged;
 }
 
-const FEEDS = new WeakMap<StateStore, ExportFeed>();
+const FEEDS = new WeakMap<ExportFeedStore, ExportFeed>();

@@ -1,6 +1,6 @@
-import { type StateStore } from '../state/index.js';
 import type { HealthCheck, HealthStatus, Node, NodeService } from '../types/index.js';
 import { chunkResourceId, type CheckServiceNode, type Resource } from './messages.js';
+import type { ExporterStore } from './store.js';
 import type { OutgoingResource } from './stream-sender.js';
 
 const SIDECAR_SUFFIX = '-sidecar-proxy';
@@ -20,9 +20,9 @@ export const EMPTY_EXPORT: Resource = Object.freeze({ type: 'exported-service', 
  * NOTE: callers must treat every result as read-only.
  */
 export class Exporter {
-  readonly #store: StateStore;
+  readonly #store: ExporterStore;
 
-  constructor(store: StateStore) {
+  constructor(store: ExporterStore) {
     this.#store = store;
   }
 
@@ -96,7 +96,7 @@ interface SharedExport {
  * Converted exports per store and service name; an entry is replaced when the service's index moves, so the cache
  * holds one version per exported service (bounded by the catalog).
  */
-const SHARED = new WeakMap<StateStore, Map<string, SharedExport>>();
+const SHARED = new WeakMap<ExporterStore, Map<string, SharedExport>>();
 
 /** Splits instances into runs whose JSON size stays under `maxBytes` (a single larger instance goes alone). */
 export function splitBySize(nodes: CheckServiceNode[], maxBytes: number): CheckServiceNode[][] {

@@ -1,4 +1,5 @@
-import type { ApplyResult, Command, ImportedInstance } from '../state/index.js';
+import type { ImportedInstance } from '../state/index.js';
+import type { PeeringWrite, PeeringWriteCommand } from './store.js';
 import { HEALTH_STATUSES, SERVICE_KINDS, type HealthStatus, type ServiceKind } from '../types/index.js';
 import type { CheckServiceNode } from './messages.js';
 
@@ -8,9 +9,9 @@ import type { CheckServiceNode } from './messages.js';
  */
 export class Importer {
   readonly #peerName: string;
-  readonly #write: (cmd: Command) => Promise<{ index: number; result: ApplyResult }>;
+  readonly #write: PeeringWrite;
 
-  constructor(peerName: string, write: (cmd: Command) => Promise<{ index: number; result: ApplyResult }>) {
+  constructor(peerName: string, write: PeeringWrite) {
     this.#peerName = peerName;
     this.#write = write;
   }
@@ -37,7 +38,7 @@ export class Importer {
     });
   }
 
-  async #commit(cmd: Command): Promise<void> {
+  async #commit(cmd: PeeringWriteCommand): Promise<void> {
     const { result } = await this.#write(cmd);
     if (!result.ok) throw new Error(result.error);
   }

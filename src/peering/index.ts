@@ -30,3 +30,19 @@ export {
 } from './stream-limits.js';
 export { Exporter, EMPTY_EXPORT, flattenChecks, splitBySize } from './exporter.js';
 export { Importer, importedStatus } from './importer.js';
+export type {
+  CaRootReads,
+  ChangeFeed,
+  ConfigEntryReads,
+  ExportCatalogReads,
+  ExportFeedStore,
+  ExporterStore,
+  ManagerStore,
+  MeshExportStore,
+  PeeringReads,
+  PeeringServiceStore,
+  PeeringWatch,
+  PeeringWrite,
+  PeeringWriteCommand,
+  StreamStore,
+} from './store.js';

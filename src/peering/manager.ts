@@ -4,11 +4,12 @@ import { Backoff } from '../lib/backoff.js';
 import type { Clock } from '../lib/clock.js';
 import { sleep } from '../lib/sleep.js';
 import type { Logger } from '../logging/index.js';
-import { WatchSet, type ApplyResult, type Command, type StateStore } from '../state/index.js';
+import { WatchSet } from '../state/index.js';
 import { isPeeringActive, shouldDial, type Peering } from '../types/index.js';
 import { STREAM_CODE, StreamError, type BidiStream, type ReplicationMessage } from './messages.js';
 import { PeerDialError, dedupeAddresses, type LocalPeeringIdentity } from './service.js';
 import { handleStream, type StreamOutcome } from './stream-handler.js';
+import type { ManagerStore, PeeringWrite } from './store.js';
 import type { StreamLimits } from './stream-limits.js';
 import type { StreamTracker } from './tracker.js';
 
@@ -45,8 +46,8 @@ export const DEFAULT_BACKOFF: Required<BackoffOptions> = {
 export const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
 
 export interface PeeringManagerOptions {
-  store: StateStore;
-  write(cmd: Command): Promise<{ index: number; result: ApplyResult }>;
+  store: ManagerStore;
+  write: PeeringWrite;
   tracker: StreamTracker;
   identity: LocalPeeringIdentity;
   dialer: StreamDialer;

@@ -8,10 +8,11 @@ import type {
 } from '../config-entry/index.js';
 import { meshGatewaySpiffeId, peeredServiceSni, serviceSpiffeId } from '../connect/index.js';
 import { compileDiscoveryChain, isProtocolHttpLike, type ChainEntries } from '../discovery-chain/index.js';
-import { IDX, type StateStore } from '../state/index.js';
+import { IDX } from '../state/index.js';
 import type { HealthCheck } from '../types/index.js';
 import { exportedNode, flattenChecks } from './exporter.js';
 import type { CheckServiceNode } from './messages.js';
+import type { MeshExportStore } from './store.js';
 
 /** Suffix of the synthetic proxy service a peer receives for each exported mesh service (Consul's). */
 export const SYNTHETIC_PROXY_SUFFIX = '-sidecar-proxy';
@@ -85,10 +86,10 @@ interface StoreCache {
  * and one chain summary per exported mesh service (bounded by the catalog).
  */
 export class MeshExports {
-  readonly #store: StateStore;
+  readonly #store: MeshExportStore;
   readonly #identity: MeshIdentity;
 
-  constructor(store: StateStore, identity: MeshIdentity) {
+  constructor(store: MeshExportStore, identity: MeshIdentity) {
     this.#store = store;
     this.#identity = identity;
   }
@@ -281,10 +282,10 @@ export class MeshExports {
   }
 }
 
-const CACHES = new WeakMap<StateStore, StoreCache>();
+const CACHES = new WeakMap<MeshExportStore, StoreCache>();
 
 /** The chain kinds of the store, as the compiler reads them. */
-function chainEntries(store: StateStore): ChainEntries {
+function chainEntries(store: MeshExportStore): ChainEntries {
   const byKind = new Map<string, Map<string, ConfigEntry>>();
   for (const kind of CHAIN_KINDS) {
     const recs = store.configEntries(undefined, kind).value;

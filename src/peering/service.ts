@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, badRequest } from '../errors/index.js';
-import type { ApplyResult, Command, StateStore } from '../state/index.js';
 import { shouldDial } from '../types/index.js';
+import type { PeeringServiceStore, PeeringWrite, PeeringWriteCommand } from './store.js';
 import { decodePeeringToken, encodePeeringToken } from './token.js';
 import type { PeeringReason, StreamTracker } from './tracker.js';
 
@@ -53,8 +53,8 @@ export interface LocalPeeringIdentity {
 }
 
 export interface PeeringServiceOptions {
-  store: StateStore;
-  write(cmd: Command): Promise<{ index: number; result: ApplyResult }>;
+  store: PeeringServiceStore;
+  write: PeeringWrite;
   tracker: StreamTracker;
   identity: LocalPeeringIdentity;
   exchangeSecret: ExchangeSecretFn;
@@ -99,7 +99,7 @@ export class PeeringService {
     }
   }
 
-  async #commit(cmd: Command): Promise<unknown> {
+  async #commit(cmd: PeeringWriteCommand): Promise<unknown> {
     const { result } = await this.#o.write(cmd);
     if (!result.ok) throw new AppError(result.code, result.error);
     return result.value;

@@ -1,7 +1,6 @@
 import { systemClock, type Clock } from '../lib/clock.js';
 import { onAbort } from '../lib/shared-abort.js';
 import type { Logger } from '../logging/index.js';
-import type { ApplyResult, Command, StateStore } from '../state/index.js';
 import type { Peering } from '../types/index.js';
 import { ChunkAssembler } from './chunk-assembler.js';
 import { ExportFeed } from './export-feed.js';
@@ -15,6 +14,7 @@ import { PeerDialError, type LocalPeeringIdentity } from './service.js';
 import { DEFAULT_STREAM_LIMITS, EXPORT_CHUNK_BYTES, type StreamLimits } from './stream-limits.js';
 import { StreamReceiver, type ReceiveEnd } from './stream-receiver.js';
 import { StreamSender } from './stream-sender.js';
+import type { PeeringWrite, StreamStore } from './store.js';
 import { Subscriptions } from './subscriptions.js';
 import type { PeeringReason, StreamTracker } from './tracker.js';
 
@@ -31,8 +31,8 @@ export interface StreamHandlerOptions {
   /** The local peering record when the stream started. */
   peering: Peering;
   isDialer: boolean;
-  store: StateStore;
-  write(cmd: Command): Promise<{ index: number; result: ApplyResult }>;
+  store: StreamStore;
+  write: PeeringWrite;
   tracker: StreamTracker;
   identity: LocalPeeringIdentity;
   logger: Logger;

@@ -1,10 +1,10 @@
 import type { Logger } from '../logging/index.js';
-import type { ApplyResult, Command } from '../state/index.js';
 import { applyResponse, type ApplyContext } from './apply-response.js';
 import { STREAM_CODE, StreamError, type BidiStream, type ReplicationMessage } from './messages.js';
 import { MAX_INFLIGHT_IMPORTS } from './stream-limits.js';
 import type { StreamSender } from './stream-sender.js';
 import type { Subscriptions } from './subscriptions.js';
+import type { PeeringWrite } from './store.js';
 import type { StreamTracker } from './tracker.js';
 
 export interface StreamReceiverOptions {
@@ -19,7 +19,7 @@ export interface StreamReceiverOptions {
   apply: ApplyContext;
   tracker: StreamTracker;
   logger: Logger;
-  write(cmd: Command): Promise<{ index: number; result: ApplyResult }>;
+  write: PeeringWrite;
   now(): number;
   /** A heartbeat arrived. */
   onHeartbeat(): void;
