@@ -2,7 +2,8 @@
  * `GET /v1/health/service/web` queries/s with 100 registered instances of `web`, driven by `wrk` (a separate process,
  * -t2 -c32), its p99 latency and the server's CPU per request. Baseline in the same run: a bare `node:http` server (a
  * child process) answering the very same body bytes. Both run throughout; after a 2 s warm-up each, they are measured
- * in 3 alternating rounds of 4 s, so load from elsewhere on the machine weighs on both alike.
+ * in 5 alternating rounds of 4 s (baseline, entente, baseline, entente, ...), so load from elsewhere on the machine
+ * weighs on both alike; the ratio of each round and their median are printed.
  *
  *   node --import tsx bench/health-query.ts
  */
@@ -22,7 +23,7 @@ import { WRK as WRK_TOOL, requireTools } from './lib/require-tools.js';
 const COMMAND = 'node --import tsx bench/health-query.ts';
 const INSTANCES = 100;
 const WRK = { threads: 2, connections: 32, seconds: 4 };
-const ROUNDS = 3;
+const ROUNDS = 5;
 const WARMUP_SECONDS = 2;
 const BARE_SERVER = fileURLToPath(new URL('./lib/bare-http-server.ts', import.meta.url));
 
@@ -117,8 +118,8 @@ await runBench('health-query', async () => {
     await warmUp(url, agent.child.pid);
     await warmUp(bare.url, bare.pid);
     for (let i = 0; i < ROUNDS; i++) {
-      const e = await runWrk(url, { ...WRK, serverPid: agent.child.pid });
       const b = await runWrk(bare.url, { ...WRK, serverPid: bare.pid });
+      const e = await runWrk(url, { ...WRK, serverPid: agent.child.pid });
       rounds.push({ entente: e, bare: b });
     }
   } finally {
@@ -145,15 +146,20 @@ await runBench('health-query', async () => {
     ['server', 'req/s', 'p50', 'p99', 'server CPU', 'CPU/request', 'wrk CPU', 'non-2xx', 'socket errors'],
     [row('entente /v1/health/service/web', entente), row('bare node:http, same body', baseline)],
   );
+  const perRound = rounds.map((r) => r.entente.requestsPerSec / r.bare.requestsPerSec);
+  const cpuPerRound = rounds.map((r) => r.bare.serverCpuUsPerRequest / r.entente.serverCpuUsPerRequest);
+  const medianOf = (xs: readonly number[]): number =>
+    [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(
-    `\nratio entente / bare node:http: ${ratio(entente.requestsPerSec, baseline.requestsPerSec)} (req/s; per round: ${rounds
-      .map((r) => ratio(r.entente.requestsPerSec, r.bare.requestsPerSec))
-      .join(', ')})`,
+    `\nratio entente / bare node:http, req/s per round: ${perRound.map((x) => ratio(x, 1)).join(', ')}; median ${ratio(medianOf(perRound), 1)}`,
+  );
+  console.log(
+    `ratio entente / bare node:http, all rounds:    ${ratio(entente.requestsPerSec, baseline.requestsPerSec)}`,
   );
   console.log(`p99 entente / bare node:http:   ${ratio(entente.p99Ms, baseline.p99Ms)}`);
   // On a busy machine req/s follows the CPU share each server happened to get; CPU per request does not.
   console.log(
-    `CPU per request, bare / entente: ${ratio(baseline.serverCpuUsPerRequest, entente.serverCpuUsPerRequest)} (work per request, whatever CPU share each server got)`,
+    `CPU per request, bare / entente: ${ratio(baseline.serverCpuUsPerRequest, entente.serverCpuUsPerRequest)} (work per request, whatever CPU share each server got; per round: ${cpuPerRound.map((x) => ratio(x, 1)).join(', ')}; median ${ratio(medianOf(cpuPerRound), 1)})`,
   );
   printReproduce(COMMAND);
 });

@@ -195,7 +195,19 @@ export function checkEnterpriseParams(ctx: RequestContext): void {
   }
 }
 
-function headerValue(ctx: RequestContext, name: string): string | undefined {
-  const v = ctx.req.headers[name];
-  return typeof v === 'string' ? v : undefined;
+/**
+ * A request header's value, `name` in lower case, as `req.headers[name]` gives it for headers Node joins (values of
+ * repeated lines joined by `, `; every `X-Consul-*` header is one). Read from `req.rawHeaders`: the first read of
+ * `req.headers` builds an object of every header, which a read that needs two of them should not pay for.
+ */
+export function headerValue(ctx: RequestContext, name: string): string | undefined {
+  const raw = ctx.req.rawHeaders;
+  let value: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const key = raw[i] as string;
+    if (key.length !== name.length || key.toLowerCase() !== name) continue;
+    const v = raw[i + 1] as string;
+    value = value === undefined ? v : `${value}, ${v}`;
+  }
+  return value;
 }
