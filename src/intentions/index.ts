@@ -32,3 +32,4 @@ export {
   type ServiceSpiffeId,
   type SpiffeParseError,
 } from './authorize.js';
+export { AuthorizeCache, MAX_CACHED_DECISIONS, type AuthorizeSources } from './authorize-cache.js';

@@ -1,12 +1,13 @@
 /**
  * `POST /v1/agent/connect/authorize` `{Target, ClientCertURI, ClientCertSerial}` → `{Authorized, Reason}`
  * (Consul agent/agent_endpoint.go `AgentConnectAuthorize`, agent/connect_auth.go). The decision comes from the
- * same compiled intentions as `/v1/connect/intentions/check` (src/intentions/authorize.ts), recomputed when
- * intentions change; the trust domain → peer map is rebuilt when trust bundles or peerings change.
+ * same compiled intentions as `/v1/connect/intentions/check`; finished results are cached per (URI, target) and
+ * everything is recompiled when intentions, peer trust bundles/peerings or the CA roots move
+ * (src/intentions/authorize-cache.ts).
  */
 import { AppError, badRequest } from '../../errors/index.js';
 import { trustDomain } from '../../connect/index.js';
-import { authorize, parseServiceSpiffeId } from '../../intentions/index.js';
+import { AuthorizeCache, parseServiceSpiffeId } from '../../intentions/index.js';
 import { IDX } from '../../state/index.js';
 import type { RequestContext } from '../context.js';
 import { Fields } from '../decode.js';
@@ -16,28 +17,35 @@ import { INTENTION_DEFAULT_ALLOW, intentionView } from './intentions.js';
 
 const DECODE = 'Request decode failed';
 
-interface PeerDomains {
-  index: number;
-  byTrustDomain: Map<string, string>;
+/** One decision cache per store: recompiled when intentions, peer trust bundles/peerings or CA roots move. */
+const caches = new WeakMap<HttpStore, AuthorizeCache>();
+
+function peerTrustDomains(store: HttpStore): Map<string, string> {
+  const byTrustDomain = new Map<string, string>();
+  for (const p of store.peerings(undefined).value) {
+    const bundle = store.trustBundle(undefined, p.Name).value;
+    if (bundle !== null && bundle.TrustDomain !== '')
+      byTrustDomain.set(bundle.TrustDomain.toLowerCase(), p.Name);
+  }
+  return byTrustDomain;
 }
 
-/** Trust domain → local peer name, per store, rebuilt when the bundles' or peerings' index moves. */
-const peerDomains = new WeakMap<HttpStore, PeerDomains>();
-
-function peerForTrustDomain(store: HttpStore, td: string): string | undefined {
-  const index = store.maxIndex(undefined, IDX.trustBundles, IDX.peerings);
-  let cached = peerDomains.get(store);
-  if (cached?.index !== index) {
-    const byTrustDomain = new Map<string, string>();
-    for (const p of store.peerings(undefined).value) {
-      const bundle = store.trustBundle(undefined, p.Name).value;
-      if (bundle !== null && bundle.TrustDomain !== '')
-        byTrustDomain.set(bundle.TrustDomain.toLowerCase(), p.Name);
-    }
-    cached = { index, byTrustDomain };
-    peerDomains.set(store, cached);
+/** The store's authorize cache (exported for the benchmark and tests that drive the handler's own cache). */
+export function authorizeCache(store: HttpStore): AuthorizeCache {
+  let cache = caches.get(store);
+  if (cache === undefined) {
+    const view = intentionView(store);
+    cache = new AuthorizeCache({
+      intentions: () => view.current(),
+      trustIndex: () => store.maxIndex(undefined, IDX.trustBundles, IDX.peerings),
+      peerTrustDomains: () => peerTrustDomains(store),
+      rootsIndex: () => store.maxIndex(undefined, IDX.caRoots),
+      localTrustDomain: () => trustDomain(store.clusterId),
+      defaultAllow: INTENTION_DEFAULT_ALLOW,
+    });
+    caches.set(store, cache);
   }
-  return cached.byTrustDomain.get(td);
+  return cache;
 }
 
 /** `POST /v1/agent/connect/authorize` */
@@ -49,17 +57,13 @@ export async function agentConnectAuthorize(deps: HttpDeps, ctx: RequestContext)
   const uri = f.string('ClientCertURI');
   f.string('ClientCertSerial'); // type-checked like Consul's decoder; revocation lists are not checked (Consul neither)
   if (target === '') throw badRequest('Target service must be specified');
-  const client = parseServiceSpiffeId(uri);
-  if (typeof client === 'string') throw badRequest(client);
   if (deps.store.clusterId === '') {
+    // Refused before any decision: a URI parse error still wins, as the check below runs first in Consul.
+    const parsed = parseServiceSpiffeId(uri);
+    if (typeof parsed === 'string') throw badRequest(parsed);
     throw new AppError('ENT_ERR_BAD_REQUEST', 'cluster has no CA bootstrapped yet', { http: 500 });
   }
-  const result = authorize(intentionView(deps.store).current(), {
-    target,
-    client,
-    localTrustDomain: trustDomain(deps.store.clusterId),
-    peerForTrustDomain: (td) => peerForTrustDomain(deps.store, td),
-    defaultAllow: INTENTION_DEFAULT_ALLOW,
-  });
+  const result = authorizeCache(deps.store).check(uri, target);
+  if (typeof result === 'string') throw badRequest(result);
   return json(result);
 }
