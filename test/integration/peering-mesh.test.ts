@@ -1,7 +1,8 @@
 // Two agent processes peered for the mesh: B exports `web` (with a sidecar and a mesh gateway registered on B); A sees
 // the gateway as web's peer sidecar with PeerMeta, both sides serve the peer trust bundles proxies need, A authorizes
-// B's web for `api` by intentions with Peer = "b", and A's stored bundle follows B's root rotation.
+// B's web leaf for `api` by intentions with Peer = "b", and A's stored bundle follows B's root rotation.
 import { test } from 'node:test';
+import { X509Certificate } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,15 @@ async function roots(agent: AgentProcess): Promise<{ td: string; pems: string[] 
     x.RootCert.endsWith('\n') ? x.RootCert : `${x.RootCert}\n`,
   );
   return { td: r.TrustDomain as string, pems };
+}
+
+/** True when the first certificate of `certPem` was issued and signed by one of `rootPems`. */
+function signedByOneOf(certPem: string, rootPems: readonly string[]): boolean {
+  const leaf = new X509Certificate(certPem);
+  return rootPems.some((pem) => {
+    const root = new X509Certificate(pem);
+    return leaf.checkIssued(root) && leaf.verify(root.publicKey);
+  });
 }
 
 async function authorize(agent: AgentProcess, target: string, uri: string, serial: string) {
@@ -158,20 +168,23 @@ test('peering mesh - B exports web through its mesh gateway: PeerMeta on A, trus
   assert.equal((await call(b, 'GET', '/v1/internal/peering/trust-bundles')).status, 400);
   assert.equal((await ok(a, 'GET', '/v1/internal/peering/trust-bundle/nope')).json().Bundle, null);
 
-  // A authorizes B's web identity for target api only when an intention with Peer = "b" allows it.
-  // NOTE: the URI is B's web SPIFFE ID built from B's trust domain; B's leaf endpoint (/v1/agent/connect/ca/leaf)
-  // is not served yet, so no leaf of B's is involved here.
-  const webUri = `spiffe://${bRoots.td}/ns/default/dc/dcb/svc/web`;
+  // A authorizes B's web leaf for target api only when an intention with Peer = "b" allows it; the leaf chains to a
+  // root of the bundle A stores for b (what A's sidecars would verify it against).
+  const leaf = (await ok(b, 'GET', '/v1/agent/connect/ca/leaf/web')).json();
+  assert.equal(leaf.ServiceURI, `spiffe://${bRoots.td}/ns/default/dc/dcb/svc/web`);
+  assert.ok(signedByOneOf(leaf.CertPEM, bundle.Bundle.RootPEMs), "B's leaf chains to A's stored bundle");
+  const webUri: string = leaf.ServiceURI;
+  const serial: string = leaf.SerialNumber;
   const intention = (sources: { Name: string; Peer: string; Action: string }[]) =>
     ok(a, 'PUT', '/v1/config', { Kind: 'service-intentions', Name: 'api', Sources: sources });
   await intention([{ Name: 'web', Peer: 'b', Action: 'deny' }]);
   await retry(async () => {
-    const d = await authorize(a, 'api', webUri, '01');
+    const d = await authorize(a, 'api', webUri, serial);
     assert.equal(d.Authorized, false, d.Reason);
   });
   await intention([{ Name: 'web', Peer: 'b', Action: 'allow' }]);
   await retry(async () => {
-    const d = await authorize(a, 'api', webUri, '01');
+    const d = await authorize(a, 'api', webUri, serial);
     assert.equal(d.Authorized, true, d.Reason);
   });
   // An allow for another peer does not admit b's web; b's web is still not A's own web.
@@ -180,7 +193,7 @@ test('peering mesh - B exports web through its mesh gateway: PeerMeta on A, trus
     { Name: 'web', Peer: 'other', Action: 'allow' },
   ]);
   await retry(async () => {
-    const d = await authorize(a, 'api', webUri, '01');
+    const d = await authorize(a, 'api', webUri, serial);
     assert.equal(d.Authorized, false, d.Reason);
   });
 
@@ -205,4 +218,19 @@ test('peering mesh - B exports web through its mesh gateway: PeerMeta on A, trus
   assert.deepEqual((await ok(a, 'GET', '/v1/peering/b')).json().PeerCAPems, rotated.pems);
   // The peering itself survives B's rotation (its server certificate now chains to the new root).
   await retry(async () => assert.equal(await state(a, 'b'), 'ACTIVE'), { timeoutMs: 20_000 });
+  // A leaf B issues after the rotation verifies against A's stored bundle and is authorized by the same intention.
+  const stored = (await ok(a, 'GET', '/v1/internal/peering/trust-bundle/b')).json().Bundle
+    .RootPEMs as string[];
+  const fresh = await retry(async () => {
+    const l = (await ok(b, 'GET', '/v1/agent/connect/ca/leaf/web')).json();
+    assert.notEqual(l.SerialNumber, serial, 'B re-issued the leaf after its rotation');
+    return l;
+  });
+  assert.ok(signedByOneOf(fresh.CertPEM, stored), "B's new leaf chains to A's updated bundle");
+  assert.ok(!signedByOneOf(fresh.CertPEM, bundle.Bundle.RootPEMs), 'and not to the bundle A had before');
+  await intention([{ Name: 'web', Peer: 'b', Action: 'allow' }]);
+  await retry(async () => {
+    const d = await authorize(a, 'api', fresh.ServiceURI, fresh.SerialNumber);
+    assert.equal(d.Authorized, true, d.Reason);
+  });
 });
