@@ -1,11 +1,10 @@
 import type { HealthCheck, HealthStatus, Node, NodeService } from '../types/index.js';
+import { EMPTY_CATALOG_PROXY, renderCatalogProxy } from './render-proxy.js';
 
 /**
  * Consul's JSON shapes for catalog objects, with its `omitempty` rules. Key order follows Consul's Go structs, so
  * output diffs cleanly against real Consul.
  */
-
-const DEFAULT_PROXY = { Mode: '', MeshGateway: {}, Expose: {} };
 
 export function renderNode(n: Node): Record<string, unknown> {
   return {
@@ -38,7 +37,7 @@ export function renderNodeService(s: NodeService): Record<string, unknown> {
     ...(s.Locality ? { Locality: s.Locality } : {}),
     Weights: s.Weights,
     EnableTagOverride: s.EnableTagOverride,
-    Proxy: s.Proxy ?? DEFAULT_PROXY,
+    Proxy: s.Proxy ? renderCatalogProxy(s.Proxy) : EMPTY_CATALOG_PROXY,
     Connect: s.Connect ?? {},
     PeerName: s.PeerName ?? '',
     CreateIndex: s.CreateIndex,
@@ -69,7 +68,7 @@ export function renderServiceNode(n: Node, s: NodeService): Record<string, unkno
     ...(s.SocketPath ? { ServiceSocketPath: s.SocketPath } : {}),
     ...(s.Locality ? { ServiceLocality: s.Locality } : {}),
     ServiceEnableTagOverride: s.EnableTagOverride,
-    ServiceProxy: s.Proxy ?? DEFAULT_PROXY,
+    ServiceProxy: s.Proxy ? renderCatalogProxy(s.Proxy) : EMPTY_CATALOG_PROXY,
     ServiceConnect: s.Connect ?? {},
     ...(s.PeerName ? { PeerName: s.PeerName } : {}),
     CreateIndex: s.CreateIndex,

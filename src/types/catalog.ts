@@ -58,12 +58,97 @@ export interface NodeService {
   Locality?: Locality;
   Weights: Weights;
   EnableTagOverride: boolean;
-  Proxy?: Record<string, unknown>;
-  Connect?: Record<string, unknown>;
+  /** Connect proxies and gateways (Consul's ConnectProxyConfig); absent for typical services. */
+  Proxy?: ConnectProxyConfig;
+  Connect?: ServiceConnect;
   PeerName?: string;
   CreateIndex: number;
   ModifyIndex: number;
 }
+
+/*
+ * Mesh registration data (Consul's agent/structs/connect_proxy_config.go). Proxies read it back over the HTTP API;
+ * the server validates it as Consul does and stores it. Members left out are Go zero values. These are `type`
+ * aliases, not interfaces, so that they stay assignable to plain JSON records (the peering edge converts them
+ * to and from protobuf through JSON).
+ */
+
+export const PROXY_MODES = ['', 'direct', 'transparent'] as const;
+export type ProxyMode = (typeof PROXY_MODES)[number];
+
+export const MESH_GATEWAY_MODES = ['', 'none', 'local', 'remote'] as const;
+export type MeshGatewayMode = (typeof MESH_GATEWAY_MODES)[number];
+
+export type MeshGatewayConfig = { Mode?: MeshGatewayMode };
+
+export type TransparentProxyConfig = { OutboundListenerPort?: number; DialedDirectly?: boolean };
+
+export type ExposePath = {
+  ListenerPort?: number;
+  Path?: string;
+  LocalPathPort?: number;
+  Protocol?: string;
+  ParsedFromCheck?: boolean;
+};
+
+export type ExposeConfig = { Checks?: boolean; Paths?: ExposePath[] };
+
+export type AccessLogsConfig = {
+  Enabled?: boolean;
+  DisableListenerLogs?: boolean;
+  Type?: string;
+  Path?: string;
+  JSONFormat?: string;
+  TextFormat?: string;
+};
+
+export type EnvoyExtension = {
+  Name: string;
+  Required: boolean;
+  Arguments: Record<string, unknown>;
+  ConsulVersion: string;
+  EnvoyVersion: string;
+};
+
+/** One upstream of a proxy (Consul's `structs.Upstream`). */
+export type Upstream = {
+  /** `service` (default, `''`) or `prepared_query`. */
+  DestinationType?: string;
+  DestinationNamespace?: string;
+  DestinationPartition?: string;
+  DestinationPeer?: string;
+  DestinationName: string;
+  Datacenter?: string;
+  LocalBindAddress?: string;
+  LocalBindPort?: number;
+  LocalBindSocketPath?: string;
+  LocalBindSocketMode?: string;
+  Config?: Record<string, unknown>;
+  MeshGateway?: MeshGatewayConfig;
+  CentrallyConfigured?: boolean;
+};
+
+export type ConnectProxyConfig = {
+  EnvoyExtensions?: EnvoyExtension[];
+  DestinationServiceName?: string;
+  DestinationServiceID?: string;
+  LocalServiceAddress?: string;
+  LocalServicePort?: number;
+  LocalServiceSocketPath?: string;
+  Mode?: ProxyMode;
+  Config?: Record<string, unknown>;
+  Upstreams?: Upstream[];
+  MeshGateway?: MeshGatewayConfig;
+  Expose?: ExposeConfig;
+  TransparentProxy?: TransparentProxyConfig;
+  AccessLogs?: AccessLogsConfig;
+};
+
+/** What a peer's exported mesh service carries for dialing proxies (Consul's `PeeringServiceMeta`). */
+export type PeeringServiceMeta = { SNI?: string[]; SpiffeID?: string[]; Protocol?: string };
+
+/** Consul's `ServiceConnect`; `SidecarService` is registration syntax only and is never stored. */
+export type ServiceConnect = { Native?: boolean; PeerMeta?: PeeringServiceMeta };
 
 export interface HealthCheckDefinition {
   HTTP?: string;

@@ -85,11 +85,7 @@ export function goJsonKind(v: unknown): string {
   return 'map';
 }
 
-/** `go-multierror`'s default layout for a list of messages. */
-export function formatMultiError(messages: readonly string[]): string {
-  if (messages.length === 1) return `1 error occurred:\n\t* ${messages[0] ?? ''}\n\n`;
-  return `${messages.length} errors occurred:\n\t${messages.map((m) => `* ${m}`).join('\n\t')}\n\n`;
-}
+export { formatMultiError } from '../../lib/go/multierror.js';
 
 /** `mapstructure.Error`'s layout: points sorted, one per line. */
 export function formatMapstructureError(messages: readonly string[]): string {

@@ -6,12 +6,14 @@ import { Fields } from '../decode.js';
 import type { HttpDeps } from '../deps.js';
 import { applyFilter } from '../filter.js';
 import { aggregateStatus, renderCheck } from '../render.js';
+import { renderAgentProxy } from '../render-proxy.js';
 import { json, type Reply } from '../reply.js';
 import { commandLogCheck, ententeSelf } from './agent-write-health.js';
 import { DISABLED_PORT, NO_PORT } from './absent-listeners.js';
-import { sidecarRegistration } from './sidecar.js';
-import { decodeAgentCheck, decodeService, parseStatus } from './structs.js';
-import type { ServiceInput } from '../../state/index.js';
+import { validateNodeService } from './service-validation.js';
+import { sidecarFacts, sidecarRegistration } from './sidecar.js';
+import { decodeAgentCheck, decodeService, isAnyAddress, parseStatus } from './structs.js';
+import { formatMultiError } from '../../lib/go/multierror.js';
 
 const DECODE = 'Request decode failed';
 /** Services and checks the server puts in the catalog itself: not agent registrations. */
@@ -46,8 +48,9 @@ export function renderAgentService(deps: HttpDeps, s: NodeService): Record<strin
       : {}),
     Weights: s.Weights,
     EnableTagOverride: s.EnableTagOverride,
-    ...(s.Proxy ? { Proxy: s.Proxy } : {}),
-    ...(s.Connect ? { Connect: s.Connect } : {}),
+    // As Consul's buildAgentService: a Proxy for proxies and gateways only, Connect only for native services.
+    ...(s.Kind !== '' ? { Proxy: renderAgentProxy(s.Proxy ?? {}) } : {}),
+    ...(s.Connect?.Native === true ? { Connect: { Native: true } } : {}),
     Datacenter: deps.info.datacenter,
   };
 }
@@ -225,6 +228,10 @@ export async function agentServiceRegister(deps: HttpDeps, ctx: RequestContext):
   const f = new Fields(await ctx.json(DECODE), 'ServiceDefinition', DECODE);
   const svc = decodeService(f, { nameKey: 'Name' });
   if (svc.Service === '') throw badRequest('Missing service name');
+  if (isAnyAddress(svc.Address)) throw badRequest('Invalid service address');
+  const connectF = f.object('Connect');
+  const problems = validateNodeService(svc, { sidecar: sidecarFacts(connectF) });
+  if (problems.length > 0) throw badRequest(`Validation failed: ${formatMultiError(problems)}`);
   const replace =
     ctx.boolQuery('replace-existing-checks', 'Invalid value for ?replace-existing-checks') ?? false;
   const checkFields = [
@@ -250,26 +257,20 @@ export async function agentServiceRegister(deps: HttpDeps, ctx: RequestContext):
     return lease.port;
   };
   try {
-    const sidecar = sidecarRegistration(
-      svc,
-      f.object('Connect'),
-      { node: deps.info.nodeName, reservePort },
-      DECODE,
-    );
-    // As Consul: the parent keeps its Connect settings, but not the nested sidecar definition.
-    const parent = sidecar ? withoutSidecarDefinition(svc) : svc;
-    await deps.agent.registerService(parent, defs, replace);
+    const sidecar = sidecarRegistration(svc, connectF, { node: deps.info.nodeName, reservePort }, DECODE);
+    if (sidecar) {
+      const sidecarProblems = validateNodeService(sidecar.service, { forAgent: true });
+      if (sidecarProblems.length > 0)
+        throw badRequest(`Failed Validation: ${formatMultiError(sidecarProblems)}`);
+    }
+    // As Consul: the parent keeps its Connect settings but not the nested sidecar definition (never decoded
+    // into it).
+    await deps.agent.registerService(svc, defs, replace);
     if (sidecar) await deps.agent.registerService(sidecar.service, sidecar.checks, replace);
   } finally {
     for (const lease of leases) lease.release();
   }
   return {};
-}
-
-function withoutSidecarDefinition(svc: ServiceInput): ServiceInput {
-  const { SidecarService: _s, ...connect } = svc.Connect ?? {};
-  const { Connect: _c, ...rest } = svc;
-  return Object.keys(connect).length > 0 ? { ...rest, Connect: connect } : rest;
 }
 
 /** PUT /v1/agent/service/deregister/:id */

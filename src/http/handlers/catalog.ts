@@ -1,4 +1,5 @@
 import { badRequest } from '../../errors/index.js';
+import { formatMultiError } from '../../lib/go/multierror.js';
 import type { CheckInput, NodeInput, ServiceInput, WatchSet } from '../../state/index.js';
 import { parseQueryOptions, type RequestContext } from '../context.js';
 import { Fields } from '../decode.js';
@@ -7,7 +8,8 @@ import { applyFilter } from '../filter.js';
 import { renderNode, renderNodeService, renderServiceNode } from '../render.js';
 import { json, type Reply } from '../reply.js';
 import { block, cachedJson, commit, nodeMetaFilter, tagFilter } from './common.js';
-import { decodeService, parseStatus, validateMeta } from './structs.js';
+import { validateNodeService } from './service-validation.js';
+import { decodeService, isAnyAddress, parseStatus, validateMeta } from './structs.js';
 
 const DECODE = 'Request decode failed';
 
@@ -41,6 +43,10 @@ export async function catalogRegister(deps: HttpDeps, ctx: RequestContext): Prom
     service = decodeService(sf, { nameKey: 'Service' });
     if (service.Service === '')
       throw badRequest('Must provide service name (Service.Service) with Service.ID');
+    if (isAnyAddress(service.Address)) throw badRequest('Invalid service address');
+    const problems = validateNodeService(service);
+    // Consul's catalog answers these with a 500 (an RPC error); they are the client's mistake: 400, same text.
+    if (problems.length > 0) throw badRequest(formatMultiError(problems));
   }
   const checks: CheckInput[] = [];
   const checkFields = [

@@ -1,7 +1,8 @@
-import { badRequest } from '../../errors/index.js';
 import type { ServiceInput } from '../../state/index.js';
+import type { ConnectProxyConfig } from '../../types/index.js';
 import type { AgentCheckDefinition } from '../agent-local.js';
 import { Fields } from '../decode.js';
+import type { SidecarDefinitionFacts } from './service-validation.js';
 import { decodeAgentCheck, decodeService } from './structs.js';
 
 /** Consul's `structs.SidecarProxySuffix`. */
@@ -32,23 +33,21 @@ export function sidecarRegistration(
   ctx: SidecarContext,
   decodePrefix: string,
 ): { service: ServiceInput; checks: AgentCheckDefinition[] } | undefined {
-  const sf = connect?.object('SidecarService');
+  const sf = sidecarDefinition(connect);
   if (!sf) return undefined;
-  if (parent.Kind !== '')
-    throw badRequest('Invalid SidecarService: only typical services can have a sidecar');
   const decoded = decodeService(sf, { nameKey: 'Name' });
   const id = parent.ID + SIDECAR_SUFFIX;
-  const proxy: Record<string, unknown> = { ...(decoded.Proxy ?? {}) };
-  proxy['DestinationServiceName'] ||= parent.Service;
-  proxy['DestinationServiceID'] ||= parent.ID;
-  const localAddr = typeof proxy['LocalServiceAddress'] === 'string' ? proxy['LocalServiceAddress'] : '';
-  const localPort = typeof proxy['LocalServicePort'] === 'number' ? proxy['LocalServicePort'] : 0;
-  if (!proxy['LocalServiceSocketPath'] && (localAddr === '' || localPort < 1)) {
+  const proxy: ConnectProxyConfig = { ...(decoded.Proxy ?? {}) };
+  proxy.DestinationServiceName ||= parent.Service;
+  proxy.DestinationServiceID ||= parent.ID;
+  const localAddr = proxy.LocalServiceAddress ?? '';
+  const localPort = proxy.LocalServicePort ?? 0;
+  if (!proxy.LocalServiceSocketPath && (localAddr === '' || localPort < 1)) {
     if (parent.SocketPath) {
-      proxy['LocalServiceSocketPath'] = parent.SocketPath;
+      proxy.LocalServiceSocketPath = parent.SocketPath;
     } else {
-      if (localAddr === '') proxy['LocalServiceAddress'] = '127.0.0.1';
-      if (localPort < 1) proxy['LocalServicePort'] = parent.Port;
+      if (localAddr === '') proxy.LocalServiceAddress = '127.0.0.1';
+      if (localPort < 1 && parent.Port !== 0) proxy.LocalServicePort = parent.Port;
     }
   }
   const service: ServiceInput = {
@@ -64,13 +63,7 @@ export function sidecarRegistration(
   };
   const given = [...(sf.object('Check') ? [sf.object('Check') as Fields] : []), ...sf.objectList('Checks')];
   const checkFields =
-    given.length > 0
-      ? given
-      : defaultCheckFields(
-          service,
-          typeof proxy['LocalServiceAddress'] === 'string' ? proxy['LocalServiceAddress'] : '',
-          decodePrefix,
-        );
+    given.length > 0 ? given : defaultCheckFields(service, proxy.LocalServiceAddress ?? '', decodePrefix);
   const checks = checkFields.map((cf, n) =>
     decodeAgentCheck(cf, {
       node: ctx.node,
@@ -82,6 +75,22 @@ export function sidecarRegistration(
   );
   for (const c of checks) c.check.ServiceID = id;
   return { service, checks };
+}
+
+/** `Connect.SidecarService` (or Consul's snake_case `sidecar_service`) of a registration, if it has one. */
+export function sidecarDefinition(connect: Fields | undefined): Fields | undefined {
+  return connect?.object('SidecarService', 'sidecar_service');
+}
+
+/** What validation needs to know of a registration's nested sidecar definition (before it is expanded). */
+export function sidecarFacts(connect: Fields | undefined): SidecarDefinitionFacts {
+  const sf = sidecarDefinition(connect);
+  if (!sf) return { present: false, hasId: false, nested: false };
+  return {
+    present: true,
+    hasId: sf.string('ID') !== '',
+    nested: sidecarDefinition(sf.object('Connect')) !== undefined,
+  };
 }
 
 /** Consul's `sidecarDefaultChecks`, as check definitions to decode like any other. */

@@ -11,6 +11,7 @@ import {
 } from '../../types/index.js';
 import type { AgentCheckDefinition } from '../agent-local.js';
 import type { Fields } from '../decode.js';
+import { decodeProxyConfig, decodeServiceConnect } from './proxy-config.js';
 
 /** Decodes a service definition (catalog `Service`, agent registration) into a stored service. */
 export function decodeService(f: Fields, opts: { nameKey: 'Service' | 'Name' }): ServiceInput {
@@ -30,8 +31,8 @@ export function decodeService(f: Fields, opts: { nameKey: 'Service' | 'Name' }):
   }
   const port = f.int('Port');
   if (port < 0 || port > 65535) throw badRequest(`Invalid port: ${port}`);
-  const proxy = f.json('Proxy');
-  const connect = f.json('Connect');
+  const proxy = decodeProxyConfig(f.object('Proxy'));
+  const connect = decodeServiceConnect(f.object('Connect'));
   const socketPath = f.string('SocketPath');
   const locality = decodeLocality(f.object('Locality'));
   const svc: ServiceInput = {
@@ -54,6 +55,11 @@ export function decodeService(f: Fields, opts: { nameKey: 'Service' | 'Name' }):
   };
   validateMeta(svc.Meta);
   return svc;
+}
+
+/** Consul's `ipaddr.IsAny`: a service cannot be registered at the unspecified address. */
+export function isAnyAddress(address: string): boolean {
+  return address === '0.0.0.0' || address === '::' || address === '[::]';
 }
 
 /** `Locality: {Region, Zone}`; absent or all-empty is no locality (Consul omits it then). */
