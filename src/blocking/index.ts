@@ -6,3 +6,4 @@ export {
   type BlockingBackend,
   type BlockingOptions,
 } from './blocking-query.js';
+export { hashBlockingQuery, type HashBlockingOptions, type HashResult } from './hash-blocking-query.js';

@@ -13,15 +13,18 @@ import { DISABLED_PORT, NO_PORT } from './absent-listeners.js';
 import { validateNodeService } from './service-validation.js';
 import { sidecarFacts, sidecarRegistration } from './sidecar.js';
 import { decodeAgentCheck, decodeService, isAnyAddress, parseStatus } from './structs.js';
+import { hashBlockingQuery } from '../../blocking/index.js';
+import { parseDuration } from '../../lib/duration.js';
 import { formatMultiError } from '../../lib/go/multierror.js';
+import type { WatchSet } from '../../state/index.js';
 
 const DECODE = 'Request decode failed';
 /** Services and checks the server puts in the catalog itself: not agent registrations. */
 const SYSTEM_SERVICE_IDS = new Set(['consul']);
 const SYSTEM_CHECK_IDS = new Set(['serfHealth']);
 
-function localServices(deps: HttpDeps): NodeService[] {
-  const r = deps.store.nodeServices(undefined, '', deps.info.nodeName).value;
+function localServices(deps: HttpDeps, ws?: WatchSet): NodeService[] {
+  const r = deps.store.nodeServices(ws, '', deps.info.nodeName).value;
   return (r?.services ?? []).filter((s) => !SYSTEM_SERVICE_IDS.has(s.ID));
 }
 
@@ -194,15 +197,36 @@ export function agentServices(deps: HttpDeps, ctx: RequestContext): Promise<Repl
   return Promise.resolve(json(out));
 }
 
-/** GET /v1/agent/service/:id */
-export function agentService(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
-  const svc = localServices(deps).find((s) => s.ID === ctx.rest);
-  if (!svc) throw notFound(`unknown service ID: ${ctx.rest}`);
-  const body = renderAgentService(deps, svc);
-  const hash = contentHash(body);
-  return Promise.resolve({ body: { ...body, ContentHash: hash }, headers: { 'X-Consul-ContentHash': hash } });
+/**
+ * GET /v1/agent/service/:id, blocking on `?hash=` (Consul's hash-based blocking: the answer comes when the
+ * service's `ContentHash` differs from the one given, or at the end of `?wait`). Proxies watch their own
+ * registration this way.
+ */
+export async function agentService(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
+  const waitMs = parseWait(ctx);
+  const r = await hashBlockingQuery(
+    deps.store,
+    { hash: ctx.query('hash') ?? '', signal: ctx.signal, ...(waitMs === undefined ? {} : { waitMs }) },
+    (ws) => {
+      const svc = localServices(deps, ws).find((s) => s.ID === ctx.rest);
+      if (!svc) throw notFound(`unknown service ID: ${ctx.rest}`);
+      const body = renderAgentService(deps, svc);
+      return { hash: contentHash(body), value: body };
+    },
+  );
+  return { body: { ...r.value, ContentHash: r.hash }, headers: { 'X-Consul-ContentHash': r.hash } };
 }
 
+/** `?wait=` as Consul's parseWait reads it (capped at 10 minutes by the blocking query). */
+function parseWait(ctx: RequestContext): number | undefined {
+  const wait = ctx.query('wait');
+  if (wait === undefined || wait === '') return undefined;
+  const ms = parseDuration(wait);
+  if (ms === undefined || ms < 0) throw badRequest('Invalid wait time');
+  return ms;
+}
+
+/** 64-bit FNV-1a of the rendered service (opaque to clients, which only compare it). */
 function contentHash(v: unknown): string {
   let h = 0xcbf29ce484222325n;
   for (const byte of Buffer.from(JSON.stringify(v))) {
