@@ -105,6 +105,8 @@ test('mesh registration - snake_case proxy keys are accepted as Consul accepts t
     Kind: 'connect-proxy',
     Name: 'db-proxy',
     Port: 21500,
+    enable_tag_override: true,
+    tagged_addresses: { wan: { address: '198.51.100.9', port: 21500 } },
     Proxy: {
       destination_service_name: 'db',
       destination_service_id: 'db1',
@@ -144,6 +146,8 @@ test('mesh registration - snake_case proxy keys are accepted as Consul accepts t
       Expose: {},
     },
   );
+  assert.equal(agentView.EnableTagOverride, true);
+  assert.deepEqual(agentView.TaggedAddresses, { wan: { Address: '198.51.100.9', Port: 21500 } });
   const [row] = await get('/v1/catalog/service/db-proxy');
   assert.equal(row.ServiceKind, 'connect-proxy');
   assert.deepEqual(row.ServiceProxy.TransparentProxy, { OutboundListenerPort: 15001, DialedDirectly: true });

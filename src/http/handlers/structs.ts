@@ -7,6 +7,7 @@ import {
   type HealthCheckDefinition,
   type HealthStatus,
   type Locality,
+  type ServiceAddress,
   type ServiceKind,
 } from '../../types/index.js';
 import type { AgentCheckDefinition } from '../agent-local.js';
@@ -20,15 +21,11 @@ export function decodeService(f: Fields, opts: { nameKey: 'Service' | 'Name' }):
   if (!(SERVICE_KINDS as readonly string[]).includes(kindText))
     throw badRequest(`Invalid service kind: "${kindText}"`);
   const weights = f.object('Weights');
-  const tagged: Record<string, { Address: string; Port: number }> = {};
-  const taggedF = f.object('TaggedAddresses');
-  if (taggedF) {
-    const raw = f.json('TaggedAddresses') ?? {};
-    for (const k of Object.keys(raw)) {
-      const a = taggedF.object(k);
-      if (a) tagged[k] = { Address: a.string('Address'), Port: a.int('Port') };
-    }
-  }
+  // An agent definition (Consul's ServiceDefinition.UnmarshalJSON) also takes `tagged_addresses` and
+  // `enable_tag_override`; a catalog NodeService does not.
+  const agentDef = opts.nameKey === 'Name';
+  let tagged = decodeTaggedAddresses(f, 'TaggedAddresses');
+  if (agentDef && Object.keys(tagged).length === 0) tagged = decodeTaggedAddresses(f, 'tagged_addresses');
   const port = f.int('Port');
   if (port < 0 || port > 65535) throw badRequest(`Invalid port: ${port}`);
   const proxy = decodeProxyConfig(f.object('Proxy'));
@@ -46,7 +43,7 @@ export function decodeService(f: Fields, opts: { nameKey: 'Service' | 'Name' }):
     Weights: weights
       ? { Passing: weights.int('Passing'), Warning: weights.int('Warning') }
       : { Passing: 1, Warning: 1 },
-    EnableTagOverride: f.bool('EnableTagOverride'),
+    EnableTagOverride: f.bool('EnableTagOverride') || (agentDef && f.bool('enable_tag_override')),
     ...(Object.keys(tagged).length > 0 ? { TaggedAddresses: tagged } : {}),
     ...(socketPath ? { SocketPath: socketPath } : {}),
     ...(locality ? { Locality: locality } : {}),
@@ -55,6 +52,17 @@ export function decodeService(f: Fields, opts: { nameKey: 'Service' | 'Name' }):
   };
   validateMeta(svc.Meta);
   return svc;
+}
+
+function decodeTaggedAddresses(f: Fields, key: string): Record<string, ServiceAddress> {
+  const tagged: Record<string, ServiceAddress> = {};
+  const taggedF = f.object(key);
+  if (!taggedF) return tagged;
+  for (const k of Object.keys(f.json(key) ?? {})) {
+    const a = taggedF.object(k);
+    if (a) tagged[k] = { Address: a.string('Address'), Port: a.int('Port') };
+  }
+  return tagged;
 }
 
 /** Consul's `ipaddr.IsAny`: a service cannot be registered at the unspecified address. */
