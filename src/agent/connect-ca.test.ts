@@ -13,7 +13,7 @@ import { test, type TestContext } from 'node:test';
 
 import { runAgainst } from '../cli/testing/run.js';
 import { buildConfig } from '../config/index.js';
-import { signServerPeeringCert, trustDomain } from '../connect/index.js';
+import { generateRootCA, signServerPeeringCert, trustDomain } from '../connect/index.js';
 import { FakeClock } from '../lib/testing/fake-clock.js';
 import { silentLogger } from '../logging/index.js';
 import { Agent } from './agent.js';
@@ -231,7 +231,10 @@ test('agent connect CA - a key change rotates: old root kept, cross-signed, old 
     return p;
   };
   const verify = (args: string[]): string =>
-    execFileSync('openssl', ['verify', ...args], { encoding: 'utf8' }).trim();
+    execFileSync('openssl', ['verify', ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
   const oldRootFile = file('old-root.pem', old.RootCert);
   const newRootFile = file('new-root.pem', active.RootCert);
   const crossFile = file('cross.pem', cross);
@@ -347,4 +350,35 @@ test('agent connect CA - CLI connect ca get-config | set-config -config-file F',
     LeafCertTTL: '24h',
     PrivateKeyBits: 384,
   });
+});
+
+test('agent connect CA - an operator key and root become the active root; the key is never echoed', async (t) => {
+  const { agent, get } = await startAgent(t);
+  const own = await generateRootCA({ clusterId: agent.store.clusterId, datacenter: 'dc1', keyBits: 384 });
+  const res = await put(get, {
+    Provider: 'consul',
+    Config: { PrivateKey: own.signingKeyPem, RootCert: own.root.RootCert },
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  const roots = await getJson<RootsJson>(get, '/v1/connect/ca/roots');
+  assert.equal(roots.ActiveRootID, own.root.ID);
+  assert.equal(roots.Roots.length, 2);
+  const text = await (await get('/v1/connect/ca/configuration')).text();
+  assert.ok(!text.includes('PRIVATE KEY'), text);
+  const cfg = JSON.parse(text) as ConfigJson;
+  assert.equal(cfg.Config['PrivateKey'], 'hidden');
+  // Writing back what was read keeps the key: no change, no rotation.
+  const again = await put(get, { Provider: cfg.Provider, Config: cfg.Config });
+  assert.equal(again.status, 200);
+  assert.deepEqual(await getJson<ConfigJson>(get, '/v1/connect/ca/configuration'), cfg);
+  assert.equal((await getJson<RootsJson>(get, '/v1/connect/ca/roots')).Roots.length, 2);
+  assert.equal(agent.store.caSigningKeyPem, own.signingKeyPem);
+
+  const mismatched = await generateRootCA({ clusterId: agent.store.clusterId, datacenter: 'dc1' });
+  const bad = await put(get, {
+    Provider: 'consul',
+    Config: { PrivateKey: mismatched.signingKeyPem, RootCert: own.root.RootCert },
+  });
+  assert.equal(bad.status, 400);
+  assert.equal(await bad.text(), 'error generating CA root certificate: PrivateKey does not match RootCert');
 });

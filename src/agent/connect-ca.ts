@@ -17,6 +17,7 @@ import {
   needsNewRoot,
   parseConsulCAConfig,
   rootRecordFromPem,
+  unredactCAConfig,
   type ConsulCAConfig,
 } from '../connect/index.js';
 import { AppError } from '../errors/index.js';
@@ -218,7 +219,8 @@ export class ConnectCAManager {
           `(Entente has only the built-in "${CONSUL_CA_PROVIDER}" provider)`,
       );
     }
-    const config = canonicalCAConfig(req.Config);
+    const current = this.#current();
+    const config = unredactCAConfig(canonicalCAConfig(req.Config), current.record.Config);
     let next: ConsulCAConfig;
     try {
       next = parseConsulCAConfig(config);
@@ -227,7 +229,6 @@ export class ConnectCAManager {
         throw new AppError('ENT_ERR_BAD_REQUEST', CONFIGURE_PREFIX + err.message);
       throw err;
     }
-    const current = this.#current();
     if (sameConfig(current.record.Config, config) && req.Provider === current.record.Provider) return;
     const input: CAConfigInput = {
       Provider: req.Provider,

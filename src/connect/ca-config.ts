@@ -180,11 +180,26 @@ export function initialCAConfig(agentCaConfig: Readonly<Record<string, unknown>>
   };
 }
 
-/** A copy of a `Config` map fit to show: `PrivateKey` is replaced by a marker (it is a secret). */
+/** What a redacted `PrivateKey` reads (the word Consul uses for redacted secrets). */
+export const REDACTED_PRIVATE_KEY = 'hidden';
+
+/** A copy of a `Config` map fit to show, keys sorted: `PrivateKey` (a secret) reads {@link REDACTED_PRIVATE_KEY}. */
 export function redactCAConfig(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(config).sort()) out[k] = k === 'PrivateKey' ? 'hidden' : config[k];
+  for (const k of Object.keys(config).sort()) out[k] = k === 'PrivateKey' ? REDACTED_PRIVATE_KEY : config[k];
   return out;
+}
+
+/**
+ * `next` with a redacted `PrivateKey` replaced by the stored one, so a configuration read from
+ * `GET /v1/connect/ca/configuration`, edited and written back keeps the operator's key.
+ */
+export function unredactCAConfig(
+  next: Readonly<Record<string, unknown>>,
+  stored: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  if (next['PrivateKey'] !== REDACTED_PRIVATE_KEY || stored['PrivateKey'] === undefined) return { ...next };
+  return { ...next, PrivateKey: stored['PrivateKey'] };
 }
 
 function validateTtls(leaf: number, intermediate: number, root: number): void {

@@ -63,6 +63,8 @@ export {
   needsNewRoot,
   initialCAConfig,
   redactCAConfig,
+  unredactCAConfig,
+  REDACTED_PRIVATE_KEY,
   CAConfigError,
   CONSUL_CA_PROVIDER,
   DEFAULT_LEAF_CERT_TTL_MS,

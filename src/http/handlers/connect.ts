@@ -1,5 +1,5 @@
 import { AppError, badRequest } from '../../errors/index.js';
-import { renderCARoots, renderCARootsPem, trustDomain } from '../../connect/index.js';
+import { redactCAConfig, renderCARoots, renderCARootsPem, trustDomain } from '../../connect/index.js';
 import { parseQueryOptions, type RequestContext } from '../context.js';
 import { Fields } from '../decode.js';
 import type { HttpDeps } from '../deps.js';
@@ -34,16 +34,15 @@ const CA_DECODE = 'Request decode failed';
 /**
  * GET /v1/connect/ca/configuration: Consul's `CAConfiguration` JSON (`Provider`, `Config`, `State`,
  * `ForceWithoutCrossSigning`, `CreateIndex`, `ModifyIndex`; `ClusterID` is `json:"-"`). `Config` keys come
- * sorted, as Go marshals a map. A `PrivateKey` the operator supplied is shown as Consul stores it; this endpoint
- * is `operator:read` in Consul.
+ * sorted, as Go marshals a map. Unlike Consul, an operator-supplied `PrivateKey` is never echoed: it reads
+ * `"hidden"`, and a PUT that sends `"hidden"` back keeps the stored key (so read-modify-write loops work).
  */
 export function connectCAConfigurationGet(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
   assertConnectEnabled(deps);
   parseQueryOptions(ctx, deps.info.datacenter);
   const { value, index } = deps.store.caConfig(undefined);
   if (value === undefined) throw new AppError('ENT_ERR_UNAVAILABLE', 'CA configuration not initialized yet');
-  const config: Record<string, unknown> = {};
-  for (const k of Object.keys(value.Config).sort()) config[k] = value.Config[k];
+  const config = redactCAConfig(value.Config);
   return Promise.resolve(
     json(
       {
