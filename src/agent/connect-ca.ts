@@ -270,7 +270,7 @@ export class ConnectCAManager {
     } else if (withoutCrossSigning) {
       logger.warn('ForceWithoutCrossSigning set, CA reconfiguration skipping cross-signing');
     }
-    await this.#write({
+    const applied = await this.#write({
       Type: 'ca-rotate',
       Config: input,
       Root: { ...root, ...(intermediates.length > 0 ? { IntermediateCerts: intermediates } : {}) },
@@ -278,6 +278,13 @@ export class ConnectCAManager {
       ExpectedActiveRootID: old?.root.ID ?? '',
       RotatedOutAt: new Date(this.#now()).toISOString(),
     });
+    const dropped = (applied as { dropped?: string[] } | undefined)?.dropped ?? [];
+    if (dropped.length > 0) {
+      logger.warn(
+        { root_ids: dropped },
+        'too many CA roots: the oldest rotated-out roots were dropped before expiry; leaves they signed no longer validate',
+      );
+    }
     logger.info(
       { root_id: root.ID, previous_root_id: old?.root.ID, reason, cross_signed: intermediates.length > 0 },
       'CA rotated to new root under provider',
@@ -317,9 +324,10 @@ export class ConnectCAManager {
     return { record, parsed: parseStored(record) };
   }
 
-  async #write(cmd: Command): Promise<void> {
+  async #write(cmd: Command): Promise<unknown> {
     const { result } = await this.#o.write(cmd);
     if (!result.ok) throw new AppError(result.code, result.error);
+    return result.value;
   }
 }
 

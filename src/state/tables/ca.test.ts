@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { CARootRecord } from '../../types/index.js';
 import { IndexTable } from '../index-table.js';
 import type { ApplyContext } from '../table.js';
-import { CaTable, type CAConfigInput } from './ca.js';
+import { CaTable, MAX_CA_ROOTS, type CAConfigInput } from './ca.js';
 
 function ctx(index: number, indexes: IndexTable): ApplyContext & { fired: string[] } {
   const fired: string[] = [];
@@ -142,4 +142,29 @@ test('state tables - ca: the configuration survives a snapshot; a section writte
   old.restore({ CARoots: [root('r1')], CASigningKeyPem: 'k1' });
   assert.equal(old.caConfig(undefined).value, undefined);
   assert.equal(old.caRoots(undefined).value.length, 1);
+});
+
+test('state tables - ca: a rotation past MAX_CA_ROOTS drops the oldest inactive roots, never the active one', () => {
+  const { t, indexes } = bootstrapped();
+  let active = 'r1';
+  const dropped: unknown[] = [];
+  for (let i = 2; i <= MAX_CA_ROOTS + 2; i++) {
+    const r = t.apply(ctx(10 + i, indexes), {
+      Type: 'ca-rotate',
+      Config: CONFIG,
+      Root: root(`r${String(i)}`),
+      SigningKeyPem: `k${String(i)}`,
+      ExpectedActiveRootID: active,
+      RotatedOutAt: '2026-02-01T00:00:00Z',
+    });
+    assert.equal(r.ok, true);
+    dropped.push(r.ok ? r.value : undefined);
+    active = `r${String(i)}`;
+  }
+  const ids = t.caRoots(undefined).value.map((x) => x.ID);
+  assert.equal(ids.length, MAX_CA_ROOTS);
+  assert.deepEqual(ids.slice(0, 2), ['r3', 'r4']);
+  assert.equal(ids.at(-1), active);
+  assert.equal(t.caRoots(undefined).value.filter((x) => x.Active).length, 1);
+  assert.deepEqual(dropped.slice(-3), [{ dropped: [] }, { dropped: ['r1'] }, { dropped: ['r2'] }]);
 });

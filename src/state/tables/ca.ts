@@ -29,6 +29,14 @@ export type CaCommand =
   /** Drops inactive roots whose leaves have all expired. Active roots are never dropped. */
   | { Type: 'ca-prune'; RootIDs: string[] };
 
+/**
+ * Most roots kept. Each rotation adds one and pruning removes them only after twice `LeafCertTTL`, so an operator
+ * rotating in a loop could grow the list (and every peer's trust bundle) without end. Overflow policy: a rotation
+ * that would pass the limit drops the oldest inactive roots in the same command (their leaves stop validating
+ * early); the answer's value lists the dropped IDs so the writer can log them.
+ */
+export const MAX_CA_ROOTS = 8;
+
 interface CaSection {
   CARoots: CARootRecord[];
   CASigningKeyPem: string;
@@ -100,16 +108,22 @@ export class CaTable implements Table<CaCommand> {
     if (this.#roots.some((r) => r.ID === cmd.Root.ID)) {
       return applyError('ENT_ERR_CONFLICT', `CA root ${cmd.Root.ID} is already stored`);
     }
-    this.#roots = [
+    const roots = [
       ...this.#roots.map((r) =>
         r.Active ? { ...r, Active: false, RotatedOutAt: cmd.RotatedOutAt, ModifyIndex: ctx.index } : r,
       ),
       { ...cmd.Root, Active: true, CreateIndex: ctx.index, ModifyIndex: ctx.index },
     ];
+    const dropped: string[] = [];
+    while (roots.length > MAX_CA_ROOTS) {
+      const [oldest] = roots.splice(0, 1); // the first is the oldest, and inactive: the active one is last
+      if (oldest !== undefined) dropped.push(oldest.ID);
+    }
+    this.#roots = roots;
     this.#signingKeyPem = cmd.SigningKeyPem;
     ctx.bump(IDX.caRoots);
     this.#setConfig(ctx, cmd.Config);
-    return applyOk();
+    return applyOk({ dropped });
   }
 
   #prune(ctx: ApplyContext, ids: readonly string[]): ApplyResult {
