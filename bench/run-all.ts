@@ -26,6 +26,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'dns', nodeFlags: [] },
   { name: 'heal', nodeFlags: [] },
   { name: 'authorize', nodeFlags: [] },
+  { name: 'leaf', nodeFlags: [] },
   { name: 'stalled-peer', nodeFlags: ['--expose-gc'] },
   { name: 'peer-fanout', nodeFlags: [] },
 ];

@@ -41,7 +41,6 @@ export interface LeafKeyAndCsr {
 export interface ParsedCsr {
   /** DER `SubjectPublicKeyInfo` of the requested key. */
   readonly spki: Buffer;
-  readonly publicKey: KeyObject;
   readonly uris: readonly string[];
   readonly dnsNames: readonly string[];
   /** Raw 4- or 16-byte addresses. */
@@ -86,11 +85,22 @@ export function createLeafCsr(
   };
 }
 
+/** Options of {@link parseCsr}. */
+export interface ParseCsrOptions {
+  /**
+   * Check the request's self-signature (default true). Consul's servers do not (`connect.ParseCSR` only parses);
+   * the agent skips it for a CSR it made itself in the same process, where it proves nothing and costs more than
+   * signing the leaf (an ECDSA verification and a key import).
+   */
+  readonly checkSignature?: boolean;
+}
+
 /**
- * Reads a PKCS #10 request (PEM or DER) and checks its self-signature. Accepts ECDSA and RSA requests signed
- * with SHA-256 (what Consul's agents send). Throws a `TypeError` naming the problem; never echoes the input.
+ * Reads a PKCS #10 request (PEM or DER) and, unless told not to, checks its self-signature. Accepts ECDSA and RSA
+ * requests signed with SHA-256 (what Consul's agents send). Throws a `TypeError` naming the problem; never echoes
+ * the input.
  */
-export function parseCsr(csr: string | Buffer): ParsedCsr {
+export function parseCsr(csr: string | Buffer, opts: ParseCsrOptions = {}): ParsedCsr {
   const der = typeof csr === 'string' ? fromPem(csr, 'CERTIFICATE REQUEST') : csr;
   const top = readWhole(der, TAG.sequence, 'CSR');
   const [info, alg, sig] = children(top, 'CSR');
@@ -100,15 +110,17 @@ export function parseCsr(csr: string | Buffer): ParsedCsr {
   const infoParts = expectConstructed(info, TAG.sequence, 'CSR info');
   const spkiEl = infoParts[2];
   if (spkiEl?.tag !== TAG.sequence) throw new TypeError('CSR: missing subject public key');
-  let publicKey: KeyObject;
-  try {
-    publicKey = importSpki(spkiEl.raw);
-  } catch {
-    throw new TypeError('CSR: subject public key is not valid');
+  if (opts.checkSignature !== false) {
+    let publicKey: KeyObject;
+    try {
+      publicKey = importSpki(spkiEl.raw);
+    } catch {
+      throw new TypeError('CSR: subject public key is not valid');
+    }
+    checkSignature(info.raw, alg, sig.content, publicKey);
   }
-  checkSignature(info.raw, alg, sig.content, publicKey);
   const sans = readRequestedSans(infoParts[3]);
-  return { spki: Buffer.from(spkiEl.raw), publicKey, ...sans };
+  return { spki: Buffer.from(spkiEl.raw), ...sans };
 }
 
 function checkSignature(signed: Buffer, alg: { raw: Buffer }, sigBits: Buffer, key: KeyObject): void {

@@ -76,7 +76,7 @@ export {
 } from './ca-config.js';
 export { activeCASigning, type ActiveCASigning } from './signing.js';
 export { crossSignRoot, CROSS_SIGNED_TTL_MS, type CrossSignOptions } from './cross-sign.js';
-export { createLeafCsr, parseCsr, type LeafKeyAndCsr, type ParsedCsr } from './csr.js';
+export { createLeafCsr, parseCsr, type LeafKeyAndCsr, type ParseCsrOptions, type ParsedCsr } from './csr.js';
 export {
   signCsr,
   InvalidCsrError,

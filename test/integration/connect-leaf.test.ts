@@ -93,6 +93,37 @@ test('connect leaf - the cached leaf is served again; ?index= blocks until wait 
   assert.equal(empty.text, 'URI must be either service, agent, server, or kind');
 });
 
+test('connect leaf - after a root rotation the leaf is re-issued by the new root; the old leaf still chains to the old root', async () => {
+  const before = (await dev.call('GET', '/v1/agent/connect/ca/leaf/rotating')).json();
+  const oldRoots = (await dev.call('GET', '/v1/agent/connect/ca/roots')).json();
+  const oldActive = (oldRoots.Roots as Root[]).find((x) => x.Active);
+  assert.ok(oldActive);
+  const put = await dev.call('PUT', '/v1/connect/ca/configuration', {
+    Provider: 'consul',
+    Config: { PrivateKeyType: 'ec', PrivateKeyBits: 384 },
+  });
+  assert.equal(put.status, 200, put.text);
+  const roots = (await dev.call('GET', '/v1/agent/connect/ca/roots')).json();
+  const active = (roots.Roots as Root[]).find((x) => x.Active);
+  assert.ok(active);
+  assert.notEqual(active.ID, oldActive.ID, 'the key change rotated the root');
+  assert.ok(
+    (roots.Roots as Root[]).some((x) => x.ID === oldActive.ID),
+    'the old root is still listed',
+  );
+
+  // A non-blocking read re-validates: the cached leaf was signed by the old root, so a new one is issued now.
+  const after = await dev.call('GET', '/v1/agent/connect/ca/leaf/rotating');
+  const leaf = after.json();
+  assert.ok(leaf.ModifyIndex > before.ModifyIndex);
+  const x = new X509Certificate(leaf.CertPEM);
+  assert.ok(x.checkIssued(new X509Certificate(active.RootCert)), 'the new leaf chains to the new root');
+  assert.ok(
+    new X509Certificate(before.CertPEM).checkIssued(new X509Certificate(oldActive.RootCert)),
+    'the old leaf still chains to the old root',
+  );
+});
+
 test('connect leaf - connect.ca_config.csr_max_per_second limits signing with Consul 429 text', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'entente-leaf-limit-'));
   t.after(() => {
