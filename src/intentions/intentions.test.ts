@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { decodeConfigEntry, type ServiceIntentionsEntry } from '../config-entry/index.js';
 import { AppError } from '../errors/index.js';
 import {
+  AuthorizeCache,
   compareIntentions,
   explainDecision,
   IntentionSet,
@@ -260,6 +261,50 @@ const CASES: DecideCase[] = [
     by: 0,
   },
   {
+    title: 'an L7 intention on a wildcard source decides (as deny) over an exact source on the * destination',
+    entries: [
+      entry('api', [{ Name: '*', Permissions: [{ Action: 'allow', HTTP: { PathExact: '/health' } }] }]),
+      entry('*', [{ Name: 'web', Action: 'allow' }]),
+    ],
+    source: local('web'),
+    destination: 'api',
+    defaultAllow: true,
+    allowed: false,
+    by: 8,
+  },
+  {
+    title: 'with default deny, an intention for another source leaves the default',
+    entries: [entry('api', [{ Name: 'other', Action: 'allow' }])],
+    source: local('web'),
+    destination: 'api',
+    defaultAllow: false,
+    allowed: false,
+    by: 0,
+  },
+  {
+    title: 'a destination without an entry falls through to the * entry',
+    entries: [entry('db', [{ Name: 'web', Action: 'deny' }]), entry('*', [{ Name: '*', Action: 'allow' }])],
+    source: local('web'),
+    destination: 'api',
+    defaultAllow: false,
+    allowed: true,
+    by: 5,
+  },
+  {
+    title: 'an exact peer source beats the same peer’s wildcard source',
+    entries: [
+      entry('api', [
+        { Name: 'web', Peer: 'east', Action: 'deny' },
+        { Name: '*', Peer: 'east', Action: 'allow' },
+      ]),
+    ],
+    source: fromPeer('east', 'web'),
+    destination: 'api',
+    defaultAllow: true,
+    allowed: false,
+    by: 9,
+  },
+  {
     title: 'a peer-sourced */* deny beats the default for that peer',
     entries: [entry('*', [{ Name: '*', Peer: 'east', Action: 'deny' }])],
     source: fromPeer('east', 'web'),
@@ -270,7 +315,37 @@ const CASES: DecideCase[] = [
   },
 ];
 
+const LOCAL_TD = '11111111-2222-3333-4444-555555555555.consul';
+const PEER_TD: Readonly<Record<string, string>> = {
+  east: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee.consul',
+  west: 'bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee.consul',
+};
+
+/** The same table through the authorize endpoint's path: a SPIFFE URI in the source's trust domain. */
+function authorizeCase(c: DecideCase): { Authorized: boolean; Reason: string } {
+  const set = IntentionSet.build(10, c.entries);
+  const cache = new AuthorizeCache({
+    intentions: () => set,
+    trustIndex: () => 1,
+    peerTrustDomains: () => new Map(Object.entries(PEER_TD).map(([peer, td]) => [td, peer])),
+    rootsIndex: () => 1,
+    localTrustDomain: () => LOCAL_TD,
+    defaultAllow: c.defaultAllow,
+  });
+  const td = c.source.peer === '' ? LOCAL_TD : (PEER_TD[c.source.peer] ?? '');
+  const r = cache.check(`spiffe://${td}/ns/default/dc/dc1/svc/${c.source.name}`, c.destination);
+  assert.ok(typeof r !== 'string', String(r));
+  return r;
+}
+
 for (const c of CASES) {
+  test(`intentions - authorize: ${c.title}`, () => {
+    const r = authorizeCase(c);
+    assert.equal(r.Authorized, c.allowed);
+    if (c.by === 0) assert.equal(r.Reason, 'Default behavior configured by ACLs');
+    else assert.match(r.Reason, new RegExp(`^Matched L[47] intention: .*\\(Precedence: ${c.by}, `));
+  });
+
   test(`intentions - check: ${c.title}`, () => {
     const set = IntentionSet.build(10, c.entries);
     const d = set.decide(c.source, c.destination, c.defaultAllow);
