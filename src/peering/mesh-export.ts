@@ -189,7 +189,8 @@ export class MeshExports {
     const value = this.#store
       .serviceInstances(undefined, '', name)
       .value.some((i) => i.service.Kind === '' && i.service.Connect?.['Native'] === true);
-    // Bounded by the names asked about (exported services); dropped with the store.
+    // One flag per exported name asked about; a catalog churning through names starts the memo over past the bound.
+    if (c.native.size >= NATIVE_MEMO_MAX) c.native.clear();
     c.native.set(name, { key, value });
     return value;
   }
@@ -283,6 +284,8 @@ export class MeshExports {
 }
 
 const CACHES = new WeakMap<MeshExportStore, StoreCache>();
+/** Connect-native flags kept per store; past this the memo starts over (recomputed on demand, nothing lost). */
+const NATIVE_MEMO_MAX = 65_536;
 
 /** The chain kinds of the store, as the compiler reads them. */
 function chainEntries(store: MeshExportStore): ChainEntries {
