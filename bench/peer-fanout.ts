@@ -71,13 +71,19 @@ interface HealthRow {
 }
 
 /**
- * A GET, retried when a kept-alive connection was reset under it (the server closed it as idle while the request
- * went out; a loaded machine makes that race likely). GETs are idempotent.
+ * A request, retried when a kept-alive connection was reset under it (the server closed it as idle while the
+ * request went out; a loaded machine makes that race likely). Only used for GETs and catalog registrations, which
+ * are idempotent.
  */
-async function getWithRetry(http: Agent, url: string): Promise<HttpResponse> {
+async function requestWithRetry(
+  http: Agent,
+  method: 'GET' | 'PUT',
+  url: string,
+  body?: string,
+): Promise<HttpResponse> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await httpOk(http, 'GET', url);
+      return await httpOk(http, method, url, body);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (attempt >= 3 || (code !== 'ECONNRESET' && code !== 'EPIPE')) throw err;
@@ -93,8 +99,9 @@ async function importedStatus(
   index = 0,
 ): Promise<{ status: string | undefined; index: number }> {
   const block = index > 0 ? `&index=${index}&wait=60s` : '';
-  const res = await getWithRetry(
+  const res = await requestWithRetry(
     http,
+    'GET',
     `${imp.httpAddr}/v1/health/service/${serviceName(s)}?peer=${EXPORTER_PEER}${block}`,
   );
   const rows = JSON.parse(res.body.toString('utf8')) as HealthRow[];
@@ -103,7 +110,11 @@ async function importedStatus(
 }
 
 async function importedCount(http: Agent, imp: PeerAgent): Promise<number> {
-  const res = await httpOk(http, 'GET', `${imp.httpAddr}/v1/catalog/services?peer=${EXPORTER_PEER}`);
+  const res = await requestWithRetry(
+    http,
+    'GET',
+    `${imp.httpAddr}/v1/catalog/services?peer=${EXPORTER_PEER}`,
+  );
   return Object.keys(JSON.parse(res.body.toString('utf8')) as object).length;
 }
 
@@ -112,7 +123,7 @@ async function waitSynced(http: Agent, imp: PeerAgent): Promise<void> {
   const deadline = performance.now() + SYNC_TIMEOUT_MS;
   while (performance.now() < deadline) {
     if ((await importedCount(http, imp)) >= SERVICES) {
-      const res = await httpOk(
+      const res = await requestWithRetry(
         http,
         'GET',
         `${imp.httpAddr}/v1/health/service/${serviceName(SERVICES - 1)}?peer=${EXPORTER_PEER}`,
@@ -213,7 +224,12 @@ async function burst(
     total: FLIPS,
     maxMs: BURST_TIMEOUT_MS,
     op: async (j) => {
-      await httpOk(http, 'PUT', `${exporter.httpAddr}/v1/catalog/register`, flipBody(services[j]!, status));
+      await requestWithRetry(
+        http,
+        'PUT',
+        `${exporter.httpAddr}/v1/catalog/register`,
+        flipBody(services[j]!, status),
+      );
     },
   });
   if (importers.length > 0) await waitExact(http, importers, services, status);
@@ -258,7 +274,7 @@ async function main(): Promise<void> {
     maxMs: 600_000,
     op: async (n) => {
       const s = Math.floor(n / PER_SERVICE);
-      await httpOk(
+      await requestWithRetry(
         http,
         'PUT',
         `${exporter.httpAddr}/v1/catalog/register`,
