@@ -68,3 +68,13 @@ test('agent - a clean close() resolves', async () => {
   await agent.close();
   await agent.close(); // idempotent
 });
+
+test('agent - the KV tombstone reaper runs as a leader job: started with the server, stopped at close', async () => {
+  const agent = new Agent(devConfig(), silentLogger());
+  assert.deepEqual(agent.leaderJobs.running, []);
+  await agent.start();
+  assert.deepEqual(agent.leaderJobs.running, ['tombstone reaper']);
+  await agent.close();
+  assert.equal(agent.leaderJobs.leader, false);
+  assert.deepEqual(agent.leaderJobs.running, []);
+});

@@ -41,6 +41,7 @@ import { MeteredStreamTracker, peeringGauges } from './peering-metrics.js';
 import { watchActiveRoot } from './active-root-watch.js';
 import { LeafCertificates } from './leaf-certs.js';
 import { ServerCertificate } from './server-certificate.js';
+import { LeaderJobs } from './leader-jobs.js';
 import { TombstoneReaper } from './tombstone-reaper.js';
 import { VERSION, REVISION } from './version.js';
 
@@ -92,7 +93,8 @@ export class Agent {
   readonly #tuning: AgentTuning;
   #nodeId = '';
   #closing: Promise<void> | undefined;
-  #reaper: TombstoneReaper | undefined;
+  /** Jobs only the leader runs; this server is always its cluster's leader (see LeaderJobs). */
+  readonly leaderJobs = new LeaderJobs();
   #ca: ConnectCAManager | undefined;
 
   constructor(config: AgentConfig, logger: Logger, tuning: AgentTuning = {}) {
@@ -225,17 +227,21 @@ export class Agent {
     });
     await this.#local.start();
 
-    this.#reaper = new TombstoneReaper({
-      lastIndex: () => this.store.lastIndex,
-      oldestTombstone: () => this.store.tables.kv.tombstoneStats().oldestIndex,
-      write: (cmd) => this.write(cmd),
-      logger: this.logger.child({ subsystem: 'state.tombstone_gc' }),
-      ...(this.#tuning.tombstoneTtlMs === undefined ? {} : { ttlMs: this.#tuning.tombstoneTtlMs }),
-      ...(this.#tuning.tombstoneGranularityMs === undefined
-        ? {}
-        : { granularityMs: this.#tuning.tombstoneGranularityMs }),
-    });
-    this.#reaper.start();
+    this.leaderJobs.add(
+      'tombstone reaper',
+      new TombstoneReaper({
+        lastIndex: () => this.store.lastIndex,
+        oldestTombstone: () => this.store.tables.kv.tombstoneStats().oldestIndex,
+        write: (cmd) => this.write(cmd),
+        logger: this.logger.child({ subsystem: 'state.tombstone_gc' }),
+        ...(this.#tuning.tombstoneTtlMs === undefined ? {} : { ttlMs: this.#tuning.tombstoneTtlMs }),
+        ...(this.#tuning.tombstoneGranularityMs === undefined
+          ? {}
+          : { granularityMs: this.#tuning.tombstoneGranularityMs }),
+      }),
+    );
+    // A single server is its cluster's leader from the start; with HA, leadership transitions drive this.
+    this.leaderJobs.establish();
 
     const deps: HttpDeps = {
       store: this.store,
@@ -572,7 +578,7 @@ export class Agent {
       });
       await step('transport', () => this.#transport?.close());
       await step('local agent', () => this.#local?.close());
-      await step('tombstone reaper', () => this.#reaper?.close());
+      await step('leader jobs', () => this.leaderJobs.revoke());
       await step('connect CA', () => this.#ca?.close());
       this.store.abandon();
       await step('command log', () => this.#log.close());

@@ -1,5 +1,6 @@
 import type { Logger } from '../logging/index.js';
 import type { ApplyResult, Command } from '../state/index.js';
+import type { LeaderRoutine } from './leader-jobs.js';
 
 /** How long a KV tombstone is kept before it may be reaped (Consul's `TombstoneTTL`, 15 minutes). */
 export const DEFAULT_TOMBSTONE_TTL_MS = 15 * 60_000;
@@ -27,9 +28,10 @@ export interface TombstoneReaperDeps {
  * made at or before that sample's time, so once a sample is older than the TTL, everything at or below its index
  * may go. Samples are bounded: at most TTL / granularity + 2 are kept (older ones are used or dropped).
  *
- * TODO(ha): run on the leader only once there are several servers.
+ * Leader-only: the agent registers it in `LeaderJobs` (leader-jobs.ts), which starts it when this server leads
+ * and closes it when leadership is revoked (today: at start and at shutdown of the single server).
  */
-export class TombstoneReaper {
+export class TombstoneReaper implements LeaderRoutine {
   readonly #deps: TombstoneReaperDeps;
   readonly #ttlMs: number;
   readonly #granularityMs: number;
