@@ -279,7 +279,7 @@ test('agent connect CA - connect disabled: the configuration endpoints answer Co
 });
 
 test('agent connect CA - the server certificate follows a real rotation of the real store', async (t) => {
-  const { agent, get } = await startAgent(t);
+  const { agent, get } = await startAgent(t, { connect: { ca_config: { leaf_cert_ttl: '24h' } } });
   const clock = new FakeClock(Date.now());
   const certs = new ServerCertificate({
     store: agent.store,
@@ -293,7 +293,7 @@ test('agent connect CA - the server certificate follows a real rotation of the r
   const changes: string[] = [];
   certs.onChange((c) => changes.push(c.rootId));
 
-  const res = await put(get, { Provider: 'consul', Config: { PrivateKeyBits: 521 } });
+  const res = await put(get, { Provider: 'consul', Config: { PrivateKeyBits: 521, LeafCertTTL: '24h' } });
   assert.equal(res.status, 200, await res.clone().text());
   const active = agent.store.caRoots(undefined).value.find((r) => r.Active);
   assert.ok(active && active.ID !== first.rootId);
@@ -305,6 +305,8 @@ test('agent connect CA - the server certificate follows a real rotation of the r
   assert.deepEqual(changes, [active.ID]);
   const leaf = new X509Certificate(certs.current.certPem);
   assert.equal(leaf.verify(new X509Certificate(active.RootCert).publicKey), true);
+  // Issued for the configured LeafCertTTL (24h here; the signer's own default is 72h).
+  assert.equal(Date.parse(leaf.validTo) - Date.parse(leaf.validFrom), 24 * 3_600_000);
   // The chain the listener presents carries the cross-signed copy of the new root after the leaf.
   assert.equal(certs.chainPem, certs.current.certPem + (active.IntermediateCerts ?? []).join(''));
   assert.equal(active.IntermediateCerts?.length, 1);

@@ -6,6 +6,7 @@
  */
 import {
   CertManager,
+  activeCASigning,
   SERVER_PEERING_CERT_KEY,
   serverPeeringSigner,
   type ActiveSigningRoot,
@@ -13,13 +14,21 @@ import {
 } from '../connect/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logging/index.js';
-import { WatchSet, type CARootRecord, type QueryResult, type WatchHub } from '../state/index.js';
+import {
+  WatchSet,
+  type CAConfigRecord,
+  type CARootRecord,
+  type QueryResult,
+  type WatchHub,
+} from '../state/index.js';
 
 /** What the server certificate needs of the store. */
 export interface CaStore {
   caRoots(ws: WatchSet | undefined): QueryResult<CARootRecord[]>;
   /** Secret. */
   readonly caSigningKeyPem: string;
+  /** The CA configuration, for `LeafCertTTL` (absent: Consul's default, 72h). */
+  caConfig?(ws: WatchSet | undefined): QueryResult<CAConfigRecord | undefined>;
   readonly hub: Pick<WatchHub, 'wait'>;
   readonly abandoned: AbortSignal;
 }
@@ -113,6 +122,16 @@ export class ServerCertificate {
 }
 
 function activeSigningRoot(store: CaStore): ActiveSigningRoot | undefined {
-  const root = store.caRoots(undefined).value.find((r) => r.Active);
-  return root === undefined ? undefined : { root, signingKeyPem: store.caSigningKeyPem };
+  const signing = activeCASigning(
+    store.caRoots(undefined).value,
+    store.caSigningKeyPem,
+    store.caConfig?.(undefined).value,
+  );
+  return signing === undefined
+    ? undefined
+    : {
+        root: signing.root,
+        signingKeyPem: signing.signingKeyPem,
+        leafCertTtlMs: signing.config.leafCertTtlMs,
+      };
 }

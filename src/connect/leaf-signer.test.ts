@@ -143,7 +143,7 @@ test('connect - signing rejects a key that is not the root key, bad PEM and out-
     signServerPeeringCert({ ...base, signingKeyPem: ca.signingKeyPem, root: { ...ca.root, RootCert: 'x' } }),
     /not a valid PEM X.509 certificate/,
   );
-  for (const ttlHours of [0, 0.5, 8760, Number.NaN]) {
+  for (const ttlHours of [0, 0.5, 8761, Number.NaN]) {
     await assert.rejects(issue(ca, { ttlHours }), RangeError);
   }
 });

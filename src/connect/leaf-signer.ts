@@ -43,7 +43,7 @@ export interface SignServerPeeringCertOptions {
   trustDomain: string;
   /** Signing time; defaults to the current time. The leaf is valid from one minute before it. */
   now?: Date;
-  /** Lifetime in hours, `1 <= ttlHours < 8760`; defaults to {@link DEFAULT_LEAF_CERT_TTL_HOURS}. */
+  /** Lifetime in hours, `1 <= ttlHours <= 8760` (Consul's bounds); defaults to {@link DEFAULT_LEAF_CERT_TTL_HOURS}. */
   ttlHours?: number;
 }
 
@@ -71,10 +71,8 @@ export interface SignedLeaf {
  */
 export async function signServerPeeringCert(opts: SignServerPeeringCertOptions): Promise<SignedLeaf> {
   const ttlHours = opts.ttlHours ?? DEFAULT_LEAF_CERT_TTL_HOURS;
-  if (!Number.isFinite(ttlHours) || ttlHours < MIN_LEAF_TTL_HOURS || ttlHours >= MAX_LEAF_TTL_HOURS) {
-    throw new RangeError(
-      `ttlHours must be at least ${MIN_LEAF_TTL_HOURS} and less than ${MAX_LEAF_TTL_HOURS}`,
-    );
+  if (!Number.isFinite(ttlHours) || ttlHours < MIN_LEAF_TTL_HOURS || ttlHours > MAX_LEAF_TTL_HOURS) {
+    throw new RangeError(`ttlHours must be at least ${MIN_LEAF_TTL_HOURS} and at most ${MAX_LEAF_TTL_HOURS}`);
   }
   const dnsName = peeringServerName(opts.datacenter, opts.trustDomain);
   const uri = serverSpiffeId(opts.trustDomain, opts.datacenter);

@@ -16,6 +16,8 @@ export interface ActiveSigningRoot {
   readonly root: CARootRecord;
   /** Secret. */
   readonly signingKeyPem: string;
+  /** The configured `LeafCertTTL` (ms); wins over the signer's `ttlHours` so a CA configuration change applies. */
+  readonly leafCertTtlMs?: number;
 }
 
 export interface ServerPeeringSignerOptions {
@@ -41,7 +43,11 @@ export function serverPeeringSigner(opts: ServerPeeringSignerOptions): () => Pro
       datacenter: opts.datacenter,
       trustDomain: opts.trustDomain,
       now: new Date(opts.now()),
-      ...(opts.ttlHours === undefined ? {} : { ttlHours: opts.ttlHours }),
+      ...(active.leafCertTtlMs !== undefined
+        ? { ttlHours: active.leafCertTtlMs / 3_600_000 }
+        : opts.ttlHours === undefined
+          ? {}
+          : { ttlHours: opts.ttlHours }),
     });
     return { certPem: leaf.certPem, keyPem: leaf.keyPem, rootId: active.root.ID };
   };
