@@ -6,7 +6,13 @@ import { generateRootCA, type CsrLimits, type SigningRoot } from '../connect/ind
 import { AppError } from '../errors/index.js';
 import { FakeClock } from '../lib/testing/fake-clock.js';
 import { silentLogger } from '../logging/index.js';
-import { LeafCertificates, type LeafCertJson } from './leaf-certs.js';
+import {
+  LEAF_DEFAULT_WAIT_MS,
+  LEAF_IDLE_TTL_MS,
+  LEAF_SWEEP_INTERVAL_MS,
+  LeafCertificates,
+  type LeafCertJson,
+} from './leaf-certs.js';
 
 const CLUSTER = '11111111-2222-3333-4444-555555555555';
 const TD = `${CLUSTER}.consul`;
@@ -23,11 +29,18 @@ interface Harness {
   setActive(ca: SigningRoot): void;
   commits(): number;
   get(service: string, minIndex?: number, waitMs?: number): Promise<LeafCertJson>;
+  /** Makes every later signing fail (as a 429 or a lost CA would) until called with `false`. */
+  failSigning(fail: boolean): void;
 }
 
-function harness(ca: SigningRoot, limits: CsrLimits = { maxPerSecond: 0, maxConcurrent: 0 }): Harness {
+function harness(
+  ca: SigningRoot,
+  limits: CsrLimits = { maxPerSecond: 0, maxConcurrent: 0 },
+  ttlMs = HOUR,
+): Harness {
   const clock = new FakeClock(Date.now());
   let active = ca;
+  let failing = false;
   let index = 10;
   let commits = 0;
   const leaves = new LeafCertificates({
@@ -35,9 +48,10 @@ function harness(ca: SigningRoot, limits: CsrLimits = { maxPerSecond: 0, maxConc
     datacenter: 'dc1',
     trustDomain: TD,
     activeRoot: () => active,
-    leafTtlMs: () => HOUR,
+    leafTtlMs: () => ttlMs,
     csrLimits: () => limits,
     commitLeafIndex: () => {
+      if (failing) return Promise.reject(new Error('signing refused'));
       commits++;
       return Promise.resolve(++index);
     },
@@ -55,6 +69,9 @@ function harness(ca: SigningRoot, limits: CsrLimits = { maxPerSecond: 0, maxConc
     commits: () => commits,
     get: (service, minIndex = 0, waitMs) =>
       leaves.leaf(service, { minIndex, waitMs, signal: new AbortController().signal }),
+    failSigning: (fail) => {
+      failing = fail;
+    },
   };
 }
 
@@ -157,5 +174,74 @@ test('leaf certs - the CSR rate limit refuses a first fetch with Consul 429 text
   assert.equal(h.leaves.size, 1, 'the refused service is not cached or retried in the background');
   await h.clock.advance(1_000);
   assert.equal((await h.get('api')).Service, 'api', 'admitted once a token is available');
+  h.leaves.close();
+});
+
+test('leaf certs - an expired leaf is never served when its re-issue fails: the error goes to the caller', async () => {
+  const ca = await newCa();
+  const h = harness(ca);
+  h.leaves.setActiveRoot(ca.root.ID);
+  const first = await h.get('web');
+  h.failSigning(true);
+  // Past NotAfter (1 h leaf back-dated 1 min): every background renewal has failed too.
+  await h.clock.advance(2 * HOUR);
+  await assert.rejects(h.get('web'), /signing refused/);
+  h.failSigning(false);
+  const fresh = await h.get('web');
+  assert.notEqual(fresh.SerialNumber, first.SerialNumber, 'a working signer issues a new leaf');
+  assert.ok(Date.parse(fresh.ValidBefore) > h.clock.now());
+  h.leaves.close();
+});
+
+test('leaf certs - a still-valid leaf of a replaced root is served while its re-issue fails', async () => {
+  const oldCa = await newCa();
+  const newRoot = await newCa();
+  const h = harness(oldCa);
+  h.leaves.setActiveRoot(oldCa.root.ID);
+  const first = await h.get('web');
+  h.failSigning(true);
+  h.setActive(newRoot);
+  assert.equal((await h.get('web')).SerialNumber, first.SerialNumber, 'valid until NotAfter, so kept');
+  h.leaves.close();
+});
+
+test('leaf certs - a leaf nobody asks for is dropped after the 72 h idle TTL and stops renewing', async () => {
+  const ca = await newCa();
+  // A 24 h leaf: renewed about every 16 h while held.
+  const h = harness(ca, undefined, 24 * HOUR);
+  h.leaves.setActiveRoot(ca.root.ID);
+  await h.get('web');
+  await h.clock.advance(LEAF_IDLE_TTL_MS + LEAF_SWEEP_INTERVAL_MS);
+  assert.equal(h.leaves.size, 0, 'the hourly sweep dropped it without any request');
+  const commits = h.commits();
+  assert.ok(commits > 1, 'it was renewed while held');
+  await h.clock.advance(3 * 24 * HOUR);
+  assert.equal(h.commits(), commits, 'no renewal after it was dropped');
+  assert.equal(h.clock.pending, 0, 'no timer left behind (the sweep stops with the last leaf)');
+  h.leaves.close();
+});
+
+test('leaf certs - a blocking query without ?wait (or with 0) waits 10 minutes, not the 5 of other endpoints', async () => {
+  const ca = await newCa();
+  const h = harness(ca, undefined, 24 * HOUR);
+  h.leaves.setActiveRoot(ca.root.ID);
+  const first = await h.get('web');
+  for (const waitMs of [undefined, 0]) {
+    let answered = false;
+    const blocked = h.get('web', first.ModifyIndex, waitMs).then((r) => {
+      answered = true;
+      return r;
+    });
+    await h.clock.advance(LEAF_DEFAULT_WAIT_MS - 1_000);
+    assert.equal(answered, false, `wait=${String(waitMs)}: still blocking after 9:59`);
+    await h.clock.advance(1_000);
+    assert.equal(
+      (await blocked).SerialNumber,
+      first.SerialNumber,
+      `wait=${String(waitMs)}: answered at 10 min`,
+    );
+    assert.equal(answered, true);
+  }
+  assert.equal(LEAF_DEFAULT_WAIT_MS, 600_000);
   h.leaves.close();
 });

@@ -47,8 +47,8 @@ export const LEAF_DEFAULT_WAIT_MS = 10 * 60_000;
 export const LEAF_IDLE_TTL_MS = 72 * 3_600_000;
 /** Consul's `caChangeJitterWindow`: leaves are re-issued at a random point of 30 s after a root rotation. */
 export const LEAF_ROOT_CHANGE_SPREAD_MS = 30_000;
-/** How often idle leaves are looked for. */
-const SWEEP_INTERVAL_MS = 3_600_000;
+/** How often idle leaves are looked for (on a timer of the injected clock, armed while any leaf is held). */
+export const LEAF_SWEEP_INTERVAL_MS = 3_600_000;
 /** Default bound on services with a cached leaf. */
 export const DEFAULT_MAX_LEAF_CERTS = 10_000;
 
@@ -85,7 +85,9 @@ export class LeafCertificates {
   /** Last request per service (ms since the epoch), for the idle TTL. */
   readonly #lastGet = new Map<string, number>();
   readonly #max: number;
-  #lastSweep = 0;
+  /** The idle sweep's timer while any leaf is held, else `undefined`. */
+  #sweepTimer: unknown;
+  #closed = false;
 
   constructor(opts: LeafCertificatesOptions) {
     this.#o = opts;
@@ -122,12 +124,11 @@ export class LeafCertificates {
       throw leafError(err);
     }
     if (q.minIndex === 0) {
-      // A failed re-issue keeps the current leaf (the manager retries it): it is still valid.
-      if (this.#stale(cert)) cert = await this.#manager.renew(service).catch(() => cert);
+      if (this.#stale(cert)) cert = await this.#reissue(service, cert);
     } else if ((cert.index ?? 0) <= q.minIndex) {
       let next: Promise<ManagedCertificate | undefined>;
       try {
-        next = this.#waitForChange(service, q.waitMs ?? LEAF_DEFAULT_WAIT_MS, q.signal);
+        next = this.#waitForChange(service, leafWaitMs(q.waitMs), q.signal);
       } catch (err) {
         throw leafError(err);
       }
@@ -148,8 +149,24 @@ export class LeafCertificates {
 
   /** Stops every renewal. Idempotent. */
   close(): void {
+    this.#closed = true;
+    if (this.#sweepTimer !== undefined) this.#clock.clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
     this.#manager.close();
     this.#lastGet.clear();
+  }
+
+  /**
+   * Re-issues a stale leaf now. When that fails, a leaf that is still valid (signed by a root no longer active)
+   * is served while the manager retries; an expired one never is: the failure (a 429, no CA) goes to the caller.
+   */
+  async #reissue(service: string, cert: ManagedCertificate): Promise<ManagedCertificate> {
+    try {
+      return await this.#manager.renew(service);
+    } catch (err) {
+      if (cert.validTo > this.#clock.now()) return cert;
+      throw leafError(err);
+    }
   }
 
   #stale(cert: ManagedCertificate): boolean {
@@ -208,17 +225,29 @@ export class LeafCertificates {
   }
 
   /**
-   * Records a request, and drops leaves nobody asked for within the idle TTL: at most once an hour, or at once
-   * when the cache is full and a new service asks.
+   * Records a request. When the cache is full and a new service asks, leaves idle for the TTL are dropped at
+   * once; otherwise the hourly timer ({@link LEAF_SWEEP_INTERVAL_MS}) drops them, requests or not.
    */
   #touch(service: string): void {
+    if (!this.#lastGet.has(service) && this.#manager.size >= this.#max) this.#sweep();
+    this.#lastGet.set(service, this.#clock.now());
+    this.#armSweep();
+  }
+
+  /** Drops every leaf nobody asked for within {@link LEAF_IDLE_TTL_MS}: it stops renewing. */
+  #sweep(): void {
     const now = this.#clock.now();
-    const full = !this.#lastGet.has(service) && this.#manager.size >= this.#max;
-    if (full || now - this.#lastSweep >= SWEEP_INTERVAL_MS) {
-      this.#lastSweep = now;
-      for (const [name, at] of this.#lastGet) if (now - at >= LEAF_IDLE_TTL_MS) this.#forget(name);
-    }
-    this.#lastGet.set(service, now);
+    for (const [name, at] of this.#lastGet) if (now - at >= LEAF_IDLE_TTL_MS) this.#forget(name);
+  }
+
+  /** Arms the sweep timer (the system clock's timers are unref'd: it never keeps the process alive). */
+  #armSweep(): void {
+    if (this.#sweepTimer !== undefined || this.#closed) return;
+    this.#sweepTimer = this.#clock.setTimeout(() => {
+      this.#sweepTimer = undefined;
+      this.#sweep();
+      if (this.#lastGet.size > 0) this.#armSweep();
+    }, LEAF_SWEEP_INTERVAL_MS);
   }
 
   #forget(service: string): void {
@@ -244,6 +273,14 @@ export class LeafCertificates {
       ModifyIndex: index,
     };
   }
+}
+
+/**
+ * The wait of a blocking leaf query: Consul's leaf manager replaces an absent or zero `?wait` with its own
+ * {@link LEAF_DEFAULT_WAIT_MS} (10 min), not the 5 min other blocking endpoints use.
+ */
+export function leafWaitMs(waitMs: number | undefined): number {
+  return waitMs === undefined || waitMs <= 0 ? LEAF_DEFAULT_WAIT_MS : waitMs;
 }
 
 /** The client-facing error for a failed leaf request: Consul's 429 text for the CSR limits, our 429 when full. */

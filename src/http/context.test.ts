@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../errors/index.js';
-import { RequestContext, checkEnterpriseParams, headerValue } from './context.js';
+import { RequestContext, checkEnterpriseParams, headerValue, parseQueryOptions } from './context.js';
 import { RequestTarget } from './request-target.js';
 
 function ctxWith(url: string, rawHeaders: string[]): RequestContext {
@@ -39,4 +39,20 @@ test('http context - a namespace or partition other than default, by query or he
   checkEnterpriseParams(ctxWith('/v1/catalog/services?ns=default', ['X-Consul-Namespace', 'team-a']));
   checkEnterpriseParams(ctxWith('/v1/catalog/services', ['X-Consul-Namespace', 'default']));
   checkEnterpriseParams(ctxWith('/v1/catalog/services', []));
+});
+
+test('http context - an absent or empty ?wait stays undefined, so each endpoint applies its own default', () => {
+  // The leaf endpoint waits 10 min by default, other blocking endpoints 5: no default may be filled in here.
+  assert.equal(
+    parseQueryOptions(ctxWith('/v1/agent/connect/ca/leaf/web?index=5', []), 'dc1').waitMs,
+    undefined,
+  );
+  assert.equal(
+    parseQueryOptions(ctxWith('/v1/agent/connect/ca/leaf/web?index=5&wait=', []), 'dc1').waitMs,
+    undefined,
+  );
+  assert.equal(
+    parseQueryOptions(ctxWith('/v1/agent/connect/ca/leaf/web?index=5&wait=2s', []), 'dc1').waitMs,
+    2_000,
+  );
 });
