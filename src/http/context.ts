@@ -110,9 +110,9 @@ export class RequestContext {
     return this.#body;
   }
 
-  /** The body parsed as JSON; `undefined` when empty. */
-  async json(prefix: string): Promise<unknown> {
-    return parseJsonBody(await this.rawBody(), prefix);
+  /** The body parsed as JSON; `undefined` when empty. `limit` lowers the body cap for this endpoint (413 above). */
+  async json(prefix: string, limit?: number): Promise<unknown> {
+    return parseJsonBody(await this.rawBody(limit), prefix);
   }
 }
 

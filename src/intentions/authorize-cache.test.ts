@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { decodeConfigEntry, type ServiceIntentionsEntry } from '../config-entry/index.js';
-import { AuthorizeCache, IntentionView, MAX_CACHED_DECISIONS, type IntentionEntryRecord } from './index.js';
+import {
+  AuthorizeCache,
+  IntentionView,
+  MAX_CACHED_DECISIONS,
+  MAX_CACHED_KEY_CHARS,
+  type IntentionEntryRecord,
+} from './index.js';
 
 const LOCAL = '11111111-2222-3333-4444-555555555555.consul';
 const ROTATED = '99999999-2222-3333-4444-555555555555.consul';
@@ -121,4 +127,19 @@ test('authorize cache - invalidate() and the bound drop every cached decision', 
   assert.ok(cache.size <= MAX_CACHED_DECISIONS, `size ${cache.size}`);
   // 1 + MAX + 10 results were asked for: the map was dropped when full and holds the 11 since.
   assert.equal(cache.size, 11, 'dropped at the bound, refilled after');
+});
+
+test('authorize cache - a pair longer than the key limit is decided every time but never cached', () => {
+  const { cache } = fixture();
+  const long = 'w'.repeat(MAX_CACHED_KEY_CHARS);
+  const r = cache.check(uri(LOCAL, long), 'api');
+  assert.deepEqual(r, { Authorized: true, Reason: 'Default behavior configured by ACLs' });
+  assert.equal(cache.size, 0, 'not kept');
+  assert.notEqual(cache.check(uri(LOCAL, long), 'api'), r, 'decided again: a new object');
+  assert.deepEqual(cache.check(uri(LOCAL, 'api'), 'x'.repeat(MAX_CACHED_KEY_CHARS)), r);
+  assert.equal(cache.size, 0, 'a long target is not kept either');
+  const short = uri(LOCAL, 'w');
+  const fits = 'a'.repeat(MAX_CACHED_KEY_CHARS - short.length);
+  cache.check(short, fits);
+  assert.equal(cache.size, 1, 'exactly at the limit is cached');
 });

@@ -15,13 +15,20 @@
  * Bound and overflow policy: at most {@link MAX_CACHED_DECISIONS} results are kept; when a new result would
  * exceed it, the whole map is dropped and refills from the following requests (a client cycling through more
  * distinct URI/target pairs than the bound only loses the cache, never correctness). Parse failures are not
- * cached.
+ * cached, and neither is a pair whose URI and target together exceed {@link MAX_CACHED_KEY_CHARS} (decided every
+ * time, still correctly), so the map's memory is bounded by entries × that size, not by what a client sends.
  */
 import { authorize, parseServiceSpiffeId, type AuthorizeResult, type SpiffeParseError } from './authorize.js';
 import type { IntentionSet } from './intention-set.js';
 
 /** Upper bound of cached `(URI, target)` results (see the overflow policy above). */
 export const MAX_CACHED_DECISIONS = 16_384;
+
+/**
+ * Longest `clientUri.length + target.length` (UTF-16 code units) whose result is cached. Real service SPIFFE IDs
+ * and names are far shorter; longer pairs are decided on every request instead of being kept.
+ */
+export const MAX_CACHED_KEY_CHARS = 512;
 
 /** What the cache reads, each a cheap index read or a rebuild input called only when its index moved. */
 export interface AuthorizeSources {
@@ -94,7 +101,8 @@ export class AuthorizeCache {
         defaultAllow: this.#sources.defaultAllow,
       }),
     );
-    this.#remember(target, clientUri, result, byUri);
+    if (clientUri.length + target.length <= MAX_CACHED_KEY_CHARS)
+      this.#remember(target, clientUri, result, byUri);
     return result;
   }
 

@@ -32,4 +32,9 @@ export {
   type ServiceSpiffeId,
   type SpiffeParseError,
 } from './authorize.js';
-export { AuthorizeCache, MAX_CACHED_DECISIONS, type AuthorizeSources } from './authorize-cache.js';
+export {
+  AuthorizeCache,
+  MAX_CACHED_DECISIONS,
+  MAX_CACHED_KEY_CHARS,
+  type AuthorizeSources,
+} from './authorize-cache.js';

@@ -17,6 +17,13 @@ import { INTENTION_DEFAULT_ALLOW, intentionView } from './intentions.js';
 
 const DECODE = 'Request decode failed';
 
+/**
+ * Body cap of an authorize request: three short strings fit many times over. A larger body is refused with 413
+ * (`ENT_ERR_BODY_TOO_LARGE`, the HTTP layer's body-limit message) before it is read further or parsed, so a
+ * client cannot make the endpoint parse, decide or cache megabyte-sized names.
+ */
+export const MAX_AUTHORIZE_BODY_BYTES = 4_096;
+
 /** One decision cache per store: recompiled when intentions, peer trust bundles/peerings or CA roots move. */
 const caches = new WeakMap<HttpStore, AuthorizeCache>();
 
@@ -50,7 +57,7 @@ export function authorizeCache(store: HttpStore): AuthorizeCache {
 
 /** `POST /v1/agent/connect/authorize` */
 export async function agentConnectAuthorize(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
-  const raw = await ctx.json(DECODE);
+  const raw = await ctx.json(DECODE, MAX_AUTHORIZE_BODY_BYTES);
   if (raw === undefined) throw badRequest('Invalid request');
   const f = new Fields(raw, 'structs.ConnectAuthorizeRequest', DECODE);
   const target = f.string('Target');
