@@ -69,11 +69,11 @@ test('agent - a clean close() resolves', async () => {
   await agent.close(); // idempotent
 });
 
-test('agent - the KV tombstone reaper runs as a leader job: started with the server, stopped at close', async () => {
+test('agent - the KV tombstone reaper and the Connect CA maintenance run as leader jobs: started with the server, stopped at close', async () => {
   const agent = new Agent(devConfig(), silentLogger());
   assert.deepEqual(agent.leaderJobs.running, []);
   await agent.start();
-  assert.deepEqual(agent.leaderJobs.running, ['tombstone reaper']);
+  assert.deepEqual(agent.leaderJobs.running.sort(), ['connect CA maintenance', 'tombstone reaper']);
   await agent.close();
   assert.equal(agent.leaderJobs.leader, false);
   assert.deepEqual(agent.leaderJobs.running, []);

@@ -95,7 +95,6 @@ export class Agent {
   #closing: Promise<void> | undefined;
   /** Jobs only the leader runs; this server is always its cluster's leader (see LeaderJobs). */
   readonly leaderJobs = new LeaderJobs();
-  #ca: ConnectCAManager | undefined;
 
   constructor(config: AgentConfig, logger: Logger, tuning: AgentTuning = {}) {
     this.config = config;
@@ -156,9 +155,9 @@ export class Agent {
       logger: this.logger.child({ subsystem: 'connect.ca' }),
       datacenter: cfg.datacenter,
     });
-    this.#ca = ca;
     await ca.bootstrap(cfg.connectCAConfig);
-    ca.start();
+    // Rotation (RotationPeriod) and pruning are leader-only writes: they start with leadership, below.
+    this.leaderJobs.add('connect CA maintenance', ca);
     const domain = trustDomain(this.store.clusterId);
     const serverName = peeringServerName(cfg.datacenter, domain);
 
@@ -579,7 +578,6 @@ export class Agent {
       await step('transport', () => this.#transport?.close());
       await step('local agent', () => this.#local?.close());
       await step('leader jobs', () => this.leaderJobs.revoke());
-      await step('connect CA', () => this.#ca?.close());
       this.store.abandon();
       await step('command log', () => this.#log.close());
       this.metrics.close();
