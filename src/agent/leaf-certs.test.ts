@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 
-import { generateRootCA, type CsrLimits, type SigningRoot } from '../connect/index.js';
+import { generateRootCA, parseSpiffeId, type CsrLimits, type SigningRoot } from '../connect/index.js';
 import { AppError } from '../errors/index.js';
 import { FakeClock } from '../lib/testing/fake-clock.js';
 import { silentLogger } from '../logging/index.js';
@@ -243,5 +243,36 @@ test('leaf certs - a blocking query without ?wait (or with 0) waits 10 minutes, 
     assert.equal(answered, true);
   }
   assert.equal(LEAF_DEFAULT_WAIT_MS, 600_000);
+  h.leaves.close();
+});
+
+test('leaf certs - a service name is escaped in its SPIFFE ID and parses back to itself; a name with / is refused', async () => {
+  const ca = await newCa();
+  const h = harness(ca);
+  h.leaves.setActiveRoot(ca.root.ID);
+  const cases: [string, string][] = [
+    ['api?x=1', 'api%3Fx=1'],
+    ['api#x', 'api%23x'],
+    ['100%', '100%25'],
+  ];
+  for (const [name, escaped] of cases) {
+    const leaf = await h.get(name);
+    assert.equal(leaf.Service, name);
+    assert.equal(leaf.ServiceURI, `spiffe://${TD}/ns/default/dc/dc1/svc/${escaped}`);
+    assert.equal(new X509Certificate(leaf.CertPEM).subjectAltName, `URI:${leaf.ServiceURI}`);
+    const parsed = parseSpiffeId(leaf.ServiceURI);
+    assert.equal(
+      parsed.kind === 'service' ? parsed.service : '',
+      name,
+      'the SAN names this service, not a prefix',
+    );
+  }
+  await assert.rejects(h.get('a/b'), (e: unknown) => {
+    assert.ok(e instanceof AppError);
+    assert.equal(e.httpStatus, 400);
+    assert.match(e.message, /^invalid service name for a leaf certificate: /);
+    return true;
+  });
+  assert.equal(h.leaves.size, 3, 'nothing kept for the refused name');
   h.leaves.close();
 });

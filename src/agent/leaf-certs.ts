@@ -14,6 +14,7 @@ import {
   CertManager,
   CsrLimiter,
   CsrRateLimitedError,
+  InvalidCsrError,
   createLeafCsr,
   parseCsr,
   serviceSpiffeId,
@@ -287,6 +288,16 @@ export function leafWaitMs(waitMs: number | undefined): number {
 function leafError(err: unknown): Error {
   if (err instanceof CsrRateLimitedError) {
     return new AppError('ENT_ERR_RATE_LIMITED', err.message, { cause: err });
+  }
+  if (err instanceof InvalidCsrError) {
+    // The service name cannot make a SPIFFE ID that names it (a '/' in it): the request is at fault.
+    return new AppError(
+      'ENT_ERR_BAD_REQUEST',
+      `invalid service name for a leaf certificate: ${err.message}`,
+      {
+        cause: err,
+      },
+    );
   }
   if (err instanceof RangeError) {
     return new AppError('ENT_ERR_RATE_LIMITED', `leaf certificates: ${err.message}; retry later`, {

@@ -120,6 +120,21 @@ test('connect - CSRs are refused with Consul messages: other datacenter, other t
   });
   const gw = signCsr(parseCsr(createLeafCsr(`spiffe://${TD}/gateway/mesh/dc/dc1`).csrDer), opts);
   assert.equal(gw.Kind, 'mesh-gateway');
+  // A URI that parses to another identity than it spells (raw ?, #, an escape Go would not write) is refused.
+  for (const raw of ['api?x=1', 'api#x', 'a%2Fb', 'w%65b']) {
+    const uri = `spiffe://${TD}/ns/default/dc/dc1/svc/${raw}`;
+    assert.throws(() => sign(uri), {
+      name: 'InvalidCsrError',
+      message: new RegExp(
+        `^SPIFFE ID in CSR is not in canonical form: "${uri.replace(/[?]/g, '\\?')}" should be `,
+      ),
+    });
+  }
+  const escaped = serviceSpiffeId({ trustDomain: TD, datacenter: 'dc1', service: 'api?x=1#y%' });
+  const ok = signCsr(parseCsr(createLeafCsr(escaped).csrDer), opts);
+  assert.equal(ok.Service, 'api?x=1#y%');
+  assert.equal(ok.ServiceURI, escaped);
+  assert.equal(new X509Certificate(ok.CertPEM).subjectAltName, `URI:${escaped}`);
 
   const { privateKey, der } = craftCsr([
     { tag: SAN_TAG.uri, value: Buffer.from(WEB) },

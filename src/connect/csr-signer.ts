@@ -31,7 +31,7 @@ import {
   tlv,
 } from './der.js';
 import { CERTIFICATE_TIME_DRIFT_BUFFER_MS } from './leaf-signer.js';
-import { parseSpiffeId, type ParsedSpiffeId } from './spiffe-id.js';
+import { agentSpiffeId, canonicalSpiffeId, parseSpiffeId, type ParsedSpiffeId } from './spiffe-id.js';
 import { colonHex, ensureTrailingNewline, keyId, randomSerial, rfc3339, truncateToSecond } from './x509.js';
 
 /** A CSR Consul's CA manager would refuse; the message is Consul's. */
@@ -95,13 +95,21 @@ export function signCsr(csr: ParsedCsr, opts: SignCsrOptions): SignedLeafCert {
     throw new InvalidCsrError(`CSR SAN contains an invalid number of URIs: ${csr.uris.length}`);
   }
   if (csr.emails.length > 0) throw new InvalidCsrError('CSR SAN does not allow specifying email addresses');
+  const requested = csr.uris[0] ?? '';
   let id: ParsedSpiffeId;
   try {
-    id = parseSpiffeId(csr.uris[0] ?? '');
+    id = parseSpiffeId(requested);
   } catch (err) {
     throw new InvalidCsrError((err as Error).message);
   }
-  const uri = checkIdentity(id, csr.uris[0] ?? '', opts);
+  // The leaf carries the ID rebuilt from what was parsed, so the SAN always parses back to the identity checked.
+  const canonical = canonicalSpiffeId(id);
+  if (canonical !== lowerCaseHost(requested)) {
+    throw new InvalidCsrError(
+      `SPIFFE ID in CSR is not in canonical form: ${JSON.stringify(requested)} should be ${JSON.stringify(canonical)}`,
+    );
+  }
+  const uri = checkIdentity(id, canonical, opts);
   const signer = preparedSigner(opts.ca);
   const notBefore = truncateToSecond(new Date(opts.now - CERTIFICATE_TIME_DRIFT_BUFFER_MS));
   const notAfter = truncateToSecond(new Date(notBefore.getTime() + opts.ttlMs));
@@ -138,11 +146,16 @@ function checkIdentity(id: ParsedSpiffeId, uri: string, opts: SignCsrOptions): s
       }
       return uri;
     case 'agent':
-      return uri.replace(/^spiffe:\/\/[^/]*/, `spiffe://${td}`);
+      return agentSpiffeId(td, id.datacenter, id.agent, id.partition);
     case 'server':
     case 'signing':
       throw new InvalidCsrError('SPIFFE ID in CSR must be a service, mesh-gateway, or agent ID');
   }
+}
+
+/** `uri` with its scheme and host lower-cased, as {@link parseSpiffeId} reads them. */
+function lowerCaseHost(uri: string): string {
+  return uri.replace(/^[^:]*:\/\/[^/?#]*/, (authority) => authority.toLowerCase());
 }
 
 function identityFields(id: ParsedSpiffeId, uri: string): Partial<SignedLeafCert> {

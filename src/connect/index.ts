@@ -35,6 +35,8 @@ export {
   serviceSpiffeId,
   serverSpiffeId,
   meshGatewaySpiffeId,
+  agentSpiffeId,
+  canonicalSpiffeId,
   peeredServiceSni,
   parseSpiffeId,
   type ParsedSpiffeId,

@@ -2,6 +2,11 @@
  * Trust domains, SPIFFE IDs and the peering server name, formatted exactly as Consul formats them
  * (`agent/connect/uri_signing.go`, `uri_service.go`, `uri_server.go`, `uri_mesh_gateway_ce.go`).
  *
+ * Every name placed in a path is escaped as Go's `url.URL.String()` escapes a path (Consul builds each ID as a
+ * `url.URL` with `Path` set): `?`, `#`, `%`, spaces and every other byte outside `A-Z a-z 0-9 - _ . ~` and
+ * `$ & + , / : ; = @` become `%XX` (upper-case hex, per UTF-8 byte). `/` is kept, as Go keeps it, so a name with a
+ * `/` makes an ID that does not parse back to the same identity; {@link canonicalSpiffeId} tells such IDs apart.
+ *
  * @packageDocumentation
  */
 
@@ -69,14 +74,25 @@ export function serviceSpiffeId(opts: ServiceSpiffeIdOptions): string {
   requireNonEmpty(opts.service, 'service');
   const ns = opts.namespace === undefined || opts.namespace === '' ? DEFAULT_NAMESPACE : opts.namespace;
   const path = `/ns/${ns}/dc/${opts.datacenter}/svc/${opts.service}`;
-  return `spiffe://${opts.trustDomain}${partitionPrefix(opts.partition)}${path}`;
+  return `spiffe://${opts.trustDomain}${escapePath(partitionPrefix(opts.partition) + path)}`;
 }
 
 /** A server agent's SPIFFE ID, shared by all servers of a datacenter: `spiffe://<td>/agent/server/dc/<dc>`. */
 export function serverSpiffeId(domain: string, datacenter: string): string {
   requireNonEmpty(domain, 'trustDomain');
   requireNonEmpty(datacenter, 'datacenter');
-  return `spiffe://${domain}/agent/server/dc/${datacenter}`;
+  return `spiffe://${domain}${escapePath(`/agent/server/dc/${datacenter}`)}`;
+}
+
+/**
+ * A client agent's SPIFFE ID: `spiffe://<td>[/ap/<partition>]/agent/client/dc/<dc>/id/<agent>` (Consul's
+ * `SpiffeIDAgent`; the partition prefix only for a non-default partition).
+ */
+export function agentSpiffeId(domain: string, datacenter: string, agent: string, partition?: string): string {
+  requireNonEmpty(domain, 'trustDomain');
+  requireNonEmpty(datacenter, 'datacenter');
+  requireNonEmpty(agent, 'agent');
+  return `spiffe://${domain}${escapePath(`${partitionPrefix(partition)}/agent/client/dc/${datacenter}/id/${agent}`)}`;
 }
 
 /**
@@ -86,7 +102,22 @@ export function serverSpiffeId(domain: string, datacenter: string): string {
 export function meshGatewaySpiffeId(domain: string, datacenter: string, partition?: string): string {
   requireNonEmpty(domain, 'trustDomain');
   requireNonEmpty(datacenter, 'datacenter');
-  return `spiffe://${domain}${partitionPrefix(partition)}/gateway/mesh/dc/${datacenter}`;
+  return `spiffe://${domain}${escapePath(`${partitionPrefix(partition)}/gateway/mesh/dc/${datacenter}`)}`;
+}
+
+/** Bytes Go's `url.URL` leaves unescaped in a path (`shouldEscape(c, encodePath)` is false). */
+const PATH_SAFE = /^[A-Za-z0-9\-_.~$&+,/:;=@]*$/;
+const PATH_SAFE_BYTE = /[A-Za-z0-9\-_.~$&+,/:;=@]/;
+
+/** A path escaped as Go's `url.URL.EscapedPath()` escapes one with no `RawPath`. */
+function escapePath(path: string): string {
+  if (PATH_SAFE.test(path)) return path;
+  let out = '';
+  for (const byte of Buffer.from(path, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    out += byte < 0x80 && PATH_SAFE_BYTE.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
 function partitionPrefix(partition: string | undefined): string {
@@ -130,8 +161,19 @@ export type ParsedSpiffeId =
       readonly datacenter: string;
       readonly service: string;
     }
-  | { readonly kind: 'agent'; readonly host: string; readonly datacenter: string; readonly agent: string }
-  | { readonly kind: 'mesh-gateway'; readonly host: string; readonly datacenter: string }
+  | {
+      readonly kind: 'agent';
+      readonly host: string;
+      readonly partition: string;
+      readonly datacenter: string;
+      readonly agent: string;
+    }
+  | {
+      readonly kind: 'mesh-gateway';
+      readonly host: string;
+      readonly partition: string;
+      readonly datacenter: string;
+    }
   | { readonly kind: 'server'; readonly host: string; readonly datacenter: string }
   | { readonly kind: 'signing'; readonly host: string };
 
@@ -154,7 +196,13 @@ export function parseSpiffeId(uri: string): ParsedSpiffeId {
   if (url.protocol !== 'spiffe:') throw new TypeError('URI must be a SPIFFE ID');
   const host = url.hostname.toLowerCase();
   const path = url.pathname;
-  const dec = (s: string | undefined): string => decodeURIComponent(s ?? '');
+  const dec = (s: string | undefined): string => {
+    try {
+      return decodeURIComponent(s ?? '');
+    } catch {
+      throw new TypeError('SPIFFE ID is not in the expected format');
+    }
+  };
   let m = SERVICE_PATH.exec(path);
   if (m) {
     return {
@@ -167,11 +215,46 @@ export function parseSpiffeId(uri: string): ParsedSpiffeId {
     };
   }
   m = AGENT_PATH.exec(path);
-  if (m) return { kind: 'agent', host, datacenter: dec(m[2]), agent: dec(m[3]) };
+  if (m) {
+    return {
+      kind: 'agent',
+      host,
+      partition: dec(m[1]) || DEFAULT_PARTITION,
+      datacenter: dec(m[2]),
+      agent: dec(m[3]),
+    };
+  }
   m = MESH_GATEWAY_PATH.exec(path);
-  if (m) return { kind: 'mesh-gateway', host, datacenter: dec(m[2]) };
+  if (m)
+    return { kind: 'mesh-gateway', host, partition: dec(m[1]) || DEFAULT_PARTITION, datacenter: dec(m[2]) };
   m = SERVER_PATH.exec(path);
   if (m) return { kind: 'server', host, datacenter: dec(m[1]) };
   if (path === '' || path === '/') return { kind: 'signing', host };
   throw new TypeError('SPIFFE ID is not in the expected format');
+}
+
+/**
+ * The ID that Consul would build for `id` (the builders above, with the ID's own host): what a certificate for it
+ * must carry. A URI whose parse re-serialises to anything else (a raw `?` or `#`, an escape Go would not write, a
+ * `/` inside a name) is ambiguous and must not be signed.
+ */
+export function canonicalSpiffeId(id: ParsedSpiffeId): string {
+  switch (id.kind) {
+    case 'service':
+      return serviceSpiffeId({
+        trustDomain: id.host,
+        datacenter: id.datacenter,
+        service: id.service,
+        namespace: id.namespace,
+        partition: id.partition,
+      });
+    case 'agent':
+      return agentSpiffeId(id.host, id.datacenter, id.agent, id.partition);
+    case 'mesh-gateway':
+      return meshGatewaySpiffeId(id.host, id.datacenter, id.partition);
+    case 'server':
+      return serverSpiffeId(id.host, id.datacenter);
+    case 'signing':
+      return signingSpiffeId(id.host);
+  }
 }
