@@ -11,10 +11,10 @@ const ROOTS_ID = 'roots';
 const SERVER_ADDRS_ID = 'server-addrs';
 
 export interface PeerResourcesOptions {
-  feed: ExportFeed;
-  exporter: Exporter;
+  feed: Pick<ExportFeed, 'subscribe' | 'version' | 'entry' | 'typicalServices'>;
+  exporter: Pick<Exporter, 'outgoing'>;
   /** Builds the synthetic `<service>-sidecar-proxy` exports of mesh services (see mesh-export.ts). */
-  mesh: MeshExports;
+  mesh: Pick<MeshExports, 'inMesh' | 'synthetic'>;
   identity: LocalPeeringIdentity;
   /** The local name of the peer (exported-services consumers name it). */
   peerName: string;
@@ -33,8 +33,11 @@ export interface PeerResourcesOptions {
  * sender gets to it. Per-peer work per change is a set lookup per changed service.
  *
  * Mesh services (exported names with a local sidecar or a Connect-native instance) also get a synthetic
- * `<name>-sidecar-proxy` resource, re-resolved whenever the feed says the mesh moved and sent only when its
- * content differs from what this peer last received (its SNI names the peer, so it is built per peer).
+ * `<name>-sidecar-proxy` resource, sent only when its content differs from what this peer last received (its SNI
+ * names the peer, so it is built per peer). Every synthetic proxy is re-resolved only when the feed's `meshChanged`
+ * (gateways, proxies, chain config, Connect-native flags, the name set) or `rootsChanged` (the trust domain in
+ * SNI and SPIFFE IDs) is set; when only this peer's exported names moved, only proxies of services that joined or
+ * left its mesh set are; a health or instance change of an exported service rebuilds none.
  *
  * Memory: the exported names and one sent version per exported service, plus per mesh service its synthetic
  * resource's last sent JSON (a few hundred bytes per mesh gateway; bounded by the catalog).
@@ -75,7 +78,7 @@ export class PeerResources {
         this.#refreshNames(now);
         if (url === TYPE_URL.exportedService) {
           for (const n of this.#sortedNames) this.#o.markDirty(TYPE_URL.exportedService, n, now);
-          this.#refreshMesh(now);
+          this.#refreshMesh(now, true);
         }
         // The list goes after the services (the send map keeps marking order), even when it is empty.
         this.#o.markDirty(TYPE_URL.exportedServiceList, LIST_ID, now);
@@ -159,34 +162,44 @@ export class PeerResources {
     return [{ resourceId: proxy, resource: { type: 'exported-service', nodes } }];
   }
 
-  /** Recomputes which exported services are in the mesh; marks every synthetic proxy (old and new) dirty. */
-  #refreshMesh(observedAt: number): void {
+  /**
+   * Recomputes which exported services are in the mesh. `all`: what synthetic proxies are built from moved, so
+   * every one (old and new) is dirty; otherwise only this peer's names moved, and only proxies of services that
+   * joined or left the mesh set are.
+   */
+  #refreshMesh(observedAt: number, all: boolean): void {
+    const before = this.#meshNames;
     this.#meshNames = this.#o.mesh.inMesh(this.#sortedNames);
     for (const n of this.#meshNames) this.#syntheticOf.set(syntheticProxyName(n), n);
-    for (const proxy of this.#syntheticOf.keys()) {
-      this.#o.markDirty(TYPE_URL.exportedService, proxy, observedAt);
+    for (const [proxy, base] of this.#syntheticOf) {
+      if (all || before.has(base) !== this.#meshNames.has(base)) {
+        this.#o.markDirty(TYPE_URL.exportedService, proxy, observedAt);
+      }
     }
   }
 
   #onChange(c: ExportChange): void {
     const services = this.#subscribed.has(TYPE_URL.exportedService);
     const list = this.#subscribed.has(TYPE_URL.exportedServiceList) || services;
-    if (list && (c.entryChanged || c.catalogChanged)) this.#refreshNames(c.observedAt);
+    const namesMoved = list && (c.entryChanged || c.catalogChanged) && this.#refreshNames(c.observedAt);
     if (services) {
       for (const name of c.changed) {
         if (this.#names.has(name)) this.#o.markDirty(TYPE_URL.exportedService, name, c.observedAt);
       }
-      if (c.meshChanged || c.entryChanged || c.catalogChanged || c.rootsChanged) {
-        this.#refreshMesh(c.observedAt);
-      }
+      // A health or instance change of an exported service leaves every synthetic proxy as it is.
+      if (c.meshChanged || c.rootsChanged) this.#refreshMesh(c.observedAt, true);
+      else if (namesMoved) this.#refreshMesh(c.observedAt, false);
     }
     if (c.rootsChanged && this.#subscribed.has(TYPE_URL.trustBundle)) {
       this.#o.markDirty(TYPE_URL.trustBundle, ROOTS_ID, c.observedAt);
     }
   }
 
-  /** Recomputes the exported names; marks added and removed services and the list dirty when they moved. */
-  #refreshNames(observedAt: number): void {
+  /**
+   * Recomputes the exported names; marks added and removed services and the list dirty when they moved.
+   * Answers whether they moved.
+   */
+  #refreshNames(observedAt: number): boolean {
     const next = new Set<string>();
     const entry = this.#o.feed.entry();
     if (entry) {
@@ -196,7 +209,7 @@ export class PeerResources {
     }
     next.delete('consul');
     const sorted = [...next].sort();
-    if (sorted.join('\n') === this.#sortedNames.join('\n')) return;
+    if (sorted.join('\n') === this.#sortedNames.join('\n')) return false;
     const services = this.#subscribed.has(TYPE_URL.exportedService);
     if (services) {
       for (const n of next)
@@ -211,5 +224,6 @@ export class PeerResources {
     if (services || this.#subscribed.has(TYPE_URL.exportedServiceList)) {
       this.#o.markDirty(TYPE_URL.exportedServiceList, LIST_ID, observedAt);
     }
+    return true;
   }
 }
