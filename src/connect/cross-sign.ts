@@ -8,7 +8,7 @@ import type { CARootRecord } from '../types/index.js';
 import {
   ensureTrailingNewline,
   importSigningKey,
-  keyId,
+  issuerKeyId,
   plainHex,
   randomSerial,
   truncateToSecond,
@@ -35,7 +35,8 @@ export interface CrossSignOptions {
 
 /**
  * Returns the new root re-signed by the old one, as Consul's `CrossSignCA`: the new root's subject, public key,
- * SubjectKeyIdentifier, SAN, basic constraints and key usage; the old root as issuer and AuthorityKeyIdentifier;
+ * SubjectKeyIdentifier, SAN, basic constraints and key usage; the old root as issuer, and its SubjectKeyIdentifier
+ * (Consul's key ID when it has none) as AuthorityKeyIdentifier;
  * a fresh serial; valid from `now - 1 min` for {@link CROSS_SIGNED_TTL_MS}. Throws a `TypeError` when the key
  * does not belong to the old root or a certificate does not parse.
  */
@@ -65,7 +66,8 @@ export async function crossSignRoot(opts: CrossSignOptions): Promise<string> {
     publicKey: next.publicKey,
     signingKey: signer.privateKey,
     signingAlgorithm: signer.algorithm,
-    extensions: [...kept, new x509.AuthorityKeyIdentifierExtension(plainHex(keyId(signer.spki)))],
+    // The old root's own SKI (SHA-1 in an OpenSSL-made root), so chain building finds it as the issuer.
+    extensions: [...kept, new x509.AuthorityKeyIdentifierExtension(plainHex(issuerKeyId(issuer)))],
   });
   return ensureTrailingNewline(cert.toString('pem'));
 }

@@ -32,7 +32,16 @@ import {
 } from './der.js';
 import { CERTIFICATE_TIME_DRIFT_BUFFER_MS } from './leaf-signer.js';
 import { agentSpiffeId, canonicalSpiffeId, parseSpiffeId, type ParsedSpiffeId } from './spiffe-id.js';
-import { colonHex, ensureTrailingNewline, keyId, randomSerial, rfc3339, truncateToSecond } from './x509.js';
+import {
+  colonHex,
+  ensureTrailingNewline,
+  issuerKeyId,
+  keyId,
+  randomSerial,
+  rfc3339,
+  truncateToSecond,
+  x509,
+} from './x509.js';
 
 /** A CSR Consul's CA manager would refuse; the message is Consul's. */
 export class InvalidCsrError extends Error {
@@ -207,6 +216,7 @@ interface PreparedSigner {
   readonly algorithm: Buffer;
   /** DER of the root certificate's subject: the leaf's issuer. */
   readonly issuer: Buffer;
+  /** The leaf's AuthorityKeyIdentifier: the root's SubjectKeyIdentifier (its key ID when it has none). */
   readonly keyId: Buffer;
 }
 
@@ -244,7 +254,8 @@ function prepareSigner(ca: SigningRoot): PreparedSigner {
   if (key.asymmetricKeyType === 'ec') algorithm = seq(oid(OID.ecdsaWithSha256));
   else if (key.asymmetricKeyType === 'rsa') algorithm = seq(oid(OID.sha256WithRsa), Buffer.from([5, 0]));
   else throw new TypeError('CA signing key must be an EC or RSA key');
-  return { key, algorithm, issuer: subjectOf(rootCert.raw), keyId: keyId(spki) };
+  const authorityKeyId = issuerKeyId(new x509.X509Certificate(rootCert.raw));
+  return { key, algorithm, issuer: subjectOf(rootCert.raw), keyId: authorityKeyId };
 }
 
 /** The subject Name DER of a certificate: the sixth field of its TBSCertificate (after the version). */

@@ -11,6 +11,7 @@ import {
   ensureTrailingNewline,
   generateP256,
   importSigningKey,
+  issuerKeyId,
   keyId,
   plainHex,
   privateKeyToPem,
@@ -63,7 +64,8 @@ export interface SignedLeaf {
  * - SANs: DNS `server.<dc>.peering.<trustDomain>` and URI `spiffe://<trustDomain>/agent/server/dc/<dc>`;
  * - key usage digitalSignature | keyEncipherment | dataEncipherment | keyAgreement (critical);
  *   extended key usage clientAuth, serverAuth; basic constraints CA:false (critical);
- * - SubjectKeyIdentifier = SHA-256 of the leaf SPKI, AuthorityKeyIdentifier = the root's key ID;
+ * - SubjectKeyIdentifier = SHA-256 of the leaf SPKI, AuthorityKeyIdentifier = the root's SubjectKeyIdentifier
+ *   (its key ID when it has none);
  * - valid from `now - 1 min` for `ttlHours`; a random serial.
  *
  * The leaf key is always EC P-256; the CA key may be EC or RSA and signs with its own algorithm. Throws a
@@ -119,7 +121,7 @@ export async function signServerPeeringCert(opts: SignServerPeeringCertOptions):
       ]),
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.SubjectKeyIdentifierExtension(plainHex(keyId(await spkiOf(keys.publicKey)))),
-      new x509.AuthorityKeyIdentifierExtension(plainHex(keyId(signer.spki))),
+      new x509.AuthorityKeyIdentifierExtension(plainHex(issuerKeyId(issuer))),
       new x509.SubjectAlternativeNameExtension(
         [
           { type: 'dns', value: dnsName },

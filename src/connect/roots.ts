@@ -15,6 +15,7 @@ import {
   firstCertificateDer,
   generateCAKeyPair,
   importSigningKey,
+  issuerKeyId,
   keyId,
   plainHex,
   privateKeyToPem,
@@ -272,9 +273,7 @@ export function rootRecordFromPem(rootPem: string, privateKeyPem: string): CARoo
     throw new TypeError('PrivateKey does not match RootCert');
   }
   const { keyType, keyBits } = describeKey(key);
-  const parsed = new x509.X509Certificate(rootPem);
-  const skiExt = parsed.getExtension(x509.SubjectKeyIdentifierExtension);
-  const ski = skiExt === null ? keyId(spki) : Buffer.from(skiExt.keyId, 'hex');
+  const ski = issuerKeyId(new x509.X509Certificate(rootPem));
   return {
     ID: colonHex(createHash('sha1').update(cert.raw).digest()),
     Name: CONSUL_PRIMARY_ROOT_NAME,

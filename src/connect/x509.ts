@@ -38,6 +38,17 @@ export function keyId(spkiDer: Uint8Array): Buffer {
   return createHash('sha256').update(spkiDer).digest();
 }
 
+/**
+ * The key identifier a certificate's children must carry as their AuthorityKeyIdentifier: its own
+ * SubjectKeyIdentifier when it has one (an operator's OpenSSL root has the 20-byte SHA-1 one), else {@link keyId}
+ * of its key. Go's `x509.CreateCertificate` does the same for every non-self-signed child, and OpenSSL's chain
+ * building (`X509_check_issued`) refuses an issuer whose SKI differs from the child's AKI.
+ */
+export function issuerKeyId(cert: x509.X509Certificate): Buffer {
+  const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension);
+  return ski === null ? keyId(new Uint8Array(cert.publicKey.rawData)) : Buffer.from(ski.keyId, 'hex');
+}
+
 /** The DER of the first PEM block of type `CERTIFICATE`, or `undefined` when there is none. */
 export function firstCertificateDer(pem: string): Buffer | undefined {
   const match = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----/.exec(pem);
