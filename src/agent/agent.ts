@@ -35,6 +35,7 @@ import {
 } from '../metrics/index.js';
 import { StateStore, type ApplyResult, type Command } from '../state/index.js';
 import { FileLog, MemoryLog, type CommandLog } from '../wal/index.js';
+import { registerConfigDefinitions } from './config-services.js';
 import { ConnectCAManager } from './connect-ca.js';
 import { LocalAgent } from './local/index.js';
 import { MeteredStreamTracker, peeringGauges } from './peering-metrics.js';
@@ -225,6 +226,20 @@ export class Agent {
       sidecarMaxPort: cfg.sidecarMaxPort,
     });
     await this.#local.start();
+    const local = this.#local;
+    await registerConfigDefinitions(
+      {
+        agent: local,
+        nodeName: cfg.nodeName,
+        dataDir: cfg.dataDir,
+        serviceName: (id) =>
+          this.store.nodeServices(undefined, '', cfg.nodeName).value?.services.find((s) => s.ID === id)
+            ?.Service,
+        logger: this.logger.child({ subsystem: 'agent.local' }),
+      },
+      cfg.services,
+      cfg.checks,
+    );
 
     this.leaderJobs.add(
       'tombstone reaper',

@@ -22,6 +22,7 @@ import {
   MIN_PEERING_KEEPALIVE_INTERVAL_MS,
 } from './defaults.js';
 import type { AgentConfig, PortsConfig } from './schema.js';
+import { takeDefinitions } from './service-definitions.js';
 import { checkUnimplemented, ConfigError } from './unimplemented.js';
 
 export { ConfigError };
@@ -163,10 +164,6 @@ const KNOWN_IGNORED = new Set([
   'serf_lan',
   'serf_wan',
   'server_name',
-  'services',
-  'service',
-  'checks',
-  'check',
   'config_entries',
   'http_config',
   'syslog_facility',
@@ -399,15 +396,21 @@ export function loadAgentConfig(argv: readonly string[]): LoadResult {
   const flags = parseAgentFlags(argv);
   const warnings: string[] = [...flags.ignored];
   let raw: Raw = {};
+  const definitions: ConfigDefinitions = { services: [], checks: [] };
   for (const file of [...flags.configFiles, ...flags.configDirs.flatMap(configDirFiles)]) {
     const fileRaw = readConfigFile(file);
+    // Service and check definitions add up across files (Consul appends them), they are not merged.
+    const defs = takeDefinitions(fileRaw, file);
+    definitions.services.push(...defs.services);
+    definitions.checks.push(...defs.checks);
+    warnings.push(...defs.warnings);
     checkKeys(fileRaw, warnings, file);
     raw = merge(raw, fileRaw);
   }
   checkKeys(flags.raw, warnings, 'flags');
   raw = merge(raw, flags.raw);
   warnings.push(...checkUnimplemented(raw));
-  const config = buildConfig(raw, flags.dev);
+  const config = buildConfig(raw, flags.dev, definitions);
   return { config: deepFreeze(config), warnings };
 }
 
@@ -468,7 +471,17 @@ function obj(raw: Raw, key: string): Raw {
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
-export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
+/** Service and check definitions of the config files, normalised (service-definitions.ts), in file order. */
+interface ConfigDefinitions {
+  services: unknown[];
+  checks: unknown[];
+}
+
+export function buildConfig(
+  raw: Raw,
+  dev: boolean,
+  definitions: ConfigDefinitions = { services: [], checks: [] },
+): AgentConfig {
   const portDefaults = dev ? DEV_PORTS : DEFAULT_PORTS;
   const portsRaw = obj(raw, 'ports');
   const ports: PortsConfig = { ...portDefaults };
@@ -632,6 +645,8 @@ export function buildConfig(raw: Raw, dev: boolean): AgentConfig {
       'peering.chunk_assembly_timeout',
     ),
     nodeMeta,
+    services: definitions.services,
+    checks: definitions.checks,
     recursors: recursors as string[],
     dnsConfig: obj(raw, 'dns_config'),
     httpMaxConnsPerClient: httpMaxConnsPerClient(raw),

@@ -1,5 +1,13 @@
 /** The agent's runtime configuration, after defaults, files and flags are merged and checked. Deep-frozen. */
 export interface AgentConfig {
+  /**
+   * `service {}` / `services [...]` of the config files, key names normalised (service-definitions.ts), not yet
+   * decoded: the agent registers each at start as `PUT /v1/agent/service/register` would, and refuses to start on
+   * an invalid one.
+   */
+  readonly services: readonly unknown[];
+  /** `check {}` / `checks [...]` of the config files, likewise registered at start. */
+  readonly checks: readonly unknown[];
   readonly dev: boolean;
   readonly server: boolean;
   readonly bootstrap: boolean;

@@ -27,6 +27,11 @@ export class Fields {
     }
   }
 
+  /** The error prefix this decoder (and the decoders of its nested fields) uses. */
+  get prefix(): string {
+    return this.#prefix;
+  }
+
   /** Raw value of a field (any of `names`, first match wins), undefined when absent or null. */
   raw(...names: string[]): unknown {
     for (const name of names) {

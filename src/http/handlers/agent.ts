@@ -1,6 +1,5 @@
 import { badRequest, notFound } from '../../errors/index.js';
 import type { HealthCheck, HealthStatus, NodeService } from '../../types/index.js';
-import type { AgentCheckDefinition, SidecarPortLease } from '../agent-local.js';
 import { checkEnterpriseParams, parseGoBool, type RequestContext } from '../context.js';
 import { Fields } from '../decode.js';
 import type { HttpDeps } from '../deps.js';
@@ -10,12 +9,14 @@ import { renderAgentProxy } from '../render-proxy.js';
 import { json, type Reply } from '../reply.js';
 import { commandLogCheck, ententeSelf } from './agent-write-health.js';
 import { DISABLED_PORT, NO_PORT } from './absent-listeners.js';
-import { validateNodeService } from './service-validation.js';
-import { sidecarFacts, sidecarRegistration } from './sidecar.js';
-import { decodeAgentCheck, decodeService, isAnyAddress, parseStatus } from './structs.js';
+import {
+  registerCheckDefinition,
+  registerServiceDefinition,
+  ServiceDefinitionError,
+} from './service-register.js';
+import { parseStatus } from './structs.js';
 import { hashBlockingQuery } from '../../blocking/index.js';
 import { parseDuration } from '../../lib/duration.js';
-import { formatMultiError } from '../../lib/go/multierror.js';
 import type { WatchSet } from '../../state/index.js';
 
 const DECODE = 'Request decode failed';
@@ -250,49 +251,12 @@ export function agentChecks(deps: HttpDeps, ctx: RequestContext): Promise<Reply>
 export async function agentServiceRegister(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
   checkEnterpriseParams(ctx);
   const f = new Fields(await ctx.json(DECODE), 'ServiceDefinition', DECODE);
-  const svc = decodeService(f, { nameKey: 'Name' });
-  if (svc.Service === '') throw badRequest('Missing service name');
-  if (isAnyAddress(svc.Address)) throw badRequest('Invalid service address');
-  const connectF = f.object('Connect');
-  const problems = validateNodeService(svc, { sidecar: sidecarFacts(connectF) });
-  if (problems.length > 0) throw badRequest(`Validation failed: ${formatMultiError(problems)}`);
   const replace =
     ctx.boolQuery('replace-existing-checks', 'Invalid value for ?replace-existing-checks') ?? false;
-  const checkFields = [
-    ...(f.object('Check') ? [f.object('Check') as Fields] : []),
-    ...f.objectList('Checks'),
-  ];
-  const defs: AgentCheckDefinition[] = checkFields.map((cf, n) =>
-    decodeAgentCheck(cf, {
-      node: deps.info.nodeName,
-      serviceID: svc.ID,
-      serviceName: svc.Service,
-      defaultId: checkFields.length === 1 ? `service:${svc.ID}` : `service:${svc.ID}:${n + 1}`,
-      defaultName: `Service '${svc.Service}' check`,
-    }),
-  );
-  for (const d of defs) d.check.ServiceID = svc.ID;
-  // A range port given to the sidecar stays reserved until its registration is committed (or has failed), so
-  // concurrent registrations never get the same one.
-  const leases: SidecarPortLease[] = [];
-  const reservePort = (sidecarId: string): number => {
-    const lease = deps.agent.reserveSidecarPort(sidecarId);
-    leases.push(lease);
-    return lease.port;
-  };
   try {
-    const sidecar = sidecarRegistration(svc, connectF, { node: deps.info.nodeName, reservePort }, DECODE);
-    if (sidecar) {
-      const sidecarProblems = validateNodeService(sidecar.service, { forAgent: true });
-      if (sidecarProblems.length > 0)
-        throw badRequest(`Failed Validation: ${formatMultiError(sidecarProblems)}`);
-    }
-    // As Consul: the parent keeps its Connect settings but not the nested sidecar definition (never decoded
-    // into it).
-    await deps.agent.registerService(svc, defs, replace);
-    if (sidecar) await deps.agent.registerService(sidecar.service, sidecar.checks, replace);
-  } finally {
-    for (const lease of leases) lease.release();
+    await registerServiceDefinition({ agent: deps.agent, nodeName: deps.info.nodeName }, f, replace);
+  } catch (err) {
+    throw err instanceof ServiceDefinitionError ? err.cause : err;
   }
   return {};
 }
@@ -332,22 +296,11 @@ export async function agentNodeMaintenance(deps: HttpDeps, ctx: RequestContext):
 export async function agentCheckRegister(deps: HttpDeps, ctx: RequestContext): Promise<Reply> {
   checkEnterpriseParams(ctx);
   const f = new Fields(await ctx.json(DECODE), 'CheckDefinition', DECODE);
-  if (f.string('Name') === '') throw badRequest('Missing check name');
-  const serviceID = f.string('ServiceID');
-  let serviceName = '';
-  if (serviceID !== '') {
-    const svc = localServices(deps).find((s) => s.ID === serviceID);
-    if (!svc) throw badRequest(`ServiceID "${serviceID}" does not exist`);
-    serviceName = svc.Service;
-  }
-  const def = decodeAgentCheck(f, {
-    node: deps.info.nodeName,
-    serviceID,
-    serviceName,
-    defaultId: '',
-    defaultName: '',
-  });
-  await deps.agent.registerCheck(def);
+  await registerCheckDefinition(
+    { agent: deps.agent, nodeName: deps.info.nodeName },
+    f,
+    (id) => localServices(deps).find((s) => s.ID === id)?.Service,
+  );
   return {};
 }
 
