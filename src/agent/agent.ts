@@ -222,11 +222,13 @@ export class Agent {
       nodeName: cfg.nodeName,
       logger: this.logger.child({ subsystem: 'agent.local' }),
       enableScriptChecks: cfg.enableScriptChecks,
+      enableLocalScriptChecks: cfg.enableLocalScriptChecks,
       sidecarMinPort: cfg.sidecarMinPort,
       sidecarMaxPort: cfg.sidecarMaxPort,
     });
-    await this.#local.start();
     const local = this.#local;
+    // Before the local agent starts: config-file checks get their runners here, so start() only resumes the checks
+    // registered over the API (and says why a script check no longer runs when scripts are now disabled).
     await registerConfigDefinitions(
       {
         agent: local,
@@ -240,6 +242,7 @@ export class Agent {
       cfg.services,
       cfg.checks,
     );
+    await local.start();
 
     this.leaderJobs.add(
       'tombstone reaper',

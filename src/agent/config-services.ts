@@ -69,8 +69,10 @@ export async function registerConfigDefinitions(
         deps,
         configDefinitionFields(def, 'ServiceDefinition'),
         false,
+        'local',
       );
       now.services.push(r.serviceId, ...(r.sidecarId === undefined ? [] : [r.sidecarId]));
+      now.checks.push(...r.checkIds);
     } catch (err) {
       if (!(err instanceof ServiceDefinitionError)) throw err;
       throw new ConfigError(`${STAGE_TEXT[err.stage]} ${JSON.stringify(name)}: ${err.message}`);
@@ -97,7 +99,10 @@ export async function registerConfigDefinitions(
   }
 }
 
-/** Deregisters what the last start registered from config and the config files no longer define. */
+/**
+ * Deregisters what the last start registered from config and the config files no longer define: services, and
+ * checks (a check dropped from a service definition that stays goes too; checks registered over the API stay).
+ */
 async function removeDropped(deps: ConfigServicesDeps, before: Registered, now: Registered): Promise<void> {
   const keepServices = new Set(now.services);
   const keepChecks = new Set(now.checks);

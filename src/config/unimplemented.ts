@@ -85,11 +85,6 @@ export function checkUnimplemented(raw: Raw): string[] {
   if (truthy(raw['ui']) || (isObject(ui) && truthy(ui['enabled']))) {
     warnings.push('ui_config.enabled (-ui) is ignored: Entente has no web UI yet; "/" says so');
   }
-  if (truthy(raw['enable_local_script_checks']) && !truthy(raw['enable_script_checks'])) {
-    warnings.push(
-      'enable_local_script_checks has no effect: it allows script checks from config files, and Entente does not load services or checks from config files yet; checks registered over HTTP need enable_script_checks',
-    );
-  }
   return warnings;
 }
 

@@ -18,6 +18,13 @@ export interface SidecarPortLease {
 }
 
 /**
+ * Where a registration comes from, as Consul's ConfigSource: `remote` (the HTTP API) or `local` (the agent's config
+ * files). Script checks are allowed from `remote` with `enable_script_checks`, from `local` with either it or
+ * `enable_local_script_checks`.
+ */
+export type RegistrationSource = 'remote' | 'local';
+
+/**
  * The agent's local registrations (services and checks of this node) and its check runners. Implemented in
  * agent/; declared here because the HTTP handlers are its consumers.
  */
@@ -26,9 +33,10 @@ export interface AgentLocal {
     service: ServiceInput,
     checks: AgentCheckDefinition[],
     replaceExistingChecks: boolean,
+    source?: RegistrationSource,
   ): Promise<void>;
   deregisterService(serviceID: string): Promise<void>;
-  registerCheck(def: AgentCheckDefinition): Promise<void>;
+  registerCheck(def: AgentCheckDefinition, source?: RegistrationSource): Promise<void>;
   deregisterCheck(checkID: string): Promise<void>;
   /** TTL updates (pass/warn/fail/update). */
   updateTtlCheck(checkID: string, status: HealthStatus, output: string): Promise<void>;

@@ -2,7 +2,12 @@ export { HttpServer, type Route, type Handler, type HttpServerOptions } from './
 export { buildRoutes } from './routes.js';
 export { ResponseCache } from './response-cache.js';
 export type { HttpDeps, AgentInfo, MetricsView } from './deps.js';
-export type { AgentLocal, AgentCheckDefinition, SidecarPortLease } from './agent-local.js';
+export type {
+  AgentLocal,
+  AgentCheckDefinition,
+  RegistrationSource,
+  SidecarPortLease,
+} from './agent-local.js';
 export {
   configDefinitionFields,
   registerCheckDefinition,

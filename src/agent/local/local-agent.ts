@@ -1,6 +1,11 @@
 import { DEFAULT_SIDECAR_MAX_PORT, DEFAULT_SIDECAR_MIN_PORT } from '../../config/index.js';
 import { AppError, badRequest, notFound } from '../../errors/index.js';
-import type { AgentCheckDefinition, AgentLocal, SidecarPortLease } from '../../http/agent-local.js';
+import type {
+  AgentCheckDefinition,
+  AgentLocal,
+  RegistrationSource,
+  SidecarPortLease,
+} from '../../http/agent-local.js';
 import type { Logger } from '../../logging/index.js';
 import type {
   ApplyResult,
@@ -40,6 +45,10 @@ export const DEFAULT_MAX_INITIAL_STAGGER_MS = 1_000;
 /** Consul's refusal of a script check registered over HTTP without `enable_script_checks`. */
 export const SCRIPTS_DISABLED =
   "Scripts are disabled on this agent from remote calls; to enable, configure 'enable_script_checks' to true";
+
+/** Consul's refusal of a script check in a config file without `enable_script_checks` or `enable_local_script_checks`. */
+export const LOCAL_SCRIPTS_DISABLED =
+  "Scripts are disabled on this agent; to enable, configure 'enable_script_checks' or 'enable_local_script_checks' to true";
 
 /** Consul's `structs.SidecarProxySuffix`. */
 const SIDECAR_SUFFIX = '-sidecar-proxy';
@@ -91,6 +100,11 @@ export interface LocalAgentOptions {
    */
   readonly enableScriptChecks?: boolean;
   /**
+   * Consul's `enable_local_script_checks`: script checks may come from the agent's config files (source `local`).
+   * Script checks from config are also allowed by {@link enableScriptChecks}, as in Consul. Default false.
+   */
+  readonly enableLocalScriptChecks?: boolean;
+  /**
    * `ports.sidecar_min_port` / `sidecar_max_port` (inclusive): where sidecars registered without a port get one
    * ({@link LocalAgent.reserveSidecarPort}). Default Consul's 21000–21255; either < 1 disables automatic ports.
    */
@@ -129,6 +143,7 @@ export class LocalAgent implements AgentLocal {
   readonly #maxStaggerMs: number;
   readonly #outputMax: number;
   readonly #enableScriptChecks: boolean;
+  readonly #enableLocalScriptChecks: boolean;
 
   readonly #runners = new Map<string, Runner>();
   /** check ID → effective DeregisterCriticalServiceAfter (ms). */
@@ -157,6 +172,7 @@ export class LocalAgent implements AgentLocal {
     this.#maxStaggerMs = opts.maxInitialStaggerMs ?? DEFAULT_MAX_INITIAL_STAGGER_MS;
     this.#outputMax = opts.outputMaxBytes ?? DEFAULT_CHECK_OUTPUT_MAX_BYTES;
     this.#enableScriptChecks = opts.enableScriptChecks ?? false;
+    this.#enableLocalScriptChecks = this.#enableScriptChecks || (opts.enableLocalScriptChecks ?? false);
     this.#sidecarPorts = new SidecarPortRange({
       minPort: opts.sidecarMinPort ?? DEFAULT_SIDECAR_MIN_PORT,
       maxPort: opts.sidecarMaxPort ?? DEFAULT_SIDECAR_MAX_PORT,
@@ -209,9 +225,10 @@ export class LocalAgent implements AgentLocal {
     service: ServiceInput,
     checks: AgentCheckDefinition[],
     replaceExistingChecks: boolean,
+    source: RegistrationSource = 'remote',
   ): Promise<void> {
     this.#assertOpen();
-    for (const d of checks) this.#assertRunnable(d);
+    for (const d of checks) this.#assertRunnable(d, source);
     const defs = checks.map((d) => this.#localDefinition(d, service.ID));
     await this.#commit({
       Type: 'register',
@@ -246,12 +263,12 @@ export class LocalAgent implements AgentLocal {
     await this.#removeService(serviceID);
   }
 
-  async registerCheck(def: AgentCheckDefinition): Promise<void> {
+  async registerCheck(def: AgentCheckDefinition, source: RegistrationSource = 'remote'): Promise<void> {
     this.#assertOpen();
     const serviceID = def.check.ServiceID;
     if (serviceID !== '' && !this.#service(serviceID))
       throw notFound(`ServiceID "${serviceID}" does not exist`);
-    this.#assertRunnable(def);
+    this.#assertRunnable(def, source);
     const local = this.#localDefinition(def, serviceID);
     await this.#commit({
       Type: 'register',
@@ -341,11 +358,14 @@ export class LocalAgent implements AgentLocal {
 
   // ---------------------------------------------------------------- registrations
 
-  /** Consul's `AddCheck` refusal of script checks from remote (HTTP) calls unless `enable_script_checks`. */
-  #assertRunnable(def: AgentCheckDefinition): void {
-    if (runnerKind(def) === 'script' && !this.#enableScriptChecks) {
-      throw badRequest(SCRIPTS_DISABLED);
-    }
+  /**
+   * Consul's `AddCheck` refusal of script checks: from remote (HTTP) calls unless `enable_script_checks`, from config
+   * files unless it or `enable_local_script_checks`.
+   */
+  #assertRunnable(def: AgentCheckDefinition, source: RegistrationSource): void {
+    if (runnerKind(def) !== 'script') return;
+    if (source === 'local' && !this.#enableLocalScriptChecks) throw badRequest(LOCAL_SCRIPTS_DISABLED);
+    if (source === 'remote' && !this.#enableScriptChecks) throw badRequest(SCRIPTS_DISABLED);
   }
 
   #assertOpen(): void {

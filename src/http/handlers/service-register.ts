@@ -1,7 +1,12 @@
 import { badRequest } from '../../errors/index.js';
 import { formatMultiError } from '../../lib/go/multierror.js';
 import type { NodeService } from '../../types/index.js';
-import type { AgentCheckDefinition, AgentLocal, SidecarPortLease } from '../agent-local.js';
+import type {
+  AgentCheckDefinition,
+  AgentLocal,
+  RegistrationSource,
+  SidecarPortLease,
+} from '../agent-local.js';
 import { Fields } from '../decode.js';
 import { validateNodeService } from './service-validation.js';
 import { sidecarFacts, sidecarRegistration } from './sidecar.js';
@@ -51,6 +56,8 @@ export interface RegisteredDefinition {
   readonly serviceId: string;
   readonly serviceName: string;
   readonly sidecarId?: string;
+  /** The IDs of the checks registered with the parent and the sidecar. */
+  readonly checkIds: readonly string[];
 }
 
 /**
@@ -64,6 +71,7 @@ export async function registerServiceDefinition(
   deps: ServiceRegistrationDeps,
   f: Fields,
   replaceExistingChecks: boolean,
+  source: RegistrationSource = 'remote',
 ): Promise<RegisteredDefinition> {
   const { svc, connectF } = atStage('service', () => decodeDefinition(f));
   const defs = atStage('checks', () => decodeServiceChecks(deps.nodeName, svc, f));
@@ -83,16 +91,17 @@ export async function registerServiceDefinition(
       return s;
     });
     // As Consul: the parent keeps its Connect settings but not the nested sidecar definition.
-    await atStageAsync('service', () => deps.agent.registerService(svc, defs, replaceExistingChecks));
+    await atStageAsync('service', () => deps.agent.registerService(svc, defs, replaceExistingChecks, source));
     if (sidecar) {
       await atStageAsync('register-sidecar', () =>
-        deps.agent.registerService(sidecar.service, sidecar.checks, replaceExistingChecks),
+        deps.agent.registerService(sidecar.service, sidecar.checks, replaceExistingChecks, source),
       );
     }
     return {
       serviceId: svc.ID,
       serviceName: svc.Service,
       ...(sidecar ? { sidecarId: sidecar.service.ID } : {}),
+      checkIds: [...defs, ...(sidecar?.checks ?? [])].map((d) => d.check.CheckID),
     };
   } finally {
     for (const lease of leases) lease.release();
@@ -142,6 +151,7 @@ export async function registerCheckDefinition(
   deps: ServiceRegistrationDeps,
   f: Fields,
   serviceName: (serviceID: string) => string | undefined,
+  source: RegistrationSource = 'remote',
 ): Promise<string> {
   if (f.string('Name') === '') throw badRequest('Missing check name');
   const serviceID = f.string('ServiceID');
@@ -158,7 +168,7 @@ export async function registerCheckDefinition(
     defaultId: '',
     defaultName: '',
   });
-  await deps.agent.registerCheck(def);
+  await deps.agent.registerCheck(def, source);
   return def.check.CheckID;
 }
 
