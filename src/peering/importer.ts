@@ -1,46 +1,37 @@
 import type { ImportedInstance } from '../state/index.js';
-import type { PeeringWrite, PeeringWriteCommand } from './store.js';
+import { ImportBatcher, type ImportBatchLimits } from './import-batcher.js';
+import type { PeeringWrite } from './store.js';
 import { HEALTH_STATUSES, SERVICE_KINDS, type HealthStatus, type ServiceKind } from '../types/index.js';
 import type { CheckServiceNode } from './messages.js';
 
 /**
  * Turns replicated instances into catalog writes for the local peer name. Every object gets `PeerName` here, so
- * the peer can only ever write its own imported data; names and kinds are checked, statuses normalised.
+ * the peer can only ever write its own imported data; names and kinds are checked, statuses normalised. One per
+ * stream: writes go through an {@link ImportBatcher} (a burst is one command; unchanged instances are not written).
  */
 export class Importer {
   readonly #peerName: string;
-  readonly #write: PeeringWrite;
+  readonly #batcher: ImportBatcher;
 
-  constructor(peerName: string, write: PeeringWrite) {
+  constructor(peerName: string, write: PeeringWrite, limits?: Partial<ImportBatchLimits>) {
     this.#peerName = peerName;
-    this.#write = write;
+    this.#batcher = new ImportBatcher(peerName, write, limits);
   }
 
-  /** Applies one ExportedService resource. Throws (→ NACK) when the payload is inconsistent. */
+  /**
+   * Applies one ExportedService resource; resolves once it is committed. Throws (→ NACK) when the payload is
+   * inconsistent or the store refuses it.
+   */
   async service(resourceId: string, nodes: readonly CheckServiceNode[]): Promise<void> {
     const name = serviceNameOf(resourceId);
     if (name === '') throw new Error('ResourceID names no service');
     const instances = nodes.map((n) => this.#instance(name, n));
-    await this.#commit({
-      Type: 'peering-import-service',
-      PeerName: this.#peerName,
-      ServiceName: name,
-      Nodes: instances,
-    });
+    await this.#batcher.service(name, instances);
   }
 
   /** Applies an ExportedServiceList: services not listed are dropped. */
   async list(services: readonly string[]): Promise<void> {
-    await this.#commit({
-      Type: 'peering-import-list',
-      PeerName: this.#peerName,
-      Services: services.map(serviceNameOf),
-    });
-  }
-
-  async #commit(cmd: PeeringWriteCommand): Promise<void> {
-    const { result } = await this.#write(cmd);
-    if (!result.ok) throw new Error(result.error);
+    await this.#batcher.list(services.map(serviceNameOf));
   }
 
   #instance(name: string, n: CheckServiceNode): ImportedInstance {

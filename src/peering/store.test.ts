@@ -99,7 +99,7 @@ test('peering store - the importer writes peering-import-* commands through Peer
   await importer.service('web', []);
   assert.deepEqual(
     written.map((c) => c.Type),
-    ['peering-import-list', 'peering-import-service'],
+    ['peering-import-list', 'peering-import-batch'],
   );
   assert.deepEqual(written[0], {
     Type: 'peering-import-list',

@@ -69,3 +69,16 @@ export const EXPORT_CHUNK_BYTES = 1024 * 1024;
  * sent. This also bounds the sender's control lane (one ACK/NACK per import in flight).
  */
 export const MAX_INFLIGHT_IMPORTS = 64;
+
+/**
+ * Service updates in one `peering-import-batch` command (the imports received while the previous write was in
+ * flight). Overflow policy: an update that would pass this (or {@link MAX_IMPORT_BATCH_BYTES}) starts the next
+ * batch, written after this one commits. The batches waiting are bounded by {@link MAX_INFLIGHT_IMPORTS}.
+ */
+export const MAX_IMPORT_BATCH_SERVICES = 256;
+
+/**
+ * JSON bytes of the instances written by one `peering-import-batch` (the log's own batch is 4 MiB). Overflow
+ * policy: as {@link MAX_IMPORT_BATCH_SERVICES}; a single update larger than this is written alone.
+ */
+export const MAX_IMPORT_BATCH_BYTES = 1024 * 1024;

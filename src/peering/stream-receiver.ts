@@ -99,8 +99,8 @@ export class StreamReceiver {
 
   async #response(msg: Extract<ReplicationMessage, { kind: 'response' }>): Promise<void> {
     const o = this.#o;
-    // Pipelined: the write is appended now (so the log keeps the peer's order) and acknowledged when it has
-    // committed; meanwhile the next responses are read, so concurrent imports share one group commit.
+    // Pipelined: the update is queued now (so the log keeps the peer's order) and acknowledged when the command
+    // holding it has committed; meanwhile the next responses are read and coalesced into one batch command.
     // A failed send already ends the stream (see StreamSender); nothing to handle here.
     const applied = applyResponse(o.apply, msg)
       .then((error) =>

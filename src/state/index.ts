@@ -18,4 +18,6 @@ export type {
   CAConfigRecord,
   CAConfigInput,
   ImportedInstance,
+  ImportedInstanceRef,
+  ImportedServiceUpdate,
 } from './commands.js';

@@ -14,6 +14,24 @@ export interface ImportedInstance {
   Checks: CheckInput[];
 }
 
+/** One imported instance named by its node and service ID (what a delta removes). */
+export interface ImportedInstanceRef {
+  Node: string;
+  ServiceID: string;
+}
+
+/**
+ * One service's part of a `peering-import-batch`. `Replace`: `Upserts` is the service's whole instance set (what
+ * is stored and not in it is removed, as `peering-import-service` does). Otherwise a delta against what is stored:
+ * `Removes` are deleted first, then `Upserts` written; instances in neither are left as they are.
+ */
+export interface ImportedServiceUpdate {
+  ServiceName: string;
+  Replace: boolean;
+  Upserts: ImportedInstance[];
+  Removes: ImportedInstanceRef[];
+}
+
 export type PeeringCommand =
   | {
       /** Acceptor: a token was generated. Creates the peering (PENDING) or keeps it; replaces the establishment secret. */
@@ -64,6 +82,16 @@ export type PeeringCommand =
       Nodes: ImportedInstance[];
     }
   | {
+      /**
+       * Importer: several services' updates received while the previous write was in flight, in one log entry
+       * (one append and fsync for a burst). Applied in order; refused as a whole (nothing changes) when the peering
+       * is not active or an instance names another service.
+       */
+      Type: 'peering-import-batch';
+      PeerName: string;
+      Services: ImportedServiceUpdate[];
+    }
+  | {
       /** Importer: drop imported services the peer no longer exports (and their synthetic sidecar proxies). */
       Type: 'peering-import-list';
       PeerName: string;
@@ -94,6 +122,7 @@ export class PeeringTable implements Table<PeeringCommand> {
     'peering-server-addresses',
     'peering-import-service',
     'peering-import-list',
+    'peering-import-batch',
   ] as const;
   readonly #deps: TableDeps;
   readonly #catalog: CatalogTable;
@@ -260,6 +289,8 @@ export class PeeringTable implements Table<PeeringCommand> {
         return this.#importService(ctx, cmd);
       case 'peering-import-list':
         return this.#importList(ctx, cmd.PeerName, cmd.Services);
+      case 'peering-import-batch':
+        return this.#importBatch(ctx, cmd.PeerName, cmd.Services);
     }
   }
 
@@ -288,29 +319,52 @@ export class PeeringTable implements Table<PeeringCommand> {
     return undefined;
   }
 
-  /**
-   * Makes the imported instances of one service equal to `cmd.Nodes`: registers what changed (writes of unchanged
-   * objects are no-ops, so indexes do not move), removes instances and checks no longer sent, then nodes left with
-   * no service. Every object written carries `PeerName`; nothing outside that peer's data is touched.
-   */
+  /** Makes the imported instances of one service equal to `cmd.Nodes` (the pre-batch command, still applied). */
   #importService(
     ctx: ApplyContext,
     cmd: Extract<PeeringCommand, { Type: 'peering-import-service' }>,
   ): ApplyResult {
-    const peer = cmd.PeerName;
+    return this.#importBatch(ctx, cmd.PeerName, [
+      { ServiceName: cmd.ServiceName, Replace: true, Upserts: cmd.Nodes, Removes: [] },
+    ]);
+  }
+
+  /** Validates every update first (a refused batch changes nothing), then applies them in order. */
+  #importBatch(ctx: ApplyContext, peer: string, updates: readonly ImportedServiceUpdate[]): ApplyResult {
     const refused = this.#refuseImport(peer);
     if (refused) return refused;
-    for (const inst of cmd.Nodes) {
-      if (inst.Service.Service.toLowerCase() !== cmd.ServiceName.toLowerCase()) {
-        return applyError(
-          'ENT_ERR_BAD_REQUEST',
-          `instance ${inst.Service.ID} of service "${inst.Service.Service}" does not belong to "${cmd.ServiceName}"`,
-        );
+    for (const u of updates) {
+      for (const inst of u.Upserts) {
+        if (inst.Service.Service.toLowerCase() !== u.ServiceName.toLowerCase()) {
+          return applyError(
+            'ENT_ERR_BAD_REQUEST',
+            `instance ${inst.Service.ID} of service "${inst.Service.Service}" does not belong to "${u.ServiceName}"`,
+          );
+        }
       }
     }
-    const keep = new Set<string>();
+    for (const u of updates) {
+      const r = this.#applyServiceUpdate(ctx, peer, u);
+      if (!r.ok) return r;
+    }
+    return applyOk();
+  }
+
+  /**
+   * Makes the imported instances of one service match the update: (delta) removes the listed instances, registers
+   * the sent ones (writes of unchanged objects are no-ops, so indexes do not move) and drops their service checks no
+   * longer sent; (replace) also removes every stored instance not sent. Then nodes left with no service go. Every
+   * object written carries `PeerName`; nothing outside that peer's data is touched.
+   */
+  #applyServiceUpdate(ctx: ApplyContext, peer: string, u: ImportedServiceUpdate): ApplyResult {
     const touchedNodes = new Set<string>();
-    for (const inst of cmd.Nodes) {
+    for (const ref of u.Removes) {
+      const key = peerKey(peer, ref.Node);
+      this.#catalog.deleteService(ctx, peer, key, ref.Node, ref.ServiceID);
+      touchedNodes.add(key);
+    }
+    const keep = new Set<string>();
+    for (const inst of u.Upserts) {
       const node = { ...inst.Node, PeerName: peer };
       const service = { ...inst.Service, PeerName: peer };
       const checks = inst.Checks.map((c) => ({ ...c, Node: node.Node, PeerName: peer }));
@@ -327,12 +381,14 @@ export class PeeringTable implements Table<PeeringCommand> {
       const sent = new Set(checks.map((c) => c.CheckID));
       this.#catalog.dropServiceChecksExcept(ctx, peer, key, node.Node, service.ID, sent);
     }
-    for (const ref of [...this.#catalog.instanceRefs(peer, cmd.ServiceName)]) {
-      if (keep.has(ref)) continue;
-      const { key, node, serviceID } = this.#catalog.nodeOfRef(ref);
-      if (node) {
-        this.#catalog.deleteService(ctx, peer, key, node.Node, serviceID);
-        touchedNodes.add(key);
+    if (u.Replace) {
+      for (const ref of [...this.#catalog.instanceRefs(peer, u.ServiceName)]) {
+        if (keep.has(ref)) continue;
+        const { key, node, serviceID } = this.#catalog.nodeOfRef(ref);
+        if (node) {
+          this.#catalog.deleteService(ctx, peer, key, node.Node, serviceID);
+          touchedNodes.add(key);
+        }
       }
     }
     this.#catalog.dropNodesWithoutServices(ctx, peer, touchedNodes);
