@@ -112,7 +112,12 @@ test('config services - keys the agent does not read are warned about by path; o
           name: 'web',
           token: 'secret-token',
           check: { http: 'http://x', interval: '1s', success_before_passing: 3 },
-          connect: { sidecar_service: { bogus: 1 } },
+          connect: {
+            sidecar_service: {
+              bogus: 1,
+              proxy: { upstreams: [{ destination_name: 'db', local_bind_port: 1, sidecar_thing: true }] },
+            },
+          },
         },
       ],
     }),
@@ -122,6 +127,7 @@ test('config services - keys the agent does not read are warned about by path; o
     `${file}: config key "services[0].token" is not used by Entente and is ignored`,
     `${file}: config key "services[0].check.success_before_passing" is not used by Entente and is ignored`,
     `${file}: config key "services[0].connect.sidecar_service.bogus" is not used by Entente and is ignored`,
+    `${file}: config key "services[0].connect.sidecar_service.proxy.upstreams[0].sidecar_thing" is not used by Entente and is ignored`,
   ]);
   assert.ok(!warnings.some((w) => w.includes('secret-token')), 'values are never echoed');
 });

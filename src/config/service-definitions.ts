@@ -102,6 +102,55 @@ const CHECK_SPEC: Spec = {
   osservice: true,
 };
 
+const MESH_GATEWAY_SPEC: Spec = { mode: true };
+
+/** The keys of `proxy` (Consul's ConnectProxyConfig) the mesh registration decoder reads. */
+const PROXY_SPEC: Spec = {
+  destinationservicename: true,
+  destinationserviceid: true,
+  localserviceaddress: true,
+  localserviceport: true,
+  localservicesocketpath: true,
+  mode: true,
+  config: true,
+  upstreams: {
+    destinationname: true,
+    destinationtype: true,
+    destinationnamespace: true,
+    destinationpartition: true,
+    destinationpeer: true,
+    datacenter: true,
+    localbindaddress: true,
+    localbindport: true,
+    localbindsocketpath: true,
+    localbindsocketmode: true,
+    config: true,
+    meshgateway: MESH_GATEWAY_SPEC,
+    centrallyconfigured: true,
+  },
+  meshgateway: MESH_GATEWAY_SPEC,
+  expose: {
+    checks: true,
+    paths: { listenerport: true, path: true, localpathport: true, protocol: true, parsedfromcheck: true },
+  },
+  transparentproxy: { outboundlistenerport: true, dialeddirectly: true },
+  accesslogs: {
+    enabled: true,
+    disablelistenerlogs: true,
+    type: true,
+    path: true,
+    jsonformat: true,
+    textformat: true,
+  },
+  envoyextensions: {
+    name: true,
+    required: true,
+    arguments: true,
+    consulversion: true,
+    envoyversion: true,
+  },
+};
+
 const SERVICE_BASE: Readonly<Record<string, Spec>> = {
   kind: true,
   id: true,
@@ -115,8 +164,7 @@ const SERVICE_BASE: Readonly<Record<string, Spec>> = {
   enabletagoverride: true,
   weights: { passing: true, warning: true },
   locality: { region: true, zone: true },
-  // Decoded whole by the mesh registration decoder (its keys are Consul's, snake_case or Go-cased).
-  proxy: true,
+  proxy: PROXY_SPEC,
   check: CHECK_SPEC,
   checks: CHECK_SPEC,
 };

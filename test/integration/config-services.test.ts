@@ -131,10 +131,9 @@ test('config services - deregistered over the API until the next start; dropped 
   await agent.stop();
 
   agent = await startAgentProcess(t, { dataDir, args: ['-config-file', file] });
-  assert.deepEqual(Object.keys(await getJson(`${agent.httpAddr}/v1/agent/services`)).sort(), [
-    'web-1',
-    'web-1-sidecar-proxy',
-  ]);
+  const again = await getJson(`${agent.httpAddr}/v1/agent/services`);
+  assert.deepEqual(Object.keys(again).sort(), ['web-1', 'web-1-sidecar-proxy']);
+  assert.ok(again['web-1-sidecar-proxy'].Port >= 21000, 'the sidecar gets a range port again');
   await agent.stop();
 
   // The sidecar and the checks are dropped from the config (web stays, api is new): gone at the next start.
