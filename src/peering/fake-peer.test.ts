@@ -11,6 +11,8 @@ import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './stream-limits.js';
 import { FakeClock } from '../lib/testing/fake-clock.js';
 import type { Clock } from '../lib/clock.js';
 import { createLogger, type Logger } from '../logging/index.js';
+import type { Command } from '../state/index.js';
+import { until } from './testing/wait.js';
 
 async function recvUntil(
   s: MemoryStream,
@@ -26,7 +28,7 @@ async function recvUntil(
 async function setup(
   t: { after(fn: () => Promise<void>): void },
   streamLimits: Partial<StreamLimits> = {},
-  more: { clock?: Clock; logger?: Logger } = {},
+  more: { clock?: Clock; logger?: Logger; beforeCommit?: (cmd: Command) => Promise<void> } = {},
 ): Promise<{ a: TestCluster; secret: string; peerId: string }> {
   const net = new TestNetwork();
   t.after(() => net.close());
@@ -346,4 +348,63 @@ test('fake peer - a chunked service is bounded in bytes while assembling; the pa
   assert.equal(await part('big\u00001/2', 'c1', 1), undefined);
   assert.equal(await part('big\u00002/2', 'c2', 1), undefined);
   assert.equal(a.store.serviceInstances(undefined, 'evil', 'big').value.length, 2);
+});
+
+test('fake peer - responses received during a commit are ACKed only after the one batch holding them commits', async (t) => {
+  const held: (() => void)[] = [];
+  const imports: Command[] = [];
+  let gated = false;
+  const beforeCommit = async (cmd: Command): Promise<void> => {
+    if (!cmd.Type.startsWith('peering-import')) return;
+    imports.push(cmd);
+    if (gated) await new Promise<void>((resolve) => held.push(resolve));
+  };
+  const { a, secret, peerId } = await setup(t, {}, { beforeCommit });
+  const [mine, theirs] = memoryStreamPair();
+  void a.manager.accept(theirs);
+  await mine.send({
+    kind: 'open',
+    peerId,
+    streamSecretId: secret,
+    remote: { Partition: '', Datacenter: 'evil' },
+  });
+  const acks: string[] = [];
+  void (async () => {
+    for (;;) {
+      const m = await mine.recv();
+      if (m === null) return;
+      if (m.kind === 'request' && m.responseNonce !== '') acks.push(m.responseNonce);
+    }
+  })().catch(() => undefined);
+
+  gated = true;
+  for (const [i, svc] of ['web', 'api', 'db'].entries()) {
+    await mine.send({
+      kind: 'response',
+      nonce: `n${String(i)}`,
+      resourceUrl: TYPE_URL.exportedService,
+      resourceId: svc,
+      resource: { type: 'exported-service', nodes: [instance(svc, `node-${svc}`)] },
+      operation: 1,
+    });
+  }
+  await until(() => held.length === 1, 'the first import to be held in flight');
+  // The other two are read meanwhile but wait for the write in flight; nothing is ACKed before a commit.
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(imports.length, 1, 'one write in flight at a time');
+  assert.deepEqual(acks, []);
+  assert.equal(a.store.serviceInstances(undefined, 'evil', 'web').value.length, 0);
+
+  gated = false;
+  for (const release of held.splice(0)) release();
+  await until(() => acks.length === 3, 'three ACKs');
+  assert.deepEqual(acks, ['n0', 'n1', 'n2']);
+  assert.deepEqual(
+    imports.map((c) => (c.Type === 'peering-import-batch' ? c.Services.map((u) => u.ServiceName) : [])),
+    [['web'], ['api', 'db']],
+    'the two received during the first commit are one command',
+  );
+  for (const svc of ['web', 'api', 'db']) {
+    assert.equal(a.store.serviceInstances(undefined, 'evil', svc).value.length, 1, svc);
+  }
 });

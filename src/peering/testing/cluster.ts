@@ -57,13 +57,17 @@ export class TestNetwork {
       clock?: Clock;
       /** The peering manager's logger (default: silent). */
       logger?: Logger;
+      /** Awaited before each write commits (tests hold a write "in flight" with it). */
+      beforeCommit?: (cmd: Command) => Promise<void>;
     } = {},
   ): Promise<TestCluster> {
     const store = new StateStore();
     let index = 0;
     let chain: Promise<unknown> = Promise.resolve();
     const write = (cmd: Command): Promise<{ index: number; result: ReturnType<StateStore['apply']> }> => {
-      const p = chain.then(() => {
+      const gate = opts.beforeCommit;
+      const p = chain.then(async () => {
+        if (gate) await gate(cmd);
         index += 1;
         return { index, result: store.apply(index, structuredClone(cmd)) };
       });
