@@ -277,3 +277,38 @@ test('state - failed writes answer a domain error code and change nothing', () =
   assert.equal(secret.ok ? '' : secret.code, 'ENT_ERR_PEERING_SECRET_INVALID');
   assert.equal(s.nodes(undefined, '').value.length, 1);
 });
+
+test('state - a peering-import-batch entry as this release writes it (v1) replays: replace, then a delta', () => {
+  const s = new StateStore();
+  s.apply(1, {
+    Type: 'peering-establish',
+    ID: 'p-id',
+    Name: 'dc2',
+    Meta: {},
+    PeerID: 'remote',
+    PeerCAPems: [],
+    PeerServerName: 'server.dc2.peering.example',
+    PeerServerAddresses: ['127.0.0.1:1'],
+    ManualServerAddresses: [],
+    Remote: { Partition: 'default', Datacenter: 'dc2' },
+    ActiveStreamSecret: 'secret',
+  });
+  const inst = (node: string, id: string, status: string): string =>
+    `{"Node":{"ID":"","Node":"${node}","Address":"10.1.0.1","Datacenter":"dc2","TaggedAddresses":{},"Meta":{},"PeerName":"dc2"},` +
+    `"Service":{"Kind":"","ID":"${id}","Service":"web","Tags":[],"Address":"","Meta":{},"Port":80,"Weights":{"Passing":1,"Warning":1},"EnableTagOverride":false,"PeerName":"dc2"},` +
+    `"Checks":[{"Node":"${node}","CheckID":"${id}-c","Name":"c","Status":"${status}","Notes":"","Output":"","ServiceID":"${id}","ServiceName":"web","ServiceTags":[],"Type":"","Interval":"","Timeout":"","ExposedPort":0,"Definition":{},"PeerName":"dc2"}]}`;
+  const replace =
+    `{"Type":"peering-import-batch","PeerName":"dc2","Services":[{"ServiceName":"web","Replace":true,` +
+    `"Upserts":[${inst('n1', 'web-1', 'passing')},${inst('n2', 'web-2', 'passing')}],"Removes":[]}],"V":1}`;
+  assert.equal(s.applyEncoded(2, Buffer.from(replace)).ok, true);
+  const delta =
+    `{"Type":"peering-import-batch","PeerName":"dc2","Services":[{"ServiceName":"web","Replace":false,` +
+    `"Upserts":[${inst('n1', 'web-1', 'critical')}],"Removes":[{"Node":"n2","ServiceID":"web-2"}]}],"V":1}`;
+  assert.equal(s.applyEncoded(3, Buffer.from(delta)).ok, true);
+  const rows = s.serviceInstances(undefined, 'dc2', 'web').value;
+  assert.deepEqual(
+    rows.map((r) => [r.service.ID, s.instanceChecks(r.node, r.service.ID).map((c) => c.Status)]),
+    [['web-1', ['critical']]],
+  );
+  assert.equal(s.nodes(undefined, 'dc2').value.length, 1, 'the node left without a service is gone');
+});
