@@ -1,5 +1,5 @@
 import type { ImportedInstance } from '../state/index.js';
-import { ImportShadow } from './import-shadow.js';
+import { ImportShadow, type ShadowDiff } from './import-shadow.js';
 import type { PeeringWrite, PeeringWriteCommand } from './store.js';
 import { MAX_IMPORT_BATCH_BYTES, MAX_IMPORT_BATCH_SERVICES } from './stream-limits.js';
 
@@ -12,7 +12,7 @@ interface Waiter {
 interface QueuedUpdate {
   name: string;
   full: readonly ImportedInstance[];
-  diff: ReturnType<ImportShadow['diff']>;
+  diff: ShadowDiff;
 }
 
 type Job =
@@ -134,6 +134,8 @@ export class ImportBatcher {
   /**
    * After a refused or failed write the store may not hold what the shadow says: forget it, and turn every queued
    * update into a full replace (recording those in the shadow again, in queue order), so what follows is exact.
+   * Batches already formed keep their members, so after a failure one may pass `maxBytes` (rare: the store refused
+   * a write, which ends the peering's imports anyway).
    */
   #rebase(): void {
     this.#shadow.clear();
