@@ -98,11 +98,15 @@ export class ConnectCAManager {
     return this.#serial(() => this.#setConfiguration(req));
   }
 
-  /** Rotates to a fresh root under the current configuration (`RotationPeriod`). Resolves with the new root ID. */
+  /**
+   * Rotates to a fresh root under the current configuration (`RotationPeriod`). Resolves with the new root ID.
+   * Always cross-signed: a stored `ForceWithoutCrossSigning` belongs to the `PUT` that carried it, never to a later
+   * scheduled rotation.
+   */
   rotate(reason: string): Promise<string> {
     return this.#serial(async () => {
       const current = this.#current();
-      return this.#rotate(current.record, current.parsed, current.record.ForceWithoutCrossSigning, reason);
+      return this.#rotate(current.record, current.parsed, false, reason);
     });
   }
 
@@ -130,7 +134,7 @@ export class ConnectCAManager {
    */
   async tick(): Promise<void> {
     try {
-      if (this.rotationDue(this.#now())) await this.rotate('RotationPeriod elapsed');
+      if (this.rotationDue(this.#now())) await this.rotate(this.#scheduledReason());
       await this.prune();
     } catch (err) {
       this.#o.logger.error({ err }, 'Connect CA maintenance failed; retrying at the next interval');
@@ -165,7 +169,7 @@ export class ConnectCAManager {
       }
     }
     const active = roots.find((r) => r.Active);
-    if (active !== undefined && parsed.rotationPeriodMs !== undefined) {
+    if (active !== undefined && parsed.rotationPeriodMs !== undefined && parsed.rootCert === '') {
       times.push(Date.parse(active.NotBefore) + parsed.rotationPeriodMs);
     }
     return times.length === 0 ? undefined : Math.min(...times);
@@ -176,8 +180,17 @@ export class ConnectCAManager {
     const config = this.#o.store.caConfig(undefined).value;
     const active = this.#o.store.caRoots(undefined).value.find((r) => r.Active);
     if (config === undefined || active === undefined) return false;
-    const period = parseStored(config).rotationPeriodMs;
+    const parsed = parseStored(config);
+    // An operator's RootCert is the root until the operator changes it: nothing to rotate to.
+    if (parsed.rootCert !== '') return false;
+    const period = parsed.rotationPeriodMs;
     return period !== undefined && now >= Date.parse(active.NotBefore) + period;
+  }
+
+  /** The reason logged for a scheduled rotation: the period, and that it is Entente's (Consul ignores the key). */
+  #scheduledReason(): string {
+    const period = this.#current().parsed.rotationPeriodMs ?? 0;
+    return `RotationPeriod (${String(period / 3_600_000)}h) elapsed since the active root's NotBefore (Entente rotates on RotationPeriod; Consul ignores it)`;
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -199,6 +212,7 @@ export class ConnectCAManager {
       const { root, signingKeyPem } = await this.#newRoot(parsed);
       await this.#write({ Type: 'ca-init', Roots: [root], SigningKeyPem: signingKeyPem, Config: input });
       logger.info({ root_id: root.ID }, 'Connect CA initialized');
+      noteRotationPeriod(logger, parsed);
       return;
     }
     const stored = store.caConfig(undefined).value;
@@ -238,9 +252,10 @@ export class ConnectCAManager {
     if (!needsNewRoot(current.parsed, next)) {
       await this.#write({ Type: 'ca-set-config', Config: input });
       this.#o.logger.info('CA provider config updated');
-      return;
+    } else {
+      await this.#rotate(input, next, req.ForceWithoutCrossSigning, 'configuration changed');
     }
-    await this.#rotate(input, next, req.ForceWithoutCrossSigning, 'configuration changed');
+    if (next.rotationPeriodMs !== current.parsed.rotationPeriodMs) noteRotationPeriod(this.#o.logger, next);
   }
 
   async #rotate(
@@ -350,4 +365,25 @@ function warnStoredWins(logger: Logger): void {
     'connect.ca_config differs from the stored CA configuration; the stored one is used ' +
       '(change it with PUT /v1/connect/ca/configuration or `entente connect ca set-config`)',
   );
+}
+
+/**
+ * Says what a `RotationPeriod` does here, since Consul accepts the key and never acts on it (its own default
+ * configuration carries `"2160h"`, so a copied Consul configuration starts a 90-day rotation in Entente).
+ */
+function noteRotationPeriod(logger: Logger, config: ConsulCAConfig): void {
+  const period = config.rotationPeriodMs;
+  if (period === undefined) {
+    logger.info('CA RotationPeriod unset: no scheduled root rotation');
+  } else if (config.rootCert !== '') {
+    logger.info(
+      { rotation_period_h: period / 3_600_000 },
+      'CA RotationPeriod ignored while an operator RootCert is configured: the operator rotates by setting a new one',
+    );
+  } else {
+    logger.info(
+      { rotation_period_h: period / 3_600_000 },
+      'CA RotationPeriod set: the root is replaced by a fresh cross-signed one once it is this old (Consul ignores this key)',
+    );
+  }
 }
