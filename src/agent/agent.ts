@@ -35,6 +35,7 @@ import {
 } from '../metrics/index.js';
 import { StateStore, type ApplyResult, type Command } from '../state/index.js';
 import { FileLog, MemoryLog, type CommandLog } from '../wal/index.js';
+import { walGauges } from './wal-metrics.js';
 import { registerConfigDefinitions } from './config-services.js';
 import { ConnectCAManager } from './connect-ca.js';
 import { LocalAgent } from './local/index.js';
@@ -118,6 +119,8 @@ export class Agent {
       (config.dataDir === ''
         ? new MemoryLog()
         : new FileLog({ dir: join(config.dataDir, 'raft'), logger: logger.child({ subsystem: 'wal' }) }));
+    const log = this.#log;
+    if (log instanceof FileLog) this.metrics.addGaugeSource(walGauges(() => log.stats));
   }
 
   get nodeId(): string {

@@ -119,6 +119,42 @@ export const METRICS_SERIES_DROPPED = def({
   help: 'Metric series not recorded (since start) in the in-memory interval because it held its maximum number of series.',
 });
 
+/** Entente: entries appended to the durable command log since start (`FileLog.stats.appends`). */
+export const WAL_APPENDS = def({
+  kind: 'gauge',
+  service: 'entente',
+  key: ['wal', 'appends'],
+  labels: [],
+  help: 'Entries appended to the durable command log since the agent started.',
+});
+
+/** Entente: group-commit batches written since start (one write and one fsync each). */
+export const WAL_BATCHES = def({
+  kind: 'gauge',
+  service: 'entente',
+  key: ['wal', 'batches'],
+  labels: [],
+  help: 'Group-commit batches written to the durable command log since the agent started (one write + one fsync each).',
+});
+
+/** Entente: fsync/fdatasync calls on log files and the directory since start. */
+export const WAL_FSYNCS = def({
+  kind: 'gauge',
+  service: 'entente',
+  key: ['wal', 'fsyncs'],
+  labels: [],
+  help: 'fsync/fdatasync calls on the durable command log (files and directory) since the agent started.',
+});
+
+/** Entente: record bytes written to log segments since start. */
+export const WAL_BYTES_WRITTEN = def({
+  kind: 'gauge',
+  service: 'entente',
+  key: ['wal', 'bytes_written'],
+  labels: [],
+  help: 'Record bytes (headers + payloads) written to durable command log segments since the agent started.',
+});
+
 export const ALL_METRICS: readonly MetricDef[] = [
   HTTP_REQUEST,
   PEERING_HEALTHY,
@@ -131,4 +167,8 @@ export const ALL_METRICS: readonly MetricDef[] = [
   PEERING_STREAM_RESETS,
   PEERING_CHUNK_ASSEMBLIES_EVICTED,
   METRICS_SERIES_DROPPED,
+  WAL_APPENDS,
+  WAL_BATCHES,
+  WAL_FSYNCS,
+  WAL_BYTES_WRITTEN,
 ];
