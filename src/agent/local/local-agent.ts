@@ -22,6 +22,7 @@ import { probeHttp } from './http-probe.js';
 import { IntervalRunner, type ProbeResult } from './interval-runner.js';
 import { DEFAULT_CHECK_OUTPUT_MAX_BYTES, truncateOutput } from './output.js';
 import { SidecarPortRange } from './sidecar-ports.js';
+import { CentralConfigMerger, storeCentralConfig } from './central-config-merger.js';
 import { probeTcp } from './tcp-probe.js';
 import { probeUdp } from './udp-probe.js';
 import { probeGrpc } from './grpc-probe.js';
@@ -67,7 +68,7 @@ export const DEFAULT_SERVICE_MAINT_REASON =
 /** The reads the local agent makes of the state store (its own node); `StateStore` satisfies it. */
 export type LocalAgentStore = Pick<
   StateStore,
-  'hub' | 'abandoned' | 'node' | 'nodeServices' | 'nodeChecks' | 'check'
+  'hub' | 'abandoned' | 'node' | 'nodeServices' | 'nodeChecks' | 'check' | 'configEntry' | 'configEntries'
 >;
 
 export interface LocalAgentOptions {
@@ -153,6 +154,10 @@ export class LocalAgent implements AgentLocal {
   /** Writes and runner stops in flight, awaited by close(). */
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #sidecarPorts: SidecarPortRange;
+  /** Proxy/gateway registrations as made, merged with proxy-defaults/service-defaults on every change. */
+  readonly #central: CentralConfigMerger;
+  #unwatchCentral: (() => void) | undefined;
+  #remergeQueued = false;
   #reapTimer: unknown;
   #started = false;
   #closed = false;
@@ -177,6 +182,10 @@ export class LocalAgent implements AgentLocal {
       minPort: opts.sidecarMinPort ?? DEFAULT_SIDECAR_MIN_PORT,
       maxPort: opts.sidecarMaxPort ?? DEFAULT_SIDECAR_MAX_PORT,
       localServices: () => this.#store.nodeServices(undefined, '', this.#nodeName).value?.services ?? [],
+    });
+    this.#central = new CentralConfigMerger(storeCentralConfig(this.#store));
+    this.#unwatchCentral = this.#central.onChange(() => {
+      this.#queueRemerge();
     });
   }
 
@@ -213,6 +222,8 @@ export class LocalAgent implements AgentLocal {
 
   async #doClose(): Promise<void> {
     this.#closed = true;
+    this.#unwatchCentral?.();
+    this.#unwatchCentral = undefined;
     if (this.#reapTimer !== undefined) this.#clock.clearTimeout(this.#reapTimer);
     this.#reapTimer = undefined;
     for (const id of [...this.#runners.keys()]) this.#stopRunner(id);
@@ -234,7 +245,7 @@ export class LocalAgent implements AgentLocal {
       Type: 'register',
       Node: this.#nodeInput(),
       SkipNodeUpdate: true,
-      Service: service,
+      Service: this.#central.register(service),
       Checks: defs.map((d) => d.check),
     });
     if (this.#closed) return;
@@ -451,6 +462,7 @@ export class LocalAgent implements AgentLocal {
   }
 
   async #removeOneService(serviceID: string): Promise<void> {
+    this.#central.forget(serviceID);
     const checkIDs = this.#localChecks()
       .filter((c) => c.ServiceID === serviceID)
       .map((c) => c.CheckID);
@@ -489,6 +501,35 @@ export class LocalAgent implements AgentLocal {
     };
     p.then(done, done);
     return p;
+  }
+
+  // ---------------------------------------------------------------- central config
+
+  /**
+   * A proxy-defaults or service-defaults write happened: re-merge the local proxy registrations once, after the
+   * write has been applied (coalesced: any number of writes in one tick cause one pass).
+   */
+  #queueRemerge(): void {
+    if (this.#remergeQueued || this.#closed) return;
+    this.#remergeQueued = true;
+    queueMicrotask(() => {
+      this.#remergeQueued = false;
+      this.#track(this.#remerge()).catch((err: unknown) => {
+        this.#logger.warn({ err }, 'failed to merge central config into proxy registrations');
+      });
+    });
+  }
+
+  /** Writes each local proxy/gateway whose merged form changed (Consul's service manager re-registration). */
+  async #remerge(): Promise<void> {
+    if (this.#closed) return;
+    const stale = this.#central.stale((id) => this.#service(id));
+    const node = this.#nodeInput();
+    const writes = stale.map((service) =>
+      this.#commit({ Type: 'register', Node: node, SkipNodeUpdate: true, Service: service, Checks: [] }),
+    );
+    await Promise.all(writes);
+    if (stale.length > 0) this.#logger.debug({ services: stale.length }, 'central config merged again');
   }
 
   // ---------------------------------------------------------------- runners

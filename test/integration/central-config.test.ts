@@ -1,0 +1,56 @@
+// proxy-defaults / service-defaults merged into the agent's proxy registrations, and merged again on every change.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startAgentProcess } from '../helpers/agent-process.js';
+import { retry } from '../helpers/retry.js';
+
+test('central-config - proxy-defaults change a registered sidecar on the agent and in the catalog; deleting reverts', async (t) => {
+  const agent = await startAgentProcess(t);
+  const call = async (method: string, path: string, body?: unknown): Promise<Response> =>
+    fetch(`${agent.httpAddr}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const get = async (path: string): Promise<any> => (await (await call('GET', path)).json()) as unknown;
+  const sidecar = (): Promise<any> => get('/v1/agent/service/web1-sidecar-proxy');
+  const catalogSidecar = async (): Promise<any> =>
+    ((await get('/v1/catalog/service/web-sidecar-proxy')) as any[])[0];
+
+  const web = { ID: 'web1', Name: 'web', Port: 8080, Connect: { SidecarService: {} } };
+  assert.equal((await call('PUT', '/v1/agent/service/register', web)).status, 200);
+  const before = await sidecar();
+  assert.equal(before.Proxy.Config?.protocol, undefined);
+  assert.equal(before.Proxy.MeshGateway?.Mode ?? '', '');
+
+  const pd = {
+    Kind: 'proxy-defaults',
+    Name: 'global',
+    Config: { protocol: 'http' },
+    MeshGateway: { Mode: 'local' },
+  };
+  assert.equal((await call('PUT', '/v1/config', pd)).status, 200);
+  await retry(async () => {
+    const sc = await sidecar();
+    assert.equal(sc.Proxy.Config?.protocol, 'http');
+    assert.equal(sc.Proxy.MeshGateway?.Mode, 'local');
+  });
+  const inCatalog = await catalogSidecar();
+  assert.equal(inCatalog.ServiceProxy.Config?.protocol, 'http');
+  assert.equal(inCatalog.ServiceProxy.MeshGateway?.Mode, 'local');
+
+  // The registration's own value wins over central config.
+  const explicit = { ...web, Connect: { SidecarService: { Proxy: { Config: { protocol: 'tcp' } } } } };
+  assert.equal((await call('PUT', '/v1/agent/service/register', explicit)).status, 200);
+  const own = await sidecar();
+  assert.equal(own.Proxy.Config?.protocol, 'tcp');
+  assert.equal(own.Proxy.MeshGateway?.Mode, 'local');
+
+  assert.equal((await call('DELETE', '/v1/config/proxy-defaults/global')).status, 200);
+  await retry(async () => {
+    const sc = await sidecar();
+    assert.equal(sc.Proxy.MeshGateway?.Mode ?? '', '');
+    assert.deepEqual(sc.Proxy.Config, { protocol: 'tcp' });
+  });
+  const reverted = await catalogSidecar();
+  assert.equal(reverted.ServiceProxy.MeshGateway?.Mode ?? '', '');
+});
