@@ -16,7 +16,13 @@ test('central-config - proxy-defaults change a registered sidecar on the agent a
   const catalogSidecar = async (): Promise<any> =>
     ((await get('/v1/catalog/service/web-sidecar-proxy')) as any[])[0];
 
-  const web = { ID: 'web1', Name: 'web', Port: 8080, Connect: { SidecarService: {} } };
+  const upstreams = [{ DestinationName: 'db', LocalBindPort: 9191 }];
+  const web = {
+    ID: 'web1',
+    Name: 'web',
+    Port: 8080,
+    Connect: { SidecarService: { Proxy: { Upstreams: upstreams } } },
+  };
   assert.equal((await call('PUT', '/v1/agent/service/register', web)).status, 200);
   const before = await sidecar();
   assert.equal(before.Proxy.Config?.protocol, undefined);
@@ -33,13 +39,18 @@ test('central-config - proxy-defaults change a registered sidecar on the agent a
     const sc = await sidecar();
     assert.equal(sc.Proxy.Config?.protocol, 'http');
     assert.equal(sc.Proxy.MeshGateway?.Mode, 'local');
+    assert.equal(sc.Proxy.Upstreams[0].Config?.protocol, 'http');
+    assert.equal(sc.Proxy.Upstreams[0].MeshGateway?.Mode, 'local');
   });
   const inCatalog = await catalogSidecar();
   assert.equal(inCatalog.ServiceProxy.Config?.protocol, 'http');
   assert.equal(inCatalog.ServiceProxy.MeshGateway?.Mode, 'local');
 
   // The registration's own value wins over central config.
-  const explicit = { ...web, Connect: { SidecarService: { Proxy: { Config: { protocol: 'tcp' } } } } };
+  const explicit = {
+    ...web,
+    Connect: { SidecarService: { Proxy: { Config: { protocol: 'tcp' }, Upstreams: upstreams } } },
+  };
   assert.equal((await call('PUT', '/v1/agent/service/register', explicit)).status, 200);
   const own = await sidecar();
   assert.equal(own.Proxy.Config?.protocol, 'tcp');
@@ -50,6 +61,7 @@ test('central-config - proxy-defaults change a registered sidecar on the agent a
     const sc = await sidecar();
     assert.equal(sc.Proxy.MeshGateway?.Mode ?? '', '');
     assert.deepEqual(sc.Proxy.Config, { protocol: 'tcp' });
+    assert.equal(sc.Proxy.Upstreams[0].Config?.protocol, undefined);
   });
   const reverted = await catalogSidecar();
   assert.equal(reverted.ServiceProxy.MeshGateway?.Mode ?? '', '');

@@ -64,9 +64,13 @@ export class CentralConfigMerger {
 
   /** `service` with the central config that applies to it now. */
   merged(service: ServiceInput): ServiceInput {
+    const reader = this.#reader;
     const resolved = resolveServiceConfig(
-      this.#reader.proxyDefaults(),
-      this.#reader.serviceDefaults(centralConfigName(service)),
+      reader.proxyDefaults(),
+      reader.serviceDefaults(centralConfigName(service)),
+      service.Kind === 'connect-proxy'
+        ? { service, serviceDefaultsOf: (name) => reader.serviceDefaults(name) }
+        : undefined,
     );
     return mergeServiceConfig(resolved, service);
   }

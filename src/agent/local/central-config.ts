@@ -5,9 +5,14 @@ import type {
   TransparentProxyConfig,
 } from '../../types/index.js';
 import type { ServiceInput } from '../../state/index.js';
+import {
+  type CentralEntry,
+  isLocalServiceUpstream,
+  mergeUpstreams,
+  resolveUpstreamConfigs,
+} from './central-upstreams.js';
 
-/** A config entry body as stored (`proxy-defaults` / `service-defaults`), read only through its known fields. */
-export type CentralEntry = Readonly<Record<string, unknown>>;
+export type { CentralEntry };
 
 /** The central config that applies to one proxy or gateway (Consul's `ServiceConfigResponse`, the fields used). */
 export interface ResolvedServiceConfig {
@@ -15,6 +20,8 @@ export interface ResolvedServiceConfig {
   readonly mode: ProxyMode;
   readonly meshGatewayMode: MeshGatewayMode;
   readonly transparentProxy: TransparentProxyConfig;
+  /** Opaque config per upstream name ({@link resolveUpstreamConfigs}); empty when the proxy lists no upstreams. */
+  readonly upstreamConfigs: ReadonlyMap<string, Record<string, unknown>>;
 }
 
 const str = (e: CentralEntry | undefined, key: string): string => {
@@ -36,6 +43,10 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 export function resolveServiceConfig(
   proxyDefaults: CentralEntry | undefined,
   serviceDefaults: CentralEntry | undefined,
+  upstreams?: {
+    readonly service: ServiceInput;
+    readonly serviceDefaultsOf: (name: string) => CentralEntry | undefined;
+  },
 ): ResolvedServiceConfig {
   const pdConfig = obj(proxyDefaults?.['Config']);
   let proxyConfig: Record<string, unknown> | undefined = pdConfig ? structuredClone(pdConfig) : undefined;
@@ -58,7 +69,22 @@ export function resolveServiceConfig(
     const extra = serviceDefaultsProxyKeys(serviceDefaults);
     if (Object.keys(extra).length > 0) proxyConfig = { ...(proxyConfig ?? {}), ...extra };
   }
-  return { proxyConfig, mode, meshGatewayMode, transparentProxy };
+  const names = (upstreams?.service.Proxy?.Upstreams ?? [])
+    .filter(isLocalServiceUpstream)
+    .map((us) => us.DestinationName);
+  const upstreamConfigs = upstreams
+    ? resolveUpstreamConfigs(
+        {
+          proxyDefaults,
+          serviceDefaults,
+          resolvedMeshGatewayMode: meshGatewayMode,
+          registrationMeshGatewayMode: upstreams.service.Proxy?.MeshGateway?.Mode ?? '',
+          serviceDefaultsOf: upstreams.serviceDefaultsOf,
+        },
+        names,
+      )
+    : new Map<string, Record<string, unknown>>();
+  return { proxyConfig, mode, meshGatewayMode, transparentProxy, upstreamConfigs };
 }
 
 function serviceDefaultsProxyKeys(sd: CentralEntry): Record<string, unknown> {
@@ -102,6 +128,9 @@ export function mergeServiceConfig(resolved: ResolvedServiceConfig, service: Ser
   }
   if (proxy.TransparentProxy?.DialedDirectly !== true && tp.DialedDirectly === true) {
     proxy.TransparentProxy = { ...proxy.TransparentProxy, DialedDirectly: true };
+  }
+  if (proxy.Upstreams && resolved.upstreamConfigs.size > 0) {
+    proxy.Upstreams = mergeUpstreams(proxy.Upstreams, resolved.upstreamConfigs);
   }
   if (service.Proxy === undefined && Object.keys(proxy).length === 0) return service;
   return { ...service, Proxy: proxy };
