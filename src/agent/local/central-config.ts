@@ -5,6 +5,7 @@ import type {
   TransparentProxyConfig,
 } from '../../types/index.js';
 import type { ServiceInput } from '../../state/index.js';
+import { mergeExtras, resolveExtras, type ResolvedExtras } from './central-extras.js';
 import {
   type CentralEntry,
   isLocalServiceUpstream,
@@ -22,6 +23,7 @@ export interface ResolvedServiceConfig {
   readonly transparentProxy: TransparentProxyConfig;
   /** Opaque config per upstream name ({@link resolveUpstreamConfigs}); empty when the proxy lists no upstreams. */
   readonly upstreamConfigs: ReadonlyMap<string, Record<string, unknown>>;
+  readonly extras: ResolvedExtras;
 }
 
 const str = (e: CentralEntry | undefined, key: string): string => {
@@ -84,7 +86,8 @@ export function resolveServiceConfig(
         names,
       )
     : new Map<string, Record<string, unknown>>();
-  return { proxyConfig, mode, meshGatewayMode, transparentProxy, upstreamConfigs };
+  const extras = resolveExtras(proxyDefaults, serviceDefaults);
+  return { proxyConfig, mode, meshGatewayMode, transparentProxy, upstreamConfigs, extras };
 }
 
 function serviceDefaultsProxyKeys(sd: CentralEntry): Record<string, unknown> {
@@ -129,6 +132,7 @@ export function mergeServiceConfig(resolved: ResolvedServiceConfig, service: Ser
   if (proxy.TransparentProxy?.DialedDirectly !== true && tp.DialedDirectly === true) {
     proxy.TransparentProxy = { ...proxy.TransparentProxy, DialedDirectly: true };
   }
+  mergeExtras(resolved.extras, proxy);
   if (proxy.Upstreams && resolved.upstreamConfigs.size > 0) {
     proxy.Upstreams = mergeUpstreams(proxy.Upstreams, resolved.upstreamConfigs);
   }
