@@ -25,6 +25,22 @@ async function recvUntil(
   }
 }
 
+/** The remote a hostile peer claims in its `open`. */
+const EVIL = { Partition: '', Datacenter: 'evil' };
+
+/** Opens an authenticated stream to `a` as the scripted peer: `a` accepts `theirs`; the test drives `mine`. */
+async function openStream(
+  a: Awaited<ReturnType<typeof setup>>['a'],
+  peerId: string,
+  secret: string,
+  remote?: typeof EVIL,
+): Promise<{ mine: MemoryStream; theirs: MemoryStream }> {
+  const [mine, theirs] = memoryStreamPair();
+  void a.manager.accept(theirs);
+  await mine.send({ kind: 'open', peerId, streamSecretId: secret, remote });
+  return { mine, theirs };
+}
+
 async function setup(
   t: { after(fn: () => Promise<void>): void },
   streamLimits: Partial<StreamLimits> = {},
@@ -102,14 +118,7 @@ test('fake peer - Open is checked: first message, unknown peer, bad secret, reus
 
 test('fake peer - hostile responses are NACKed and never touch local or other data', async (t) => {
   const { a, secret, peerId } = await setup(t);
-  const [mine, theirs] = memoryStreamPair();
-  void a.manager.accept(theirs);
-  await mine.send({
-    kind: 'open',
-    peerId,
-    streamSecretId: secret,
-    remote: { Partition: '', Datacenter: 'evil' },
-  });
+  const { mine, theirs } = await openStream(a, peerId, secret, EVIL);
   let nonce = 0;
   const respond = async (
     msg: Omit<Extract<ReplicationMessage, { kind: 'response' }>, 'kind' | 'nonce'> & { nonce?: string },
@@ -206,14 +215,7 @@ test('fake peer - hostile responses are NACKed and never touch local or other da
 
 test('fake peer - an empty or unparsable trust bundle is NACKed and never replaces the CA roots', async (t) => {
   const { a, secret, peerId } = await setup(t);
-  const [mine, theirs] = memoryStreamPair();
-  void a.manager.accept(theirs);
-  await mine.send({
-    kind: 'open',
-    peerId,
-    streamSecretId: secret,
-    remote: { Partition: '', Datacenter: 'evil' },
-  });
+  const { mine } = await openStream(a, peerId, secret, EVIL);
   const before = a.store.peeringById(peerId)!.PeerCAPems;
   for (const [n, rootPems] of [
     ['b1', []],
@@ -241,14 +243,7 @@ test('fake peer - an empty or unparsable trust bundle is NACKed and never replac
 
 test('fake peer - chunked exports are bounded: too many parts or too many partial services are NACKed', async (t) => {
   const { a, secret, peerId } = await setup(t);
-  const [mine, theirs] = memoryStreamPair();
-  void a.manager.accept(theirs);
-  await mine.send({
-    kind: 'open',
-    peerId,
-    streamSecretId: secret,
-    remote: { Partition: '', Datacenter: 'evil' },
-  });
+  const { mine } = await openStream(a, peerId, secret, EVIL);
   const part = async (id: string, n: string) => {
     await mine.send({
       kind: 'response',
@@ -280,9 +275,7 @@ test('fake peer - a chunked service not completed within chunk_assembly_timeout 
   });
   const logger = createLogger({ json: true, level: 'warn', destination: out });
   const { a, secret, peerId } = await setup(t, { chunkAssemblyTimeoutMs: 10_000 }, { clock, logger });
-  const [mine, theirs] = memoryStreamPair();
-  void a.manager.accept(theirs);
-  await mine.send({ kind: 'open', peerId, streamSecretId: secret, remote: undefined });
+  const { mine } = await openStream(a, peerId, secret);
   const part = async (id: string, n: string) => {
     await mine.send({
       kind: 'response',
@@ -318,9 +311,7 @@ test('fake peer - a chunked service not completed within chunk_assembly_timeout 
 
 test('fake peer - a chunked service is bounded in bytes while assembling; the parts so far are dropped', async (t) => {
   const { a, secret, peerId } = await setup(t, { chunkAssemblyMaxBytes: 4096 });
-  const [mine, theirs] = memoryStreamPair();
-  void a.manager.accept(theirs);
-  await mine.send({ kind: 'open', peerId, streamSecretId: secret, remote: undefined });
+  const { mine } = await openStream(a, peerId, secret);
   const part = async (id: string, n: string, count: number) => {
     await mine.send({
       kind: 'response',
@@ -360,14 +351,7 @@ test('fake peer - responses received during a commit are ACKed only after the on
     if (gated) await new Promise<void>((resolve) => held.push(resolve));
   };
   const { a, secret, peerId } = await setup(t, {}, { beforeCommit });
-  const [mine, theirs] = memoryStreamPair();
-  void a.manager.accept(theirs);
-  await mine.send({
-    kind: 'open',
-    peerId,
-    streamSecretId: secret,
-    remote: { Partition: '', Datacenter: 'evil' },
-  });
+  const { mine } = await openStream(a, peerId, secret, EVIL);
   const acks: string[] = [];
   void (async () => {
     for (;;) {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -145,4 +145,39 @@ export async function startAgentProcess(
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   });
   return proc;
+}
+
+/**
+ * A config file with peering timers fast enough for multi-agent tests (heartbeats every 200 ms, 3 s timeout,
+ * reconnect backoff capped at 500 ms), to pass as `-config-file`; removed when the test ends.
+ */
+export function fastPeeringConfigFile(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'entente-peering-config-'));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const file = join(dir, 'fast.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      peering: { heartbeat_interval: '200ms', heartbeat_timeout: '3s', max_reconnect_backoff: '500ms' },
+    }),
+  );
+  return file;
+}
+
+/** Starts datacenter `dc`'s agent (node `<dc>-server`, gRPC TLS on) with `configFile` (see {@link fastPeeringConfigFile}). */
+export function startPeeringAgent(
+  t: TestContext,
+  dc: string,
+  configFile: string,
+  opts: Pick<StartAgentOptions, 'dataDir' | 'args'> = {},
+): Promise<AgentProcess> {
+  return startAgentProcess(t, {
+    grpcTls: true,
+    datacenter: dc,
+    node: `${dc}-server`,
+    ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
+    args: ['-config-file', configFile, ...(opts.args ?? [])],
+  });
 }

@@ -4,10 +4,7 @@
 import { test } from 'node:test';
 import { X509Certificate } from 'node:crypto';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+import { fastPeeringConfigFile, startPeeringAgent, type AgentProcess } from '../helpers/agent-process.js';
 import { retry } from '../helpers/retry.js';
 
 async function call(agent: AgentProcess, method: string, path: string, body?: unknown) {
@@ -59,22 +56,8 @@ async function authorize(agent: AgentProcess, target: string, uri: string, seria
 }
 
 test('peering mesh - B exports web through its mesh gateway: PeerMeta on A, trust bundles served, Peer intentions authorize, B root rotation followed', async (t) => {
-  const cfgDir = mkdtempSync(join(tmpdir(), 'entente-peering-mesh-'));
-  t.after(() => rmSync(cfgDir, { recursive: true, force: true }));
-  const cfg = join(cfgDir, 'fast.json');
-  writeFileSync(
-    cfg,
-    JSON.stringify({
-      peering: { heartbeat_interval: '200ms', heartbeat_timeout: '3s', max_reconnect_backoff: '500ms' },
-    }),
-  );
-  const start = (dc: string) =>
-    startAgentProcess(t, {
-      grpcTls: true,
-      datacenter: dc,
-      node: `${dc}-server`,
-      args: ['-config-file', cfg],
-    });
+  const cfg = fastPeeringConfigFile(t);
+  const start = (dc: string) => startPeeringAgent(t, dc, cfg);
   const [a, b] = await Promise.all([start('dca'), start('dcb')]);
 
   // B: web with a sidecar (agent registration, Consul's SidecarService expansion) and a mesh gateway with a WAN address.

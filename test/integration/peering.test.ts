@@ -5,7 +5,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENTENTE_BIN, startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
+import {
+  ENTENTE_BIN,
+  fastPeeringConfigFile,
+  startAgentProcess,
+  startPeeringAgent,
+  type AgentProcess,
+} from '../helpers/agent-process.js';
 import { retry } from '../helpers/retry.js';
 
 async function call(agent: AgentProcess, method: string, path: string, body?: unknown) {
@@ -62,22 +68,8 @@ async function waitState(agent: AgentProcess, peer: string, want: string) {
 }
 
 test('peering - three agent processes: establish, replicate, ?peer= endpoints, delete, re-establish', async (t) => {
-  const cfgDir = mkdtempSync(join(tmpdir(), 'entente-peering-'));
-  t.after(() => rmSync(cfgDir, { recursive: true, force: true }));
-  const cfg = join(cfgDir, 'fast.json');
-  writeFileSync(
-    cfg,
-    JSON.stringify({
-      peering: { heartbeat_interval: '200ms', heartbeat_timeout: '3s', max_reconnect_backoff: '500ms' },
-    }),
-  );
-  const start = (dc: string) =>
-    startAgentProcess(t, {
-      grpcTls: true,
-      datacenter: dc,
-      node: `${dc}-server`,
-      args: ['-config-file', cfg],
-    });
+  const cfg = fastPeeringConfigFile(t);
+  const start = (dc: string) => startPeeringAgent(t, dc, cfg);
   const [a, b, c] = await Promise.all([start('dca'), start('dcb'), start('dcc')]);
 
   await register(a, 'a-node-1', 'web');
@@ -260,12 +252,9 @@ test('peering - three agent processes: establish, replicate, ?peer= endpoints, d
 
   // Restart the acceptor on the same data and port: the dialer reconnects, and changes made after the restart
   // converge exactly (nothing missing, nothing stale).
-  const a2 = await startAgentProcess(t, {
-    grpcTls: true,
-    datacenter: 'dca',
-    node: 'dca-server',
+  const a2 = await startPeeringAgent(t, 'dca', cfg, {
     dataDir: a.dataDir,
-    args: ['-config-file', cfg, '-grpc-tls-port', String(a.grpcTlsPort)],
+    args: ['-grpc-tls-port', String(a.grpcTlsPort)],
   });
   await waitState(c, 'cluster-a', 'ACTIVE');
   await call(a2, 'PUT', '/v1/catalog/deregister', { Node: 'a-node-3', ServiceID: 'web-3' });
@@ -287,13 +276,7 @@ test('peering - three agent processes: establish, replicate, ?peer= endpoints, d
   // The same for the dialer: kill -9 C, change A while C is down, restart C; it converges.
   await c.kill();
   await register(a2, 'a-node-1', 'web', 'passing');
-  const c2 = await startAgentProcess(t, {
-    grpcTls: true,
-    datacenter: 'dcc',
-    node: 'dcc-server',
-    dataDir: c.dataDir,
-    args: ['-config-file', cfg],
-  });
+  const c2 = await startPeeringAgent(t, 'dcc', cfg, { dataDir: c.dataDir });
   await waitState(c2, 'cluster-a', 'ACTIVE');
   await retry(
     async () => {
