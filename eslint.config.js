@@ -22,6 +22,7 @@ const MODULES = [
   'grpc',
   'http',
   'api',
+  'proxy',
   'cli',
   'agent',
 ];
@@ -120,7 +121,8 @@ export default tseslint.config(
       'logging',
     ],
     api: ['types', 'errors'],
-    cli: ['api'],
+    proxy: ['api', 'connect', 'intentions', 'discovery-chain', 'types', 'errors', 'logging'],
+    cli: ['api', 'proxy'],
   }),
   {
     files: ['src/cli/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],

@@ -1,14 +1,29 @@
 import {
   decodeJson,
   escapePath,
+  parseQueryMeta,
   requireOk,
   type QueryOptions,
+  type QueryResult,
   type Requester,
   type WriteOptions,
   q,
   w,
 } from './request.js';
-import type { AgentMember, AgentService, AgentServiceRegistration, HealthCheck } from './types.js';
+import type {
+  AgentMember,
+  AgentService,
+  AgentServiceRegistration,
+  CARootList,
+  HealthCheck,
+  LeafCert,
+} from './types.js';
+
+/** {@link Agent.service}'s answer: the service and its `ContentHash`, to pass back as `hash` to block. */
+export interface AgentServiceResult {
+  readonly value: AgentService;
+  readonly hash: string;
+}
 
 /** Consul's `api.AllSegments`: ask for members of every network segment. */
 export const ALL_SEGMENTS = '_all';
@@ -84,6 +99,59 @@ export class Agent {
       await this.#c.send({
         method: 'PUT',
         path: `/v1/agent/service/deregister/${escapePath(serviceId)}`,
+        ...w(write),
+      }),
+    );
+  }
+
+  /**
+   * `GET /v1/agent/service/:id` (Consul `Agent().Service`). With `hash` (the `ContentHash` of an earlier
+   * answer) it blocks until the registration changes or `query.waitMs` passes (Consul's hash-based blocking).
+   */
+  async service(serviceId: string, hash = '', query?: QueryOptions): Promise<AgentServiceResult> {
+    const params: (readonly [string, string])[] = hash === '' ? [] : [['hash', hash]];
+    const res = requireOk(
+      await this.#c.send({
+        method: 'GET',
+        path: `/v1/agent/service/${escapePath(serviceId)}`,
+        params,
+        ...q(query),
+      }),
+    );
+    const value = decodeJson(res) as AgentService;
+    return { value, hash: res.headers.get('X-Consul-ContentHash') ?? value.ContentHash ?? '' };
+  }
+
+  /** `GET /v1/agent/connect/ca/roots` (Consul `Agent().ConnectCARoots`), blocking on `query.index`. */
+  async connectCARoots(query?: QueryOptions): Promise<QueryResult<CARootList>> {
+    const res = requireOk(
+      await this.#c.send({ method: 'GET', path: '/v1/agent/connect/ca/roots', ...q(query) }),
+    );
+    return { value: decodeJson(res) as CARootList, meta: parseQueryMeta(res) };
+  }
+
+  /**
+   * `GET /v1/agent/connect/ca/leaf/:service` (Consul `Agent().ConnectCALeaf`), blocking on `query.index`. The
+   * answer holds the private key: never log it.
+   */
+  async connectCALeaf(service: string, query?: QueryOptions): Promise<QueryResult<LeafCert>> {
+    const res = requireOk(
+      await this.#c.send({
+        method: 'GET',
+        path: `/v1/agent/connect/ca/leaf/${escapePath(service)}`,
+        ...q(query),
+      }),
+    );
+    return { value: decodeJson(res) as LeafCert, meta: parseQueryMeta(res) };
+  }
+
+  /** `PUT /v1/agent/check/pass/:id` (Consul `Agent().PassTTL`). */
+  async passTTL(checkId: string, note = '', write?: WriteOptions): Promise<void> {
+    requireOk(
+      await this.#c.send({
+        method: 'PUT',
+        path: `/v1/agent/check/pass/${escapePath(checkId)}`,
+        params: note === '' ? [] : [['note', note]],
         ...w(write),
       }),
     );

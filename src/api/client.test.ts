@@ -207,3 +207,38 @@ test('api peerings - list fails without X-Consul-LastContact, as the Go client d
   const client = new ApiClient({ address: fake.address });
   await assert.rejects(client.peerings.list(), /Failed to parse X-Consul-LastContact/);
 });
+
+test('api client - proxy reads: service by hash, CA roots and leaf blocking, trust bundles, TTL pass', async (t) => {
+  const fake = await startFakeConsul(t);
+  fake.on('GET', '/v1/agent/service/web-sidecar-proxy', {
+    json: { ID: 'web-sidecar-proxy', Service: 'web-sidecar-proxy', Proxy: { DestinationServiceName: 'web' } },
+    headers: { 'X-Consul-ContentHash': 'abc123' },
+  });
+  fake.on('GET', '/v1/agent/connect/ca/roots', {
+    json: { ActiveRootID: 'r1', TrustDomain: 'td.consul', Roots: [] },
+    headers: { 'X-Consul-Index': '9' },
+  });
+  fake.on('GET', '/v1/agent/connect/ca/leaf/web', { json: { SerialNumber: '01', CertPEM: 'c' } });
+  fake.on('GET', '/v1/internal/peering/trust-bundle/b', { json: { Index: 3, Bundle: null } });
+  fake.on('GET', '/v1/internal/peering/trust-bundles', {
+    json: { Index: 4, Bundles: [{ TrustDomain: 'x.consul', PeerName: 'b', RootPEMs: ['pem'] }] },
+  });
+  fake.on('PUT', '/v1/agent/check/pass/web-ttl', { json: null });
+  const client = new ApiClient({ address: fake.address });
+
+  const svc = await client.agent.service('web-sidecar-proxy', 'old', { waitMs: 5000 });
+  assert.equal(svc.hash, 'abc123');
+  assert.equal(svc.value.Proxy?.DestinationServiceName, 'web');
+  assert.equal(fake.requests[0]?.query, 'hash=old&wait=5000ms');
+  const roots = await client.agent.connectCARoots({ index: 8 });
+  assert.equal(roots.meta.lastIndex, 9);
+  assert.equal(roots.value.TrustDomain, 'td.consul');
+  assert.equal(fake.requests[1]?.query, 'index=8');
+  assert.equal((await client.agent.connectCALeaf('web')).value.SerialNumber, '01');
+  assert.equal((await client.peerings.trustBundle('b')).value, null);
+  const list = await client.peerings.trustBundlesForService('web');
+  assert.deepEqual(list.value[0]?.RootPEMs, ['pem']);
+  assert.equal(fake.requests[4]?.query, 'service=web');
+  await client.agent.passTTL('web-ttl');
+  assert.equal(fake.requests[5]?.method, 'PUT');
+});

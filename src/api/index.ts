@@ -4,7 +4,7 @@ export { ApiError, ApiConnectionError, isApiError } from './api-error.js';
 export type { QueryOptions, WriteOptions, QueryMeta, QueryResult } from './request.js';
 export { Catalog } from './catalog.js';
 export { Health, HEALTH_STATES, type HealthState, type HealthServiceOptions } from './health.js';
-export { Agent, ALL_SEGMENTS, type MembersOptions } from './agent.js';
+export { Agent, ALL_SEGMENTS, type AgentServiceResult, type MembersOptions } from './agent.js';
 export { KV, kvValueBytes, type KVWrite } from './kv.js';
 export { ConfigEntries } from './config-entries.js';
 export { Connect, type AuthorizeParams, type IntentionMatchType } from './connect.js';

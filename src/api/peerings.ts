@@ -15,6 +15,7 @@ import type {
   PeeringEstablishRequest,
   PeeringGenerateTokenRequest,
   PeeringGenerateTokenResponse,
+  PeeringTrustBundle,
 } from './types.js';
 
 /** `/v1/peering*`: cluster peering (Consul `api.Peerings`). */
@@ -66,5 +67,41 @@ export class Peerings {
   async delete(name: string, write?: WriteOptions): Promise<void> {
     if (name === '') throw new Error('peering name cannot be empty');
     requireOk(await this.#c.send({ method: 'DELETE', path: `/v1/peering/${escapePath(name)}`, ...w(write) }));
+  }
+
+  /**
+   * Entente's `GET /v1/internal/peering/trust-bundle/:peer` (Consul serves `TrustBundleRead` over internal gRPC
+   * only): the peer's CA roots, `null` until it sent them. Blocks on `query.index`.
+   */
+  async trustBundle(peer: string, query?: QueryOptions): Promise<QueryResult<PeeringTrustBundle | null>> {
+    const res = requireOk(
+      await this.#c.send({
+        method: 'GET',
+        path: `/v1/internal/peering/trust-bundle/${escapePath(peer)}`,
+        ...q(query),
+      }),
+    );
+    const body = decodeJson(res) as { Bundle?: PeeringTrustBundle | null } | null;
+    return { value: body?.Bundle ?? null, meta: parseQueryMeta(res) };
+  }
+
+  /**
+   * Entente's `GET /v1/internal/peering/trust-bundles?service=S` (Consul's `TrustBundleListByService`): the
+   * bundles of every peer `S` is exported to, which `S`'s inbound listener must trust. Blocks on `query.index`.
+   */
+  async trustBundlesForService(
+    service: string,
+    query?: QueryOptions,
+  ): Promise<QueryResult<PeeringTrustBundle[]>> {
+    const res = requireOk(
+      await this.#c.send({
+        method: 'GET',
+        path: '/v1/internal/peering/trust-bundles',
+        params: [['service', service]],
+        ...q(query),
+      }),
+    );
+    const body = decodeJson(res) as { Bundles?: PeeringTrustBundle[] | null } | null;
+    return { value: body?.Bundles ?? [], meta: parseQueryMeta(res) };
   }
 }

@@ -79,6 +79,101 @@ export interface AgentService {
   readonly CreateIndex?: number;
   readonly ModifyIndex?: number;
   readonly ContentHash?: string;
+  /** Set on `connect-proxy` and gateway services. */
+  readonly Proxy?: AgentServiceConnectProxyConfig;
+  /** Set on mesh-native services and on imported synthetic proxies (`PeerMeta`). */
+  readonly Connect?: AgentServiceConnect;
+}
+
+/** `api.Upstream`: one upstream of a proxy registration. */
+export interface Upstream {
+  readonly DestinationType?: string;
+  readonly DestinationNamespace?: string;
+  readonly DestinationPartition?: string;
+  readonly DestinationPeer?: string;
+  readonly DestinationName: string;
+  readonly Datacenter?: string;
+  readonly LocalBindAddress?: string;
+  readonly LocalBindPort?: number;
+  readonly LocalBindSocketPath?: string;
+  readonly LocalBindSocketMode?: string;
+  readonly Config?: Readonly<Record<string, unknown>>;
+  readonly MeshGateway?: { readonly Mode?: string };
+  readonly CentrallyConfigured?: boolean;
+}
+
+/** `api.AgentServiceConnectProxyConfig`: the `Proxy` block of a registration. */
+export interface AgentServiceConnectProxyConfig {
+  readonly DestinationServiceName?: string;
+  readonly DestinationServiceID?: string;
+  readonly LocalServiceAddress?: string;
+  readonly LocalServicePort?: number;
+  readonly LocalServiceSocketPath?: string;
+  readonly Mode?: string;
+  readonly TransparentProxy?: Readonly<Record<string, unknown>>;
+  readonly Config?: Readonly<Record<string, unknown>>;
+  readonly Upstreams?: readonly Upstream[] | null;
+  readonly MeshGateway?: { readonly Mode?: string };
+  readonly Expose?: Readonly<Record<string, unknown>>;
+  readonly AccessLogs?: Readonly<Record<string, unknown>>;
+  readonly EnvoyExtensions?: readonly unknown[];
+}
+
+/** `api.PeeringServiceMeta`: how to reach an imported service through the exporter's mesh gateways. */
+export interface PeeringServiceMeta {
+  readonly SNI?: readonly string[] | null;
+  readonly SpiffeID?: readonly string[] | null;
+  readonly Protocol?: string;
+}
+
+/** `api.AgentServiceConnect`. */
+export interface AgentServiceConnect {
+  readonly Native?: boolean;
+  readonly PeerMeta?: PeeringServiceMeta;
+  readonly SidecarService?: Readonly<Record<string, unknown>>;
+}
+
+/** `api.CARoot` as `/v1/agent/connect/ca/roots` lists it. */
+export interface CARoot {
+  readonly ID: string;
+  readonly Name: string;
+  readonly SigningKeyID?: string;
+  readonly RootCert: string;
+  readonly IntermediateCerts?: readonly string[] | null;
+  readonly Active: boolean;
+  readonly CreateIndex?: number;
+  readonly ModifyIndex?: number;
+}
+
+/** `api.CARootList`. */
+export interface CARootList {
+  readonly ActiveRootID: string;
+  readonly TrustDomain: string;
+  readonly Roots: readonly CARoot[] | null;
+}
+
+/** `api.LeafCert`: a service's certificate and its private key (a secret: never log it). */
+export interface LeafCert {
+  readonly SerialNumber: string;
+  readonly CertPEM: string;
+  readonly PrivateKeyPEM: string;
+  readonly Service: string;
+  readonly ServiceURI: string;
+  readonly ValidAfter: string;
+  readonly ValidBefore: string;
+  readonly CreateIndex?: number;
+  readonly ModifyIndex?: number;
+}
+
+/** `pbpeering.PeeringTrustBundle` as Entente's `/v1/internal/peering/trust-bundle*` endpoints render it. */
+export interface PeeringTrustBundle {
+  readonly TrustDomain: string;
+  readonly PeerName: string;
+  readonly Partition?: string;
+  readonly RootPEMs: readonly string[] | null;
+  readonly ExportedPartition?: string;
+  readonly CreateIndex?: number;
+  readonly ModifyIndex?: number;
 }
 
 /** `GET /v1/catalog/node/:node`; the server answers `null` for an unknown node. */
