@@ -1,7 +1,9 @@
 /**
  * `GET /v1/health/service/web` queries/s with 100 registered instances of `web`, driven by `wrk` (a separate process,
  * -t2 -c32), its p99 latency and the server's CPU per request. Baseline in the same run: a bare `node:http` server (a
- * child process) answering the very same body bytes. Both run throughout; after a 2 s warm-up each, they are measured
+ * child process) answering the very same bytes: the agent's answer is captured off the wire and the bare server
+ * replays its status, headers (X-Consul-*, Content-Type, Content-Length, in the same order) and body; before measuring,
+ * both answers are fetched raw and must be identical but for the Date value. Both run throughout; after a 2 s warm-up each, they are measured
  * in 5 alternating rounds of 4 s (baseline, entente, baseline, entente, ...), so load from elsewhere on the machine
  * weighs on both alike; the ratio of each round and their median are printed.
  *
@@ -17,6 +19,7 @@ import { runBench, stopChild, tempDir, track } from './lib/cleanup.js';
 import { consulIndex, httpOk, keepAliveAgent } from './lib/http-client.js';
 import { registrationBody } from './lib/payload.js';
 import { fmt, fmtBytes, fmtMs, printHeader, printReproduce, printTable, ratio } from './lib/stats.js';
+import { rawGet, replayableHeaders, withoutDate } from './lib/raw-response.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
 import { WRK as WRK_TOOL, requireTools } from './lib/require-tools.js';
 
@@ -57,12 +60,16 @@ function combine(rs: readonly WrkResult[]): WrkResult {
   };
 }
 
-/** Spawns the bare server on the captured body; resolves with its URL. It exits when our stdin pipe closes. */
+/**
+ * Spawns the bare server on the captured body and header list; resolves with its URL. It exits when our stdin pipe
+ * closes.
+ */
 async function startBareServer(
   bodyFile: string,
+  headersFile: string,
 ): Promise<{ url: string; stop: () => Promise<void>; pid?: number }> {
   const child = track(
-    spawn(process.execPath, ['--import', 'tsx', BARE_SERVER, bodyFile], {
+    spawn(process.execPath, ['--import', 'tsx', BARE_SERVER, bodyFile, headersFile], {
       stdio: ['pipe', 'pipe', 'inherit'],
     }),
   );
@@ -87,6 +94,17 @@ async function startBareServer(
   };
 }
 
+/** Fails unless both servers answer the same bytes (the Date value aside): the comparison is only fair then. */
+async function sameBytes(ententeUrl: string, bareUrl: string): Promise<void> {
+  const [e, b] = await Promise.all([rawGet(ententeUrl), rawGet(bareUrl)]);
+  if (withoutDate(e.head) !== withoutDate(b.head) || !e.body.equals(b.body)) {
+    throw new Error(`the bare server's answer differs from entente's:\n${e.head}\n---\n${b.head}`);
+  }
+  console.log(
+    `both servers answer the same ${e.head.length + 4 + e.body.length} bytes (Date aside):\n${e.head}`,
+  );
+}
+
 await runBench('health-query', async () => {
   requireTools(WRK_TOOL);
   printHeader(
@@ -105,14 +123,19 @@ await runBench('health-query', async () => {
     );
     await Promise.all(writes);
     const url = `${agent.httpAddr}/v1/health/service/web`;
-    const res = await httpOk(http, 'GET', url);
-    consulIndex(res);
-    const entries = JSON.parse(res.body.toString('utf8')) as unknown[];
+    consulIndex(await httpOk(http, 'GET', url));
+    // The answer as wrk gets it, replayed by the bare server: same status line, headers and body.
+    const answer = await rawGet(url);
+    const entries = JSON.parse(answer.body.toString('utf8')) as unknown[];
     if (entries.length !== INSTANCES) throw new Error(`expected ${INSTANCES} entries, got ${entries.length}`);
-    body = res.body;
-    const bodyFile = join(tempDir('body'), 'health-service-web.json');
+    body = answer.body;
+    const dir = tempDir('body');
+    const bodyFile = join(dir, 'health-service-web.json');
+    const headersFile = join(dir, 'health-service-web.headers.json');
     writeFileSync(bodyFile, body);
-    bare = await startBareServer(bodyFile);
+    writeFileSync(headersFile, JSON.stringify(replayableHeaders(answer.head)));
+    bare = await startBareServer(bodyFile, headersFile);
+    await sameBytes(url, bare.url);
     // Both servers run throughout and are measured in alternation, so a change in what else the machine is doing
     // weighs on both alike instead of on whichever happened to run at the time.
     await warmUp(url, agent.child.pid);
