@@ -25,7 +25,6 @@ import {
   ExchangeSecretResponseSchema,
   type ExchangeSecretRequest,
   type ExchangeSecretResponse,
-  type ReplicationMessage as PbReplicationMessage,
 } from './generated/hashicorp/consul/internal/peerstream/peerstream_pb.js';
 import { toGrpcError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
@@ -45,6 +44,7 @@ import {
   replicationMessageCodec,
 } from './peerstream/methods.js';
 import type { OutgoingWireMessage } from './peerstream/encoded-response.js';
+import type { InboundMessage } from './peerstream/inbound-decode.js';
 
 /** Consul's acceptor keeps gRPC's default receive limit. Entente-to-Entente deployments may raise it. */
 export const DEFAULT_SERVER_MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -210,9 +210,9 @@ export class GrpcTlsServer {
   }
 
   #register(): void {
-    this.#server.register<PbReplicationMessage, OutgoingWireMessage>(
+    this.#server.register<InboundMessage, OutgoingWireMessage>(
       STREAM_RESOURCES_PATH,
-      (call: ServerDuplexStream<PbReplicationMessage, OutgoingWireMessage>) => {
+      (call: ServerDuplexStream<InboundMessage, OutgoingWireMessage>) => {
         this.#onStream(call);
       },
       replicationMessageCodec.serialize,
@@ -268,7 +268,7 @@ export class GrpcTlsServer {
     );
   }
 
-  #onStream(call: ServerDuplexStream<PbReplicationMessage, OutgoingWireMessage>): void {
+  #onStream(call: ServerDuplexStream<InboundMessage, OutgoingWireMessage>): void {
     const log = this.#log.child({ peer: call.getPeer() });
     // Tell Entente dialers which extensions this side speaks (response headers, before any message).
     const md = new Metadata();

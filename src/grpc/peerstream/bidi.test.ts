@@ -14,7 +14,6 @@ import {
   ReplicationMessage_HeartbeatSchema,
   ReplicationMessage_ResponseSchema,
   ReplicationMessageSchema,
-  type ReplicationMessage as PbReplicationMessage,
 } from '../generated/hashicorp/consul/internal/peerstream/peerstream_pb.js';
 import { silentLogger } from '../../logging/index.js';
 import {
@@ -30,6 +29,7 @@ import { GrpcBidiStream, type PeerBidiStream } from './bidi.js';
 import { createPeerTransport } from './client.js';
 import { STREAM_RESOURCES_PATH, replicationMessageCodec } from './methods.js';
 import type { OutgoingWireMessage } from './encoded-response.js';
+import type { InboundMessage } from './inbound-decode.js';
 import { makeTestPki, TEST_SERVER_NAME, type TestPki } from './testing/pki.js';
 import { sampleMessages } from './testing/samples.js';
 
@@ -338,7 +338,7 @@ test('grpc - raw peer input: unknown Any type URL is undecodable, payload-less m
     raw.close();
     await server.close();
   });
-  const call = raw.makeBidiStreamRequest<OutgoingWireMessage, PbReplicationMessage>(
+  const call = raw.makeBidiStreamRequest<OutgoingWireMessage, InboundMessage>(
     STREAM_RESOURCES_PATH,
     replicationMessageCodec.serialize,
     replicationMessageCodec.deserialize,

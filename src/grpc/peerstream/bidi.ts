@@ -25,7 +25,6 @@ import type {
   StatusObject,
 } from '@grpc/grpc-js';
 
-import type { ReplicationMessage as PbReplicationMessage } from '../generated/hashicorp/consul/internal/peerstream/peerstream_pb.js';
 import {
   ENTENTE_PEERING_HEADER,
   NO_PEER_FEATURES,
@@ -37,8 +36,8 @@ import {
   type ReplicationMessage,
 } from '../../peering/index.js';
 import type { Logger } from '../../logging/index.js';
-import { fromProtoMessage } from './convert.js';
 import { toWireMessage, type OutgoingWireMessage } from './encoded-response.js';
+import type { InboundMessage } from './inbound-decode.js';
 
 /** Default bound on unread received messages before the stream is failed (see the overflow policy). */
 export const DEFAULT_MAX_QUEUED_MESSAGES = 1024;
@@ -62,7 +61,7 @@ export interface PeerBidiStream extends BidiStream {
   readonly peer: string;
 }
 
-type PbServerStream = ServerDuplexStream<PbReplicationMessage, OutgoingWireMessage>;
+type PbServerStream = ServerDuplexStream<InboundMessage, OutgoingWireMessage>;
 
 /** The part of a grpc-js object-mode duplex call the adapter uses (both sides are Node streams). */
 interface DuplexLike {
@@ -74,7 +73,7 @@ interface DuplexLike {
   end(): unknown;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
 }
-type PbClientStream = ClientDuplexStream<OutgoingWireMessage, PbReplicationMessage>;
+type PbClientStream = ClientDuplexStream<OutgoingWireMessage, InboundMessage>;
 
 /** Options of {@link GrpcBidiStream}. */
 export interface GrpcBidiStreamOptions {
@@ -252,8 +251,9 @@ export class GrpcBidiStream implements PeerBidiStream {
 
   async #recvOne(): Promise<ReplicationMessage | null> {
     for (;;) {
-      const pb = this.#duplex.read() as PbReplicationMessage | null; // object mode: one message or null
-      if (pb !== null) {
+      // Object mode: one message (decoded by the codec's deserialiser) or null.
+      const msg = this.#duplex.read() as InboundMessage | null;
+      if (msg !== null) {
         this.#stats.received += 1;
         const queued = this.#duplex.readableLength;
         if (queued > this.#stats.maxQueued) this.#stats.maxQueued = queued;
@@ -265,8 +265,7 @@ export class GrpcBidiStream implements PeerBidiStream {
           this.fail(err);
           throw err;
         }
-        const msg = fromProtoMessage(pb);
-        if (msg === undefined) {
+        if (msg.kind === 'ignored') {
           this.#log.debug({ peer: this.peer }, 'ignoring a replication message without a known payload');
           continue;
         }

@@ -23,7 +23,6 @@ import {
   ExchangeSecretRequestSchema,
   type ExchangeSecretRequest,
   type ExchangeSecretResponse,
-  type ReplicationMessage as PbReplicationMessage,
 } from '../generated/hashicorp/consul/internal/peerstream/peerstream_pb.js';
 import type { Logger } from '../../logging/index.js';
 import {
@@ -42,6 +41,7 @@ import {
   replicationMessageCodec,
 } from './methods.js';
 import type { OutgoingWireMessage } from './encoded-response.js';
+import type { InboundMessage } from './inbound-decode.js';
 import { sleep } from '../../lib/sleep.js';
 
 /** Consul's dialer sets 8 MiB call send/receive limits. */
@@ -139,7 +139,7 @@ export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
   const log = opts.logger.child({ subsystem: 'peering-transport' });
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_CLIENT_MAX_MESSAGE_BYTES;
   const channels = new Map<string, CachedChannel>();
-  const streams = new Set<ClientDuplexStream<OutgoingWireMessage, PbReplicationMessage>>();
+  const streams = new Set<ClientDuplexStream<OutgoingWireMessage, InboundMessage>>();
   let closed = false;
 
   const channelFor = (address: string, target: PeerTlsTarget): Client => {
@@ -292,7 +292,7 @@ export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
     // Announce Entente's extensions; a Consul acceptor ignores the header.
     const md = new Metadata();
     md.set(ENTENTE_PEERING_HEADER, ENTENTE_PEERING_FEATURES);
-    const call = client.makeBidiStreamRequest<OutgoingWireMessage, PbReplicationMessage>(
+    const call = client.makeBidiStreamRequest<OutgoingWireMessage, InboundMessage>(
       STREAM_RESOURCES_PATH,
       replicationMessageCodec.serialize,
       replicationMessageCodec.deserialize,
@@ -358,7 +358,7 @@ export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
  */
 function waitReady(
   client: Client,
-  call: ClientDuplexStream<OutgoingWireMessage, PbReplicationMessage>,
+  call: ClientDuplexStream<OutgoingWireMessage, InboundMessage>,
   timeoutMs: number,
   signal: AbortSignal,
   address: string,

@@ -13,6 +13,7 @@ import {
   ReplicationMessageSchema,
 } from '../generated/hashicorp/consul/internal/peerstream/peerstream_pb.js';
 import { EncodedMessage, type OutgoingWireMessage } from './encoded-response.js';
+import { decodeInbound, type InboundMessage } from './inbound-decode.js';
 
 /** `hashicorp.consul.internal.peerstream.PeerStreamService` */
 export const PEER_STREAM_SERVICE_NAME = PeerStreamService.typeName;
@@ -44,11 +45,15 @@ export function deserializer<Desc extends DescMessage>(schema: Desc): (buf: Buff
 
 const serializeReplicationMessage = serializer(ReplicationMessageSchema);
 
-/** The stream's codec: outgoing messages may come pre-encoded (see encoded-response.ts), passed through as is. */
+/**
+ * The stream's codec: outgoing messages may come pre-encoded (see encoded-response.ts), passed through as is;
+ * incoming ones are decoded straight to the domain (see inbound-decode.ts), throwing on bytes that are not a
+ * `ReplicationMessage` (grpc-js fails the call with `INTERNAL`).
+ */
 export const replicationMessageCodec = {
   serialize: (msg: OutgoingWireMessage): Buffer =>
     msg instanceof EncodedMessage ? msg.bytes : serializeReplicationMessage(msg),
-  deserialize: deserializer(ReplicationMessageSchema),
+  deserialize: (buf: Buffer): InboundMessage => decodeInbound(buf),
 };
 
 export const exchangeSecretCodec = {
