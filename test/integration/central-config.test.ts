@@ -1,4 +1,7 @@
 // proxy-defaults / service-defaults merged into the agent's proxy registrations, and merged again on every change.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAgentProcess } from '../helpers/agent-process.js';
@@ -65,4 +68,57 @@ test('central-config - proxy-defaults change a registered sidecar on the agent a
   });
   const reverted = await catalogSidecar();
   assert.equal(reverted.ServiceProxy.MeshGateway?.Mode ?? '', '');
+});
+
+test('central-config - a sidecar registered before a restart still reverts when its service-defaults entry is deleted', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'entente-central-restart-'));
+  t.after(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  let agent = await startAgentProcess(t, { dataDir });
+  const call = async (method: string, path: string, body?: unknown): Promise<Response> =>
+    fetch(`${agent.httpAddr}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const get = async (path: string): Promise<any> => (await (await call('GET', path)).json()) as unknown;
+  const sidecar = (): Promise<any> => get('/v1/agent/service/web1-sidecar-proxy');
+  const catalogSidecar = async (): Promise<any> =>
+    ((await get('/v1/catalog/service/web-sidecar-proxy')) as any[])[0];
+
+  const web = {
+    ID: 'web1',
+    Name: 'web',
+    Port: 8080,
+    Connect: { SidecarService: { Proxy: { Upstreams: [{ DestinationName: 'db', LocalBindPort: 9191 }] } } },
+  };
+  assert.equal((await call('PUT', '/v1/agent/service/register', web)).status, 200);
+  const sd = {
+    Kind: 'service-defaults',
+    Name: 'web',
+    Protocol: 'http',
+    UpstreamConfig: { Overrides: [{ Name: 'db', ConnectTimeoutMs: 2500 }] },
+  };
+  assert.equal((await call('PUT', '/v1/config', sd)).status, 200);
+  await retry(async () => {
+    const sc = await sidecar();
+    assert.equal(sc.Proxy.Config?.protocol, 'http');
+    assert.equal(sc.Proxy.Upstreams[0].Config?.connect_timeout_ms, 2500);
+  });
+
+  assert.equal(await agent.stop(), 0);
+  agent = await startAgentProcess(t, { dataDir });
+  const merged = await sidecar();
+  assert.equal(merged.Proxy.Config?.protocol, 'http', 'the merged form is what was stored');
+
+  assert.equal((await call('DELETE', '/v1/config/service-defaults/web')).status, 200);
+  await retry(async () => {
+    const sc = await sidecar();
+    assert.equal(sc.Proxy.Config?.protocol, undefined);
+    assert.equal(sc.Proxy.Upstreams[0].Config?.connect_timeout_ms, undefined);
+    assert.equal(sc.Proxy.Upstreams[0].LocalBindPort, 9191);
+  });
+  const reverted = await catalogSidecar();
+  assert.equal(reverted.ServiceProxy.Config?.protocol, undefined);
+  assert.equal(reverted.ServiceProxy.Upstreams[0].Config?.connect_timeout_ms, undefined);
 });

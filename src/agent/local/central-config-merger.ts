@@ -32,34 +32,30 @@ export function storeCentralConfig(
   };
 }
 
+/** A proxy or gateway as the agent writes it: the merged service, and the registration as made. */
+export interface MergedRegistration {
+  readonly service: ServiceInput;
+  /** The registration before central config; undefined for typical services, which take none. */
+  readonly original: ServiceInput | undefined;
+}
+
 /**
- * Keeps the registrations of this agent's proxies and gateways as they were made (Consul's service manager keeps
- * `registration` beside the merged service) so central config can be merged again when it changes, and removed
- * again when an entry is deleted.
- *
- * Bound: one entry per proxy/gateway registered on this agent, dropped when it is deregistered; the agent's own
- * registrations are the only writers, so the map never outgrows this node's services.
+ * Merges central config into this agent's proxy and gateway registrations (Consul's service manager, which keeps
+ * `registration` beside the merged service). The registrations as made are not kept here: they are written with
+ * the service (the `register` command's `Original`) and read back from the state store, so they survive restarts
+ * and go when their service goes. Holds nothing but the config reader.
  */
 export class CentralConfigMerger {
   readonly #reader: CentralConfigReader;
-  readonly #originals = new Map<string, ServiceInput>();
 
   constructor(reader: CentralConfigReader) {
     this.#reader = reader;
   }
 
-  /** Records `service` as registered and returns what the agent stores: the service with central config merged. */
-  register(service: ServiceInput): ServiceInput {
-    if (!takesCentralConfig(service)) {
-      this.#originals.delete(service.ID);
-      return service;
-    }
-    this.#originals.set(service.ID, structuredClone(service));
-    return this.merged(service);
-  }
-
-  forget(serviceID: string): void {
-    this.#originals.delete(serviceID);
+  /** What the agent stores for `service` as registered: merged with central config, and the original to keep. */
+  register(service: ServiceInput): MergedRegistration {
+    if (!takesCentralConfig(service)) return { service, original: undefined };
+    return { service: this.merged(service), original: structuredClone(service) };
   }
 
   /** `service` with the central config that applies to it now. */
@@ -76,19 +72,19 @@ export class CentralConfigMerger {
   }
 
   /**
-   * The registrations whose merged form differs from `stored(id)` (the catalog's copy), merged afresh. A
-   * registration no longer in the catalog (removed by a catalog deregister) is forgotten.
+   * Of `originals` (the kept registrations), those whose merged form differs from `stored(id)` (the catalog's
+   * copy), merged afresh. One no longer in the catalog is skipped (its original goes with it).
    */
-  stale(stored: (serviceID: string) => ServiceInput | undefined): ServiceInput[] {
-    const out: ServiceInput[] = [];
-    for (const [id, original] of this.#originals) {
-      const current = stored(id);
-      if (!current) {
-        this.#originals.delete(id);
-        continue;
-      }
+  stale(
+    originals: readonly ServiceInput[],
+    stored: (serviceID: string) => ServiceInput | undefined,
+  ): MergedRegistration[] {
+    const out: MergedRegistration[] = [];
+    for (const original of originals) {
+      const current = stored(original.ID);
+      if (!current) continue;
       const next = this.merged(original);
-      if (!isDeepStrictEqual(next.Proxy, current.Proxy)) out.push(next);
+      if (!isDeepStrictEqual(next.Proxy, current.Proxy)) out.push({ service: next, original });
     }
     return out;
   }

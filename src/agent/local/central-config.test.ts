@@ -212,3 +212,21 @@ test('central-config - a deregistered proxy is not written back by a later entry
   assert.deepEqual(cat.serviceIDs(), []);
   assert.equal(cat.commands.length, before + 1, 'only the config write itself');
 });
+
+test('central-config - a new agent over the same state (a restart) merges again from the kept registration', async (t) => {
+  const cat = new TestCatalog();
+  const before = newAgent(t, cat);
+  await before.registerService(proxy({ Config: { keep: true } }), [], false);
+  await setEntry(cat, { Kind: 'service-defaults', Name: 'web', Protocol: 'grpc' });
+  await until(() => storedProxy(cat, 'web1-sidecar-proxy')?.Config?.['protocol'] === 'grpc');
+  await before.close();
+
+  const after = newAgent(t, cat);
+  await after.start();
+  await cat.write({ Type: 'config-delete', Kind: 'service-defaults', Name: 'web', Cas: null });
+  await until(() => storedProxy(cat, 'web1-sidecar-proxy')?.Config?.['protocol'] === undefined);
+  assert.deepEqual(storedProxy(cat, 'web1-sidecar-proxy')?.Config, { keep: true });
+
+  await after.deregisterService('web1-sidecar-proxy');
+  assert.deepEqual(cat.store.tables.serviceOriginals.ofLocalNode(NODE), [], 'the kept registration goes too');
+});

@@ -69,7 +69,10 @@ export const DEFAULT_SERVICE_MAINT_REASON =
 export type LocalAgentStore = Pick<
   StateStore,
   'hub' | 'abandoned' | 'node' | 'nodeServices' | 'nodeChecks' | 'check' | 'configEntry' | 'configEntries'
->;
+> & {
+  /** Registrations of local proxies/gateways as made, before central config (kept with the catalog). */
+  readonly tables: { readonly serviceOriginals: { ofLocalNode(nodeName: string): ServiceInput[] } };
+};
 
 export interface LocalAgentOptions {
   readonly store: LocalAgentStore;
@@ -154,7 +157,7 @@ export class LocalAgent implements AgentLocal {
   /** Writes and runner stops in flight, awaited by close(). */
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #sidecarPorts: SidecarPortRange;
-  /** Proxy/gateway registrations as made, merged with proxy-defaults/service-defaults on every change. */
+  /** Merges proxy-defaults/service-defaults into proxy/gateway registrations, at registration and on every change. */
   readonly #central: CentralConfigMerger;
   #unwatchCentral: (() => void) | undefined;
   #remergeQueued = false;
@@ -210,6 +213,8 @@ export class LocalAgent implements AgentLocal {
       this.#startRunner(def, check.Status);
     }
     this.#scheduleReap();
+    // Proxies registered before a restart: merge their kept registrations with central config as it is now.
+    this.#queueRemerge();
     this.#logger.debug({ checks: this.#runners.size }, 'local agent started');
     return Promise.resolve();
   }
@@ -241,12 +246,14 @@ export class LocalAgent implements AgentLocal {
     this.#assertOpen();
     for (const d of checks) this.#assertRunnable(d, source);
     const defs = checks.map((d) => this.#localDefinition(d, service.ID));
+    const merged = this.#central.register(service);
     await this.#commit({
       Type: 'register',
       Node: this.#nodeInput(),
       SkipNodeUpdate: true,
-      Service: this.#central.register(service),
+      Service: merged.service,
       Checks: defs.map((d) => d.check),
+      ...(merged.original ? { Original: merged.original } : {}),
     });
     if (this.#closed) return;
     for (const d of defs) this.#startRunner(d, d.check.Status);
@@ -462,7 +469,6 @@ export class LocalAgent implements AgentLocal {
   }
 
   async #removeOneService(serviceID: string): Promise<void> {
-    this.#central.forget(serviceID);
     const checkIDs = this.#localChecks()
       .filter((c) => c.ServiceID === serviceID)
       .map((c) => c.CheckID);
@@ -523,10 +529,18 @@ export class LocalAgent implements AgentLocal {
   /** Writes each local proxy/gateway whose merged form changed (Consul's service manager re-registration). */
   async #remerge(): Promise<void> {
     if (this.#closed) return;
-    const stale = this.#central.stale((id) => this.#service(id));
+    const originals = this.#store.tables.serviceOriginals.ofLocalNode(this.#nodeName);
+    const stale = this.#central.stale(originals, (id) => this.#service(id));
     const node = this.#nodeInput();
-    const writes = stale.map((service) =>
-      this.#commit({ Type: 'register', Node: node, SkipNodeUpdate: true, Service: service, Checks: [] }),
+    const writes = stale.map(({ service, original }) =>
+      this.#commit({
+        Type: 'register',
+        Node: node,
+        SkipNodeUpdate: true,
+        Service: service,
+        Checks: [],
+        ...(original ? { Original: original } : {}),
+      }),
     );
     await Promise.all(writes);
     if (stale.length > 0) this.#logger.debug({ services: stale.length }, 'central config merged again');

@@ -4,6 +4,7 @@ import { applyError, applyOk, type ApplyResult } from '../result.js';
 import type { ApplyContext, Table, TableDeps } from '../table.js';
 import type { WatchSet } from '../watch.js';
 import { cmp, peerKey, sameIgnoringIndexes } from './keys.js';
+import type { ServiceOriginalsTable } from './service-originals.js';
 import type { VirtualIpTable } from './virtual-ips.js';
 
 /** A node, service or check as a write carries it: indexes are assigned by the store. */
@@ -17,6 +18,12 @@ export type RegisterCommand = {
   SkipNodeUpdate: boolean;
   Service: ServiceInput | null;
   Checks: CheckInput[];
+  /**
+   * (v2) The service as its agent registered it, before central config was merged into `Service`: kept beside it
+   * (`ServiceOriginalsTable`) so the agent can merge again after a restart. Only with `Service`, local catalog only;
+   * a local register of a service without it drops the one kept.
+   */
+  Original?: ServiceInput;
 };
 
 export type CatalogCommand =
@@ -62,8 +69,11 @@ const serviceNameKey = peerKey;
 export class CatalogTable implements Table<CatalogCommand> {
   readonly name = 'catalog';
   readonly commands = ['register', 'deregister', 'check-update'] as const;
+  /** v2 of `register` adds the optional `Original`; a v1 entry has none, so it decodes unchanged. */
+  readonly upgrades = { register: [(v1: Record<string, unknown>) => v1] };
   readonly #deps: TableDeps;
   readonly #vips: VirtualIpTable;
+  readonly #originals: ServiceOriginalsTable;
   #nodes = new Map<string, Node>();
   /** `${peer}\u0000${node ID}` → node key, for the uniqueness check on registration. */
   #nodeIds = new Map<string, string>();
@@ -82,9 +92,10 @@ export class CatalogTable implements Table<CatalogCommand> {
   /** serviceNames results per peer, valid while the peer's `service-names` index holds (one per peer with names). */
   readonly #namesMemo = new Map<string, QueryResult<readonly ServiceNameKinds[]>>();
 
-  constructor(deps: TableDeps, vips: VirtualIpTable) {
+  constructor(deps: TableDeps, vips: VirtualIpTable, originals: ServiceOriginalsTable) {
     this.#deps = deps;
     this.#vips = vips;
+    this.#originals = originals;
   }
 
   apply(ctx: ApplyContext, cmd: CatalogCommand): ApplyResult {
@@ -152,7 +163,13 @@ export class CatalogTable implements Table<CatalogCommand> {
       }
     }
     const nodeName = this.#nodes.get(key)?.Node ?? cmd.Node.Node;
-    if (cmd.Service) this.#upsertService(ctx, peer, key, nodeName, cmd.Service);
+    if (cmd.Service) {
+      this.#upsertService(ctx, peer, key, nodeName, cmd.Service);
+      if (peer === '' && !imported) {
+        if (cmd.Original) this.#originals.set(key, cmd.Service.ID, cmd.Original);
+        else this.#originals.delete(key, cmd.Service.ID);
+      }
+    }
     for (const chk of cmd.Checks) this.#upsertCheck(ctx, peer, key, nodeName, chk);
     return applyOk();
   }
@@ -209,6 +226,7 @@ export class CatalogTable implements Table<CatalogCommand> {
       }
     }
     services.delete(serviceID);
+    if (peer === '') this.#originals.delete(key, serviceID);
     this.#countInstance(ctx, peer, svc, -1);
     ctx.bump(IDX.services);
     ctx.bump(IDX.service(peer, svc.Service));

@@ -4,6 +4,7 @@ import { CaLeafTable, type CaLeafCommand } from './ca-leaf.js';
 import { CatalogTable, type CatalogCommand } from './catalog.js';
 import { ConfigTable, type ConfigCommand } from './config.js';
 import { KvTable, type KvCommand } from './kv.js';
+import { ServiceOriginalsTable } from './service-originals.js';
 import { PeeringTable, type PeeringCommand } from './peering.js';
 import { SystemTable, type SystemCommand } from './system.js';
 import { VirtualIpTable } from './virtual-ips.js';
@@ -16,13 +17,14 @@ import { VirtualIpTable } from './virtual-ips.js';
 export function createTables(deps: TableDeps) {
   const system = new SystemTable();
   const virtualIps = new VirtualIpTable();
-  const catalog = new CatalogTable(deps, virtualIps);
+  const serviceOriginals = new ServiceOriginalsTable();
+  const catalog = new CatalogTable(deps, virtualIps, serviceOriginals);
   const kv = new KvTable(deps);
   const config = new ConfigTable(deps);
   const ca = new CaTable(deps);
   const peering = new PeeringTable(deps, catalog);
   const caLeaf = new CaLeafTable();
-  return { system, virtualIps, catalog, kv, config, ca, peering, caLeaf } as const;
+  return { system, virtualIps, serviceOriginals, catalog, kv, config, ca, peering, caLeaf } as const;
 }
 
 export type Tables = ReturnType<typeof createTables>;
