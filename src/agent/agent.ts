@@ -31,6 +31,7 @@ import {
   AgentMetrics,
   HTTP_REQUEST,
   PEERING_CHUNK_ASSEMBLIES_EVICTED,
+  PEERING_IMPORTS_REFUSED,
   PEERING_STREAM_RESETS,
 } from '../metrics/index.js';
 import { StateStore, type ApplyResult, type Command } from '../state/index.js';
@@ -111,6 +112,9 @@ export class Agent {
       },
       (id) => {
         this.metrics.incrCounter(PEERING_CHUNK_ASSEMBLIES_EVICTED, { peer_name: peerName(id), peer_id: id });
+      },
+      (id, cap) => {
+        this.metrics.incrCounter(PEERING_IMPORTS_REFUSED, { peer_name: peerName(id), peer_id: id, cap });
       },
     );
     this.metrics.addGaugeSource(peeringGauges(this.store, this.tracker));
@@ -205,6 +209,8 @@ export class Agent {
         chunkAssemblyMaxBytes: cfg.peeringChunkAssemblyMaxBytes,
         chunkAssemblyMaxServices: cfg.peeringChunkAssemblyMaxServices,
         chunkAssemblyTimeoutMs: cfg.peeringChunkAssemblyTimeoutMs,
+        importMaxServices: cfg.peeringImportMaxServices,
+        importMaxInstances: cfg.peeringImportMaxInstances,
       },
     });
     const peeringService = new PeeringService({

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  AgentMetrics,
   PEERING_EXPORTED_SERVICES,
+  PEERING_IMPORTS_REFUSED,
   PEERING_HEALTHY,
   PEERING_LAST_CONTACT_AGE,
   PEERING_REPLICATION_LAG,
@@ -76,4 +78,25 @@ test('agent peering metrics - chunked services evicted by age are reported per p
   tracker.chunkAssemblyEvicted('p1');
   assert.deepEqual(evicted, ['p1', 'p1']);
   assert.equal(tracker.get('p1')?.chunkAssembliesEvicted, 2);
+});
+
+test('agent peering metrics - updates refused by an import cap are counted by cap and kept in the tracker', () => {
+  const metrics = new AgentMetrics({ hostname: 'box-1', disableHostname: false, prometheusRetentionMs: 0 });
+  const tracker = new MeteredStreamTracker(
+    () => undefined,
+    () => undefined,
+    (id, cap) => {
+      metrics.incrCounter(PEERING_IMPORTS_REFUSED, { peer_name: 'alpha', peer_id: id, cap });
+    },
+  );
+  tracker.importRefused('p1', 'instances', 'over import_max_instances');
+  tracker.importRefused('p1', 'instances', 'over import_max_instances again');
+  tracker.importRefused('p1', 'services', 'over import_max_services');
+  const counters = metrics.summary().Counters.filter((c) => c.Name === 'entente.peering.imports_refused');
+  assert.deepEqual(counters.map((c) => [c.Labels['cap'], c.Count]).sort(), [
+    ['instances', 2],
+    ['services', 1],
+  ]);
+  assert.deepEqual(tracker.get('p1')?.importsRefused, { services: 1, instances: 2 });
+  assert.equal(tracker.get('p1')?.lastImportRefusedMessage, 'over import_max_services');
 });

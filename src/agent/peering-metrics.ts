@@ -9,7 +9,13 @@ import {
   type GaugeSource,
   type GaugeValue,
 } from '../metrics/index.js';
-import { StreamTracker, effectiveState, p99, type PeeringReason } from '../peering/index.js';
+import {
+  StreamTracker,
+  effectiveState,
+  p99,
+  type ImportCapKind,
+  type PeeringReason,
+} from '../peering/index.js';
 import type { Peering } from '../types/index.js';
 
 /** What the peering gauges read of the store. */
@@ -51,20 +57,28 @@ export function peeringGauges(store: PeeringList, tracker: StreamTracker): Gauge
 
 /**
  * The stream tracker, also reporting each stream that ends with a reason (a reset: error, timeout, the peer
- * terminating) to `onReset`, and each chunked service dropped by age to `onChunkEvicted`. Clean local closes (no
- * reason) are not resets.
+ * terminating) to `onReset`, each chunked service dropped by age to `onChunkEvicted`, and each update refused by an
+ * import cap to `onImportRefused`. Clean local closes (no reason) are not resets.
  */
 export class MeteredStreamTracker extends StreamTracker {
   readonly #onReset: (peeringId: string, reason: PeeringReason) => void;
   readonly #onChunkEvicted: (peeringId: string) => void;
+  readonly #onImportRefused: (peeringId: string, cap: ImportCapKind) => void;
 
   constructor(
     onReset: (peeringId: string, reason: PeeringReason) => void,
     onChunkEvicted: (peeringId: string) => void = () => undefined,
+    onImportRefused: (peeringId: string, cap: ImportCapKind) => void = () => undefined,
   ) {
     super();
     this.#onReset = onReset;
     this.#onChunkEvicted = onChunkEvicted;
+    this.#onImportRefused = onImportRefused;
+  }
+
+  override importRefused(id: string, cap: ImportCapKind, message: string): void {
+    super.importRefused(id, cap, message);
+    this.#onImportRefused(id, cap);
   }
 
   override disconnected(id: string, reason: PeeringReason | undefined, message: string): void {

@@ -59,3 +59,6 @@ export const PEERING_ACK_TIMEOUT_MS = 120_000;
 export const PEERING_MAX_UNACKED_RESPONSES = 256;
 export const PEERING_CHUNK_ASSEMBLY_MAX_BYTES = 256 * 1024 * 1024;
 export const PEERING_CHUNK_ASSEMBLY_MAX_SERVICES = 4;
+/** Per-peer import caps (`DEFAULT_STREAM_LIMITS.importMaxServices` / `importMaxInstances`, which say why these). */
+export const PEERING_IMPORT_MAX_SERVICES = 10_000;
+export const PEERING_IMPORT_MAX_INSTANCES = 100_000;

@@ -344,10 +344,12 @@ test('config - peering send-path bounds: defaults match the stream defaults, val
   assert.equal(d.peeringChunkAssemblyMaxBytes, DEFAULT_STREAM_LIMITS.chunkAssemblyMaxBytes);
   assert.equal(d.peeringChunkAssemblyMaxServices, DEFAULT_STREAM_LIMITS.chunkAssemblyMaxServices);
   assert.equal(d.peeringChunkAssemblyTimeoutMs, DEFAULT_STREAM_LIMITS.chunkAssemblyTimeoutMs);
+  assert.equal(d.peeringImportMaxServices, DEFAULT_STREAM_LIMITS.importMaxServices);
+  assert.equal(d.peeringImportMaxInstances, DEFAULT_STREAM_LIMITS.importMaxInstances);
   const f = join(dir, 'peering.hcl');
   writeFileSync(
     f,
-    'peering { ack_timeout = "45s" max_unacked_responses = 32 chunk_assembly_max_bytes = 1048576 chunk_assembly_max_services = 2 }',
+    'peering { ack_timeout = "45s" max_unacked_responses = 32 chunk_assembly_max_bytes = 1048576 chunk_assembly_max_services = 2 import_max_services = 50 import_max_instances = 500 }',
   );
   const { config, warnings } = loadAgentConfig(['-dev', '-config-file', f]);
   assert.equal(config.peeringAckTimeoutMs, 45_000);
@@ -355,6 +357,8 @@ test('config - peering send-path bounds: defaults match the stream defaults, val
   assert.equal(config.peeringChunkAssemblyMaxBytes, 1_048_576);
   assert.equal(config.peeringChunkAssemblyMaxServices, 2);
   assert.equal(config.peeringChunkAssemblyTimeoutMs, 45_000, 'defaults to the ACK timeout');
+  assert.equal(config.peeringImportMaxServices, 50);
+  assert.equal(config.peeringImportMaxInstances, 500);
   writeFileSync(f, 'peering { ack_timeout = "45s" chunk_assembly_timeout = "30s" }');
   assert.equal(loadAgentConfig(['-dev', '-config-file', f]).config.peeringChunkAssemblyTimeoutMs, 30_000);
   assert.deepEqual(
@@ -370,6 +374,13 @@ test('config - peering send-path bounds: defaults match the stream defaults, val
     [
       'peering { chunk_assembly_max_services = -1 }',
       /peering.chunk_assembly_max_services: must be at least 1/,
+    ],
+    ['peering { import_max_services = 0 }', /peering.import_max_services: must be at least 1, got 0/],
+    ['peering { import_max_instances = -5 }', /peering.import_max_instances: must be at least 1, got -5/],
+    ['peering { import_max_instances = 2.5 }', /peering.import_max_instances: expected an integer, got 2.5/],
+    [
+      'peering { import_max_services = "lots" }',
+      /peering.import_max_services: expected an integer, got "lots"/,
     ],
   ] as const) {
     writeFileSync(f, body);

@@ -78,6 +78,16 @@ export interface AgentConfig {
    * after its first part has its parts dropped (ms). Default: `peering.ack_timeout`.
    */
   readonly peeringChunkAssemblyTimeoutMs: number;
+  /**
+   * Entente extension `peering { import_max_services = 10000 }`: services one peer may have imported; an update that
+   * would add one more is NACKed and not stored.
+   */
+  readonly peeringImportMaxServices: number;
+  /**
+   * Entente extension `peering { import_max_instances = 100000 }`: instances one peer may have imported (all its
+   * services); an update that would raise the total past it is NACKed and not stored.
+   */
+  readonly peeringImportMaxInstances: number;
   readonly nodeMeta: Readonly<Record<string, string>>;
   readonly recursors: readonly string[];
   /** Raw `dns_config` block, read by the DNS server. */

@@ -110,6 +110,15 @@ export const PEERING_CHUNK_ASSEMBLIES_EVICTED = def({
   help: 'Partly received chunked services dropped because their parts did not all arrive within peering.chunk_assembly_timeout.',
 });
 
+/** Entente: service updates from a peer refused (NACKed, not stored) by an import cap, by cap (services|instances). */
+export const PEERING_IMPORTS_REFUSED = def({
+  kind: 'counter',
+  service: 'entente',
+  key: ['peering', 'imports_refused'],
+  labels: ['peer_name', 'peer_id', 'cap'],
+  help: 'Service updates from the peer refused and NACKed because they would pass peering.import_max_services or import_max_instances.',
+});
+
 /** Entente: series not recorded because the in-memory interval was full (see MAX_SERIES_PER_INTERVAL). */
 export const METRICS_SERIES_DROPPED = def({
   kind: 'gauge',
@@ -166,6 +175,7 @@ export const ALL_METRICS: readonly MetricDef[] = [
   PEERING_UNACKED_RESPONSES,
   PEERING_STREAM_RESETS,
   PEERING_CHUNK_ASSEMBLIES_EVICTED,
+  PEERING_IMPORTS_REFUSED,
   METRICS_SERIES_DROPPED,
   WAL_APPENDS,
   WAL_BATCHES,

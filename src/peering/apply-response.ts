@@ -1,7 +1,9 @@
 import { X509Certificate } from 'node:crypto';
+import type { LogThrottle } from '../lib/log-throttle.js';
 import type { Logger } from '../logging/index.js';
 import type { Peering } from '../types/index.js';
 import type { ChunkAssembler } from './chunk-assembler.js';
+import { ImportCapError } from './import-caps.js';
 import type { Importer } from './importer.js';
 import {
   KNOWN_TYPE_URLS,
@@ -25,6 +27,8 @@ export interface ApplyContext {
   chunks: ChunkAssembler;
   tracker: StreamTracker;
   logger: Logger;
+  /** Paces the WARN for updates refused by an import cap (a peer over its cap may send thousands). */
+  capRefusalLog: LogThrottle;
 }
 
 /** Validates and applies one received response; answers the NACK error, or undefined for an ACK. */
@@ -121,6 +125,7 @@ export async function applyResponse(
       }
     }
   } catch (err) {
+    if (err instanceof ImportCapError) return capNack(o, msg, err);
     return nack(
       STREAM_CODE.internal,
       `upsert error, ResourceURL: ${JSON.stringify(msg.resourceUrl)}, ResourceID: ${JSON.stringify(msg.resourceId)}: ${errText(err)}`,
@@ -128,6 +133,28 @@ export async function applyResponse(
   }
   o.tracker.received(o.peering.ID);
   return undefined;
+}
+
+/**
+ * NACKs an update refused by an import cap: `RESOURCE_EXHAUSTED` with the message naming the cap and its limit,
+ * counted per cap in the tracker (the peering read and the metric), logged at WARN at most once per interval.
+ */
+function capNack(
+  o: ApplyContext,
+  msg: Extract<ReplicationMessage, { kind: 'response' }>,
+  err: ImportCapError,
+): StatusError {
+  const message = `upsert error, ResourceURL: ${JSON.stringify(msg.resourceUrl)}, ResourceID: ${JSON.stringify(msg.resourceId)}: ${err.message}`;
+  o.tracker.recvError(o.peering.ID, message);
+  o.tracker.importRefused(o.peering.ID, err.cap, message);
+  const suppressed = o.capRefusalLog.take();
+  if (suppressed !== undefined) {
+    o.logger.warn(
+      { peer_name: o.peering.Name, service: err.service, cap: err.cap, limit: err.limit, suppressed },
+      `import cap reached: a service update from the peer was refused (NACKed, not stored); raise peering.import_max_${err.cap} to accept it`,
+    );
+  }
+  return { code: STREAM_CODE.resourceExhausted, message };
 }
 
 function expect(got: string, want: string): void {

@@ -1,7 +1,8 @@
 import type { ImportedInstance } from '../state/index.js';
+import { ImportLedger, type ImportCaps, type ImportUsage, type StoredImportCounts } from './import-caps.js';
 import { ImportShadow, type ShadowDiff } from './import-shadow.js';
 import type { PeeringWrite, PeeringWriteCommand } from './store.js';
-import { MAX_IMPORT_BATCH_BYTES, MAX_IMPORT_BATCH_SERVICES } from './stream-limits.js';
+import { DEFAULT_STREAM_LIMITS, MAX_IMPORT_BATCH_BYTES, MAX_IMPORT_BATCH_SERVICES } from './stream-limits.js';
 
 interface Waiter {
   resolve(): void;
@@ -25,6 +26,14 @@ export interface ImportBatchLimits {
   maxBytes: number;
 }
 
+/** Batch limits, the peer's import caps and what the store already holds of the peer's imports. */
+export interface ImportOptions extends Partial<ImportBatchLimits> {
+  /** Per-peer caps (default: `DEFAULT_STREAM_LIMITS.importMaxServices` / `importMaxInstances`). */
+  caps?: ImportCaps | undefined;
+  /** What earlier streams left stored, read when the stream starts and after a failed write (default: nothing). */
+  stored?: StoredImportCounts | undefined;
+}
+
 /**
  * Writes one stream's imports with at most one command in flight. The updates that arrive while a write is in
  * flight are coalesced into the next `peering-import-batch` (one log append and fsync for a burst), each diffed
@@ -36,26 +45,50 @@ export interface ImportBatchLimits {
  * that would pass either starts the next batch (one larger than `maxBytes` is written alone). The number of
  * updates waiting is bounded by the caller (the stream receiver keeps at most `MAX_INFLIGHT_IMPORTS` unsettled).
  * `ExportedServiceList` updates are written as their own `peering-import-list`, in order with the batches.
+ *
+ * Import caps: an update that would pass the peer's caps is refused before it is queued ({@link ImportLedger}:
+ * the promise rejects with an `ImportCapError`, nothing of it is written, the service keeps what it had).
  */
 export class ImportBatcher {
   readonly #peerName: string;
   readonly #write: PeeringWrite;
   readonly #limits: ImportBatchLimits;
   readonly #shadow = new ImportShadow();
+  readonly #ledger: ImportLedger;
   readonly #queue: Job[] = [];
   #writing = false;
 
-  constructor(peerName: string, write: PeeringWrite, limits?: Partial<ImportBatchLimits>) {
+  constructor(peerName: string, write: PeeringWrite, opts?: ImportOptions) {
     this.#peerName = peerName;
     this.#write = write;
     this.#limits = {
-      maxServices: limits?.maxServices ?? MAX_IMPORT_BATCH_SERVICES,
-      maxBytes: limits?.maxBytes ?? MAX_IMPORT_BATCH_BYTES,
+      maxServices: opts?.maxServices ?? MAX_IMPORT_BATCH_SERVICES,
+      maxBytes: opts?.maxBytes ?? MAX_IMPORT_BATCH_BYTES,
     };
+    this.#ledger = new ImportLedger(
+      opts?.caps ?? {
+        maxServices: DEFAULT_STREAM_LIMITS.importMaxServices,
+        maxInstances: DEFAULT_STREAM_LIMITS.importMaxInstances,
+      },
+      opts?.stored,
+    );
   }
 
-  /** Queues the service's full instance set; resolves once it is committed. */
+  /** What the peer's imports hold against its caps (queued updates included). */
+  get usage(): ImportUsage {
+    return this.#ledger.usage;
+  }
+
+  /**
+   * Queues the service's full instance set; resolves once it is committed. Rejects at once with an
+   * `ImportCapError` (nothing queued) when it would pass a cap.
+   */
   service(name: string, instances: readonly ImportedInstance[]): Promise<void> {
+    try {
+      this.#ledger.admit(name, instances.length);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     const diff = this.#shadow.diff(name, instances);
     return this.#enqueue((waiter) => {
       const last = this.#queue[this.#queue.length - 1];
@@ -81,6 +114,7 @@ export class ImportBatcher {
   /** Queues an `ExportedServiceList` (services not named are dropped); resolves once it is committed. */
   list(services: string[]): Promise<void> {
     this.#shadow.retain(services);
+    this.#ledger.retain(services);
     return this.#enqueue((waiter) => {
       this.#queue.push({ kind: 'list', services, waiters: [waiter] });
     });
@@ -134,14 +168,17 @@ export class ImportBatcher {
   /**
    * After a refused or failed write the store may not hold what the shadow says: forget it, and turn every queued
    * update into a full replace (recording those in the shadow again, in queue order), so what follows is exact.
+   * The cap ledger is read from the store again (nothing is in flight now) and the queued jobs replayed on it.
    * Batches already formed keep their members, so after a failure one may pass `maxBytes` (rare: the store refused
    * a write, which ends the peering's imports anyway).
    */
   #rebase(): void {
     this.#shadow.clear();
+    this.#ledger.reseed();
     for (const job of this.#queue) {
       if (job.kind === 'list') {
         this.#shadow.retain(job.services);
+        this.#ledger.retain(job.services);
         continue;
       }
       for (const u of job.updates) {
@@ -150,6 +187,7 @@ export class ImportBatcher {
           bytes: u.diff.bytes,
         };
         this.#shadow.replaced(u.name, u.full);
+        this.#ledger.record(u.name, u.full.length);
       }
     }
   }

@@ -1,5 +1,6 @@
 import type { ImportedInstance } from '../state/index.js';
-import { ImportBatcher, type ImportBatchLimits } from './import-batcher.js';
+import { ImportBatcher, type ImportOptions } from './import-batcher.js';
+import type { ImportUsage } from './import-caps.js';
 import type { PeeringWrite } from './store.js';
 import { HEALTH_STATUSES, SERVICE_KINDS, type HealthStatus, type ServiceKind } from '../types/index.js';
 import type { CheckServiceNode } from './messages.js';
@@ -13,14 +14,19 @@ export class Importer {
   readonly #peerName: string;
   readonly #batcher: ImportBatcher;
 
-  constructor(peerName: string, write: PeeringWrite, limits?: Partial<ImportBatchLimits>) {
+  constructor(peerName: string, write: PeeringWrite, opts?: ImportOptions) {
     this.#peerName = peerName;
-    this.#batcher = new ImportBatcher(peerName, write, limits);
+    this.#batcher = new ImportBatcher(peerName, write, opts);
+  }
+
+  /** What the peer's imports hold against its caps. */
+  get usage(): ImportUsage {
+    return this.#batcher.usage;
   }
 
   /**
    * Applies one ExportedService resource; resolves once it is committed. Throws (→ NACK) when the payload is
-   * inconsistent or the store refuses it.
+   * inconsistent, the store refuses it, or it would pass an import cap (`ImportCapError`: nothing of it is stored).
    */
   async service(resourceId: string, nodes: readonly CheckServiceNode[]): Promise<void> {
     const name = serviceNameOf(resourceId);

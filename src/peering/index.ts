@@ -30,6 +30,7 @@ export {
 } from './stream-limits.js';
 export { Exporter, EMPTY_EXPORT, flattenChecks, splitBySize } from './exporter.js';
 export { Importer, importedStatus } from './importer.js';
+export { ImportCapError, type ImportCapKind, type ImportCaps, type ImportUsage } from './import-caps.js';
 export type {
   CaRootReads,
   ChangeFeed,

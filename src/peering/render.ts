@@ -15,8 +15,8 @@ function time(d: Date | undefined): string | null {
 
 /**
  * Consul's Peering JSON (api.Peering), plus Entente's `Diagnostics`: why a peering is not ACTIVE (a stable
- * `Reason` and a human `Message`), the address last tried and when, and replication lag. Consul clients ignore
- * the extra key.
+ * `Reason` and a human `Message`), the address last tried and when, replication lag, and `Imports`: what the peer
+ * has imported against its caps and the updates refused by them. Consul clients ignore the extra key.
  */
 export function renderPeering(p: Peering, tracker: StreamTracker): Record<string, unknown> {
   const s = tracker.get(p.ID);
@@ -53,6 +53,34 @@ export function renderPeering(p: Peering, tracker: StreamTracker): Record<string
         : {}),
       ...(s?.lastNack ? { LastNack: time(s.lastNack), LastNackMessage: s.lastNackMessage } : {}),
       ReplicationLagMs: { Last: s?.lag.lastMs ?? null, P99: p99(s?.lag.samples ?? []) ?? null },
+      ...(s ? imports(s) : {}),
+    },
+  };
+}
+
+/**
+ * `Diagnostics.Imports` (Entente): the services and instances imported from the peer and the caps
+ * (`peering.import_max_services` / `import_max_instances`), the updates refused by each cap (NACKed, not stored),
+ * and the last refusal's time and NACK message. Absent before a stream has run.
+ */
+function imports(s: StreamStatus): Record<string, unknown> {
+  const usage = s.imports?.();
+  const refused = s.importsRefused.services + s.importsRefused.instances;
+  if (!usage && refused === 0) return {};
+  return {
+    Imports: {
+      ...(usage
+        ? {
+            Services: usage.services,
+            MaxServices: usage.maxServices,
+            Instances: usage.instances,
+            MaxInstances: usage.maxInstances,
+          }
+        : {}),
+      Refused: { Services: s.importsRefused.services, Instances: s.importsRefused.instances },
+      ...(s.lastImportRefused
+        ? { LastRefused: time(s.lastImportRefused), LastRefusedMessage: s.lastImportRefusedMessage }
+        : {}),
     },
   };
 }

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../lib/clock.js';
+import { LogThrottle } from '../lib/log-throttle.js';
 import { onAbort } from '../lib/shared-abort.js';
 import type { Logger } from '../logging/index.js';
 import type { Peering } from '../types/index.js';
@@ -7,6 +8,7 @@ import { ExportFeed } from './export-feed.js';
 import { Exporter } from './exporter.js';
 import { Heartbeats } from './heartbeats.js';
 import { MeshExports } from './mesh-export.js';
+import { storedImportCounts } from './import-caps.js';
 import { Importer } from './importer.js';
 import { STREAM_CODE, StreamError, TYPE_URL, type BidiStream } from './messages.js';
 import { PeerResources } from './peer-resources.js';
@@ -154,6 +156,10 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
       );
     },
   });
+  const importer = new Importer(name, (cmd) => o.write(cmd), {
+    caps: { maxServices: limits.importMaxServices, maxInstances: limits.importMaxInstances },
+    stored: storedImportCounts(o.store, name),
+  });
   const remoteId = o.isDialer ? o.peering.PeerID : '';
   const receiver = new StreamReceiver({
     stream: o.stream,
@@ -166,10 +172,11 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
       peering: o.peering,
       isDialer: o.isDialer,
       write: (cmd) => o.write(cmd),
-      importer: new Importer(name, (cmd) => o.write(cmd)),
+      importer,
       chunks,
       tracker: o.tracker,
       logger: o.logger,
+      capRefusalLog: new LogThrottle(),
     },
     tracker: o.tracker,
     logger: o.logger,
@@ -218,11 +225,13 @@ export async function handleStream(o: StreamHandlerOptions): Promise<StreamOutco
     ending.finish({ kind: 'shutdown' });
   });
   o.tracker.senderView(id, () => sender.stats);
+  o.tracker.importsView(id, () => importer.usage);
 
   const out = await ending.stopped;
   stopTerminate();
   stopShutdown();
   o.tracker.senderView(id, undefined);
+  o.tracker.importsView(id, undefined);
   heartbeats.close();
   chunks.close();
   resources.close();

@@ -32,6 +32,18 @@ export interface StreamLimits {
    * `peering { chunk_assembly_timeout = "2m" }` (default: `peering.ack_timeout`).
    */
   chunkAssemblyTimeoutMs: number;
+  /**
+   * Services (with at least one instance) the peer may have imported into our catalog. An update that would add one
+   * more is refused with a NACK (`RESOURCE_EXHAUSTED`) and not stored; what is imported stays. See ImportLedger.
+   * `peering { import_max_services = 10000 }`.
+   */
+  importMaxServices: number;
+  /**
+   * Instances the peer may have imported, all services together. An update that would raise the total past it is
+   * refused as a whole (NACK, not stored; the service keeps its previous version). `peering { import_max_instances =
+   * 100000 }`.
+   */
+  importMaxInstances: number;
 }
 
 /** Sizes of the sender's state, for tests, metrics and the bounds they prove. */
@@ -53,6 +65,12 @@ export const DEFAULT_STREAM_LIMITS: Readonly<StreamLimits> = Object.freeze({
   chunkAssemblyMaxBytes: 256 * 1024 * 1024,
   chunkAssemblyMaxServices: 4,
   chunkAssemblyTimeoutMs: 120_000,
+  // An imported instance costs at most about 3 KB of catalog heap with its check (the bench/memory.ts target), and
+  // ~170 B of import shadow: 100,000 keep one peer's imports near 300 MB at worst, room for a large exporter's whole
+  // catalog (what peers export is usually a fraction of it). 10,000 services at 10 instances each reach the same
+  // total; the service cap also bounds the per-service maps. An operator who needs more raises the keys.
+  importMaxServices: 10_000,
+  importMaxInstances: 100_000,
 });
 
 /** Parts of one chunked service, whatever their size: a part count past this is refused before any is kept. */

@@ -1,3 +1,4 @@
+import type { ImportCapKind, ImportUsage } from './import-caps.js';
 import type { StreamSenderStats } from './stream-limits.js';
 
 /**
@@ -57,6 +58,12 @@ export interface StreamStatus {
   sender: (() => StreamSenderStats) | undefined;
   /** Chunked services dropped because their parts did not all arrive within `peering.chunk_assembly_timeout`. */
   chunkAssembliesEvicted: number;
+  /** Service updates refused (NACKed, not stored) by each import cap, and the last one's time and NACK message. */
+  importsRefused: Record<ImportCapKind, number>;
+  lastImportRefused: Date | undefined;
+  lastImportRefusedMessage: string;
+  /** The peer's imports against its caps: live while a stream runs, the last figures after it ended. */
+  imports: (() => ImportUsage) | undefined;
 }
 
 function fresh(now: Date): StreamStatus {
@@ -86,6 +93,10 @@ function fresh(now: Date): StreamStatus {
     lag: { lastMs: undefined, samples: [], next: 0 },
     sender: undefined,
     chunkAssembliesEvicted: 0,
+    importsRefused: { services: 0, instances: 0 },
+    lastImportRefused: undefined,
+    lastImportRefusedMessage: '',
+    imports: undefined,
   };
 }
 
@@ -218,6 +229,28 @@ export class StreamTracker {
   /** A partly received chunked service was dropped by age (see ChunkAssembler). */
   chunkAssemblyEvicted(id: string): void {
     this.#entry(id).chunkAssembliesEvicted++;
+  }
+
+  /** A service update was refused by an import cap (`cap`), answered with a NACK carrying `message`. */
+  importRefused(id: string, cap: ImportCapKind, message: string): void {
+    const s = this.#entry(id);
+    s.importsRefused[cap]++;
+    s.lastImportRefused = this.#now();
+    s.lastImportRefusedMessage = message;
+  }
+
+  /**
+   * Publishes the running stream's import figures; with undefined (the stream ended), keeps their last values (a copy:
+   * the stream's ledger is not retained).
+   */
+  importsView(id: string, view: (() => ImportUsage) | undefined): void {
+    const s = this.#entry(id);
+    if (view) {
+      s.imports = view;
+      return;
+    }
+    const last = s.imports?.();
+    s.imports = last ? () => last : undefined;
   }
 
   /** Publishes (or, with undefined, withdraws) the running stream's send-path sizes. */
