@@ -156,10 +156,12 @@ test('inbound decode - real messages of every kind decode as the generated decod
   for (const [i, msg] of sampleMessages().entries()) {
     if (assertEquivalent(wire(msg), `sample ${i} (${msg.kind})`)) fast++;
   }
-  // The hot messages (ExportedService responses, or responses with no resource) take the fast path; the rest
-  // go to the generated decoder.
+  // The hot messages (ExportedService responses, or responses with no resource, and requests: ACKs and NACKs)
+  // take the fast path; the rest go to the generated decoder.
   const hot = sampleMessages().filter(
-    (m) => m.kind === 'response' && (m.resource === undefined || m.resource.type === 'exported-service'),
+    (m) =>
+      m.kind === 'request' ||
+      (m.kind === 'response' && (m.resource === undefined || m.resource.type === 'exported-service')),
   ).length;
   assert.equal(fast, hot);
   assert.ok(hot >= 2);
@@ -184,6 +186,27 @@ test('inbound decode - random exported services decode exactly as the generated 
   }
   // Only unknown service kinds (a quarter of the instances) send a message to the generic path.
   assert.ok(fast > runs / 4, `fast path answered ${fast} of ${runs}`);
+});
+
+test('inbound decode - random ACKs and NACKs decode exactly as the generated decoder does', () => {
+  const r = rng(0xac4);
+  for (let i = 0; i < 300; i++) {
+    const msg: ReplicationMessage = {
+      kind: 'request',
+      peerId: randomString(r),
+      responseNonce: randomString(r, 8),
+      resourceUrl: pick(r, [TYPE_URL.exportedService, TYPE_URL.trustBundle, randomString(r)]),
+      // (A negative code is a 10-byte varint: left to the generated decoder, checked by assertEquivalent.)
+      error: r() < 0.5 ? undefined : { code: pick(r, [0, 3, 13, 2 ** 31 - 1]), message: randomString(r, 30) },
+    };
+    assert.ok(assertEquivalent(wire(msg), `request ${i}`), `request ${i} not on the fast path`);
+    const negative = { ...msg, error: { code: -1, message: 'm' } };
+    assertEquivalent(wire(negative), `request ${i} with a negative code`);
+  }
+  // A status with details (Consul never sends them) is left to the generated decoder.
+  const withDetails = new Uint8Array([0x12, 0x08, 0x2a, 0x06, 0x08, 0x03, 0x1a, 0x02, 0x0a, 0x00]);
+  assert.equal(decodeFast(withDetails), NOT_HANDLED);
+  assertEquivalent(withDetails, 'status details');
 });
 
 test('inbound decode - a Consul-style instance (Raft indexes set, unknown fields everywhere) takes the fast path', () => {

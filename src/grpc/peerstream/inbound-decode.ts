@@ -1,6 +1,7 @@
 /**
  * Inbound `ReplicationMessage` decoding for the stream's deserialiser, with a hand-written fast path for the
- * message an importer receives per change: a Response whose resource is an `ExportedService` (instances).
+ * messages received per change: on the importer a Response whose resource is an `ExportedService` (instances),
+ * on the exporter the Request that ACKs (or NACKs) it, one per change and peer.
  *
  * The generic path (`fromBinary` with the generated schema, then `fromProtoMessage`) builds a protobuf-es message
  * tree by reflection, then the domain objects from it: two full copies of every instance per change. The fast
@@ -29,6 +30,7 @@ import {
   importedStatus,
   type CheckServiceNode,
   type ReplicationMessage,
+  type StatusError,
 } from '../../peering/index.js';
 import { SERVICE_KINDS, type ServiceAddress, type ServiceKind } from '../../types/index.js';
 import { fromProtoMessage } from './convert.js';
@@ -204,20 +206,81 @@ function skipRaftIndex(r: Reader, tag: number, end: number): void {
 // ---------------------------------------------------------------------------------------------------------------
 // Messages
 
-/** Only a lone Response is handled; any other payload (or none) goes to the generic path. */
+/**
+ * Only a lone Response (per change, on the importer) or Request (its ACK, per change and peer, on the exporter)
+ * is handled; any other payload (or none) goes to the generic path.
+ */
 function readReplicationMessage(r: Reader, end: number): ReplicationMessage {
-  let response: ReplicationMessage | undefined;
+  let msg: ReplicationMessage | undefined;
   while (r.pos < end) {
     const tag = r.tag(end);
     const field = tag >>> 3;
-    if (field === 3 && response === undefined) {
+    if (field === 3 && msg === undefined) {
       Reader.expect(tag, LEN);
-      const stop = r.delimited(end);
-      response = readResponse(r, stop);
+      msg = readResponse(r, r.delimited(end));
+    } else if (field === 2 && msg === undefined) {
+      Reader.expect(tag, LEN);
+      msg = readRequest(r, r.delimited(end));
     } else if (field >= 1 && field <= 5) bail();
     else r.skip(tag & 7, end);
   }
-  return response ?? bail();
+  return msg ?? bail();
+}
+
+function readRequest(r: Reader, end: number): ReplicationMessage {
+  let peerId = '';
+  let responseNonce = '';
+  let resourceUrl = '';
+  let error: StatusError | undefined;
+  while (r.pos < end) {
+    const tag = r.tag(end);
+    switch (tag >>> 3) {
+      case 1:
+        Reader.expect(tag, LEN);
+        peerId = r.string(end);
+        break;
+      case 2:
+        Reader.expect(tag, LEN);
+        responseNonce = r.string(end);
+        break;
+      case 3:
+        Reader.expect(tag, LEN);
+        resourceUrl = r.string(end);
+        break;
+      case 5:
+        if (error !== undefined) bail(); // a repeated message field merges
+        Reader.expect(tag, LEN);
+        error = readStatus(r, r.delimited(end));
+        break;
+      default:
+        r.skip(tag & 7, end);
+    }
+  }
+  return { kind: 'request', peerId, responseNonce, resourceUrl, error };
+}
+
+/** A NACK's status; `details` (never set by Consul) go to the generic path. */
+function readStatus(r: Reader, end: number): StatusError {
+  let code = 0;
+  let message = '';
+  while (r.pos < end) {
+    const tag = r.tag(end);
+    switch (tag >>> 3) {
+      case 1:
+        Reader.expect(tag, VARINT);
+        code = r.int32(end);
+        break;
+      case 2:
+        Reader.expect(tag, LEN);
+        message = r.string(end);
+        break;
+      case 3:
+        return bail();
+      default:
+        r.skip(tag & 7, end);
+    }
+  }
+  return { code, message };
 }
 
 interface AnyParts {
