@@ -355,6 +355,20 @@ export interface PeeringDiagnostics {
   readonly LastNack?: string | null;
   readonly LastNackMessage?: string;
   readonly ReplicationLagMs?: { readonly Last: number | null; readonly P99: number | null };
+  /** What the peer has imported against `peering.import_max_services` / `import_max_instances`, and refusals. */
+  readonly Imports?: PeeringImports;
+}
+
+/** `Diagnostics.Imports`: the peer's imports against its caps (figures absent when no stream has run). */
+export interface PeeringImports {
+  readonly Services?: number;
+  readonly MaxServices?: number;
+  readonly Instances?: number;
+  readonly MaxInstances?: number;
+  /** Service updates refused (NACKed, not stored) by each cap. */
+  readonly Refused: { readonly Services: number; readonly Instances: number };
+  readonly LastRefused?: string | null;
+  readonly LastRefusedMessage?: string;
 }
 
 export interface PeeringGenerateTokenRequest {

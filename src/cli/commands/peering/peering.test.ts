@@ -236,3 +236,32 @@ test('cli peering read - shows Entente diagnostics: reason, message, last attemp
   assert.match(run.stdout, /Last Attempt: +10\.0\.0\.1:8503 at 2024-05-01T10:00:02Z\n/);
   assert.match(run.stdout, /Replication Lag: +last 4 ms, p99 9 ms\n/);
 });
+
+test('cli peering read - shows the import caps and the updates they refused', async (t) => {
+  const fake = await fakeConsul(t);
+  const message =
+    'upsert error, ResourceURL: "type.googleapis.com/hashicorp.consul.internal.peerstream.ExportedService", ResourceID: "db": import cap reached: service "db" not imported: 10000 services are imported from this peer, the limit is peering.import_max_services = 10000';
+  fake.on('GET', '/v1/peering/west', {
+    json: {
+      ...PEER,
+      State: 'ACTIVE',
+      Diagnostics: {
+        ReplicationLagMs: { Last: null, P99: null },
+        Imports: {
+          Services: 10000,
+          MaxServices: 10000,
+          Instances: 20000,
+          MaxInstances: 100000,
+          Refused: { Services: 3, Instances: 0 },
+          LastRefused: '2024-05-01T10:00:02Z',
+          LastRefusedMessage: message,
+        },
+      },
+    },
+  });
+  const run = await runAgainst(fake, ['peering', 'read', '-name=west']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /Imports: +10000\/10000 services, 20000\/100000 instances\n/);
+  assert.match(run.stdout, /Imports Refused: +3 over import_max_services, 0 over import_max_instances\n/);
+  assert.ok(run.stdout.includes(`Last Refused:      ${message}\n`), run.stdout);
+});

@@ -1,4 +1,4 @@
-import type { Peering } from '../../../api/index.js';
+import type { Peering, PeeringImports } from '../../../api/index.js';
 import { defineCommand, errorText, EXIT_ERROR, type RunInput } from '../../command.js';
 import type { FlagValue } from '../../flags/flag-set.js';
 import { formatGoTime } from '../../format/go-time.js';
@@ -99,13 +99,29 @@ export function formatPeering(p: Peering): string {
   if (d?.ReplicationLagMs && d.ReplicationLagMs.Last !== null) {
     out += `Replication Lag:   last ${d.ReplicationLagMs.Last} ms, p99 ${d.ReplicationLagMs.P99 ?? 0} ms\n`;
   }
+  const imports = d?.Imports ? importLines(d.Imports) : '';
+  out += imports;
   if (
     d?.Reason !== undefined ||
     d?.LastAttemptAddress ||
-    (d?.ReplicationLagMs && d.ReplicationLagMs.Last !== null)
+    (d?.ReplicationLagMs && d.ReplicationLagMs.Last !== null) ||
+    imports !== ''
   )
     out += '\n';
   out += `Create Index: ${p.CreateIndex}\n`;
   out += `Modify Index: ${p.ModifyIndex}\n`;
+  return out;
+}
+
+/** Entente's import caps: the peer's imports against them, and the updates they refused. */
+function importLines(i: PeeringImports): string {
+  let out = '';
+  if (i.MaxServices !== undefined && i.MaxInstances !== undefined) {
+    out += `Imports:           ${String(i.Services ?? 0)}/${String(i.MaxServices)} services, ${String(i.Instances ?? 0)}/${String(i.MaxInstances)} instances\n`;
+  }
+  if (i.Refused.Services + i.Refused.Instances > 0) {
+    out += `Imports Refused:   ${String(i.Refused.Services)} over import_max_services, ${String(i.Refused.Instances)} over import_max_instances\n`;
+    if (i.LastRefusedMessage) out += `Last Refused:      ${i.LastRefusedMessage}\n`;
+  }
   return out;
 }
