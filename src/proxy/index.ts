@@ -1,0 +1,1 @@
+export { pump, type PumpOptions, type PumpCounters, type PumpEnd, type PumpResult } from './pump.js';
