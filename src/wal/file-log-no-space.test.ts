@@ -45,54 +45,55 @@ function assertNoSpace(err: unknown, errno = 'ENOSPC'): true {
 
 const text = (s: string): Buffer => Buffer.from(s);
 
-for (const op of ['write', 'sync'] as const) {
-  test(`wal - ENOSPC on ${op}: the batch is cut off, appends are refused with the cause, then resume once there is room`, async (t) => {
-    const dir = await tempDir(t);
-    const fs = new FaultyFs();
-    const logger = new CapturingLogger();
-    const { log } = await openLog(t, { dir, fs, logger, noSpaceRetry: FAST_RETRY });
-    assert.equal((await log.append(text('a'))).index, 1);
-    const segment = join(dir, segmentFileName(1));
-    const goodSize = (await stat(segment)).size;
-    assert.equal(goodSize, SEGMENT_HEADER_BYTES + RECORD_HEADER_BYTES + 1);
+for (const syncMethod of ['open_datasync', 'fdatasync'] as const)
+  for (const op of ['write', 'sync'] as const) {
+    test(`wal - ENOSPC on ${op} (${syncMethod}): the batch is cut off, appends are refused with the cause, then resume once there is room`, async (t) => {
+      const dir = await tempDir(t);
+      const fs = new FaultyFs();
+      const logger = new CapturingLogger();
+      const { log } = await openLog(t, { dir, fs, logger, syncMethod, noSpaceRetry: FAST_RETRY });
+      assert.equal((await log.append(text('a'))).index, 1);
+      const segment = join(dir, segmentFileName(1));
+      const goodSize = (await stat(segment)).size;
+      assert.equal(goodSize, SEGMENT_HEADER_BYTES + RECORD_HEADER_BYTES + 1);
 
-    fs.fault = { op, code: 'ENOSPC' };
-    const failed = [log.append(text('b')), log.append(text('c'))];
-    for (const append of failed) await assert.rejects(append, (err) => assertNoSpace(err));
-    assert.equal(fs.failures[op] > 0, true);
+      fs.fault = { op, code: 'ENOSPC' };
+      const failed = [log.append(text('b')), log.append(text('c'))];
+      for (const append of failed) await assert.rejects(append, (err) => assertNoSpace(err));
+      assert.equal(fs.failures[op] > 0, true);
 
-    // Degraded and visible: health, one ERROR line naming the cause; appends refused at once.
-    const health = log.health;
-    assert.equal(health.status, 'degraded');
-    assert.ok(health.status === 'degraded' && health.code === 'ENOSPC');
-    assert.match(health.status === 'degraded' ? health.error : '', /no space left on device/);
-    const errors = logger.at('error');
-    assert.equal(errors.length, 1);
-    assert.match(errors[0]?.msg ?? '', /disk space/);
-    assert.equal(errors[0]?.obj['code'], 'ENOSPC');
-    await assert.rejects(log.append(text('refused')), (err) => assertNoSpace(err));
+      // Degraded and visible: health, one ERROR line naming the cause; appends refused at once.
+      const health = log.health;
+      assert.equal(health.status, 'degraded');
+      assert.ok(health.status === 'degraded' && health.code === 'ENOSPC');
+      assert.match(health.status === 'degraded' ? health.error : '', /no space left on device/);
+      const errors = logger.at('error');
+      assert.equal(errors.length, 1);
+      assert.match(errors[0]?.msg ?? '', /disk space/);
+      assert.equal(errors[0]?.obj['code'], 'ENOSPC');
+      await assert.rejects(log.append(text('refused')), (err) => assertNoSpace(err));
 
-    // Truncated back to the last good record: the partial write / unsynced batch is gone.
-    assert.equal((await stat(segment)).size, goodSize);
+      // Truncated back to the last good record: the partial write / unsynced batch is gone.
+      assert.equal((await stat(segment)).size, goodSize);
 
-    // Space returns: the retry notices by itself and appends continue with the next index (no gap).
-    fs.fault = undefined;
-    await waitFor(() => log.health.status === 'ok', 'the log to accept writes again');
-    assert.ok(logger.at('warn').some((r) => /room again/.test(r.msg)));
-    assert.equal((await log.append(text('d'))).index, 2);
-    assert.equal((await log.append(text('e'))).index, 3);
-    await log.close();
+      // Space returns: the retry notices by itself and appends continue with the next index (no gap).
+      fs.fault = undefined;
+      await waitFor(() => log.health.status === 'ok', 'the log to accept writes again');
+      assert.ok(logger.at('warn').some((r) => /room again/.test(r.msg)));
+      assert.equal((await log.append(text('d'))).index, 2);
+      assert.equal((await log.append(text('e'))).index, 3);
+      await log.close();
 
-    // Acknowledged writes intact after a restart; the rejected ones never appear.
-    const reopened = await openLog(t, { dir });
-    assert.equal(reopened.log.lastIndex, 3);
-    assert.deepEqual(
-      [1, 2, 3].map((i) => reopened.fsm.text(i)),
-      ['a', 'd', 'e'],
-    );
-    assert.deepEqual(reopened.fsm.violations, []);
-  });
-}
+      // Acknowledged writes intact after a restart; the rejected ones never appear.
+      const reopened = await openLog(t, { dir });
+      assert.equal(reopened.log.lastIndex, 3);
+      assert.deepEqual(
+        [1, 2, 3].map((i) => reopened.fsm.text(i)),
+        ['a', 'd', 'e'],
+      );
+      assert.deepEqual(reopened.fsm.violations, []);
+    });
+  }
 
 test('wal - while the disk stays full the retry keeps probing with a doubling delay, capped', async (t) => {
   const dir = await tempDir(t);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { test } from 'node:test';
@@ -7,7 +7,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 
 import { pino } from 'pino';
 
-import type { FileLogOptions, WalLogger } from './index.js';
+import type { FileLogOptions, WalLogger, WalSyncMethod } from './index.js';
 import {
   DEFAULT_SEGMENT_MAX_BYTES,
   FileLog,
@@ -15,6 +15,7 @@ import {
   LogFailedError,
   SNAPSHOTS_RETAINED,
 } from './index.js';
+import { FaultyFs } from './testing/faulty-fs.js';
 import { RecordingFsm } from './testing/recording-fsm.js';
 import { closeAfter, tempDir } from './testing/test-support.js';
 
@@ -217,6 +218,10 @@ test('wal - options are validated at construction, with documented defaults', ()
   assert.throws(() => new FileLog({ dir: '' }), TypeError);
   assert.throws(() => new FileLog({ dir: '/tmp/x', segmentMaxBytes: 10 }), RangeError);
   assert.throws(() => new FileLog({ dir: '/tmp/x', snapshotThresholdEntries: 0 }), RangeError);
+  assert.throws(
+    () => new FileLog({ dir: '/tmp/x', syncMethod: 'fsync' as unknown as WalSyncMethod }),
+    /syncMethod must be 'open_datasync' or 'fdatasync'/,
+  );
   assert.doesNotThrow(
     () => new FileLog({ dir: '/tmp/x', snapshotThresholdEntries: Number.POSITIVE_INFINITY }),
   );
@@ -239,19 +244,14 @@ test('wal - fsync: false writes without syncing', async (t) => {
   assert.equal(reopened.log.lastIndex, 10);
 });
 
-test('wal - a failed fsync fails the log: pending and later appends reject with LogFailedError', async (t) => {
-  const dir = await tempDir(t);
-  const { log } = await openLog(t, { dir });
-  await log.append(Buffer.from('ok'));
-
-  // Fault injection: the next fdatasync of any FileHandle fails with EIO.
-  const probe = await open(join(dir, 'probe'), 'w');
-  const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
-  await probe.close();
-  const original = proto.datasync;
-  proto.datasync = () =>
-    Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
-  try {
+for (const syncMethod of ['open_datasync', 'fdatasync'] as const) {
+  test(`wal - a failed fsync fails the log: pending and later appends reject with LogFailedError (${syncMethod})`, async (t) => {
+    const dir = await tempDir(t);
+    // Fault injection: once set, every flush fails with EIO (with O_DSYNC, the write that carries the flush).
+    const fs = new FaultyFs();
+    const { log } = await openLog(t, { dir, fs, syncMethod });
+    await log.append(Buffer.from('ok'));
+    fs.fault = { op: 'sync', code: 'EIO' };
     const failing = [log.append(Buffer.from('a')), log.append(Buffer.from('b'))];
     for (const append of failing) {
       await assert.rejects(append, (err: unknown) => {
@@ -261,13 +261,13 @@ test('wal - a failed fsync fails the log: pending and later appends reject with 
         return true;
       });
     }
-  } finally {
-    proto.datasync = original;
-  }
-  await assert.rejects(log.append(Buffer.from('c')), LogFailedError);
-  assert.equal(log.lastIndex, 1);
-  await log.close();
-});
+    assert.ok(fs.failures.sync >= 1, 'the injected flush failure was hit');
+    fs.fault = undefined;
+    await assert.rejects(log.append(Buffer.from('c')), LogFailedError);
+    assert.equal(log.lastIndex, 1);
+    await log.close();
+  });
+}
 
 test('wal - readBarrier waits for appends made before it to be durable and applied', async (t) => {
   const dir = await tempDir(t);

@@ -12,9 +12,9 @@ export {
   MIN_SEGMENT_MAX_BYTES,
   SNAPSHOTS_RETAINED,
 } from './file-log.js';
-export type { FileLogOptions, FileLogStats } from './file-log.js';
-export { NODE_LOG_FS, NO_SPACE_CODES } from './fs-io.js';
-export type { LogFile, LogFs } from './fs-io.js';
+export type { FileLogOptions, FileLogStats, WalSyncMethod } from './file-log.js';
+export { NODE_LOG_FS, NO_SPACE_CODES, O_DSYNC_AVAILABLE } from './fs-io.js';
+export type { LogFile, LogFs, LogOpenFlags, LogOpenOptions } from './fs-io.js';
 export { LOCK_FILE_NAME } from './lock-file.js';
 export {
   LOG_ERROR_CODES,

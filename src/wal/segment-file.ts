@@ -14,7 +14,7 @@
  */
 import { join } from 'node:path';
 
-import type { Durability, LogFile, LogFs } from './fs-io.js';
+import type { Durability, LogFile, LogFs, LogOpenOptions } from './fs-io.js';
 import { writeFully } from './fs-io.js';
 import { readU64, writeU64 } from './record-codec.js';
 
@@ -64,14 +64,16 @@ export function checkSegmentHeader(buf: Buffer, firstIndex: number): string | un
 
 /**
  * Creates segment `firstIndex` atomically (header written to a `.tmp` file, synced, renamed, directory synced), so a
- * segment file, once visible, always has a complete header; returns it open for positional writes. If the header
- * cannot be written (a full disk, say) the `.tmp` file is removed, so a retry starts clean.
+ * segment file, once visible, always has a complete header; returns it open for positional writes, with
+ * `appendOptions` (`O_DSYNC` for the batches). If the header cannot be written (a full disk, say) the `.tmp` file is
+ * removed, so a retry starts clean.
  */
 export async function createSegmentFile(
   fs: LogFs,
   dir: string,
   firstIndex: number,
   durability: Durability,
+  appendOptions?: LogOpenOptions,
 ): Promise<LogFile> {
   const path = join(dir, segmentFileName(firstIndex));
   const tmp = `${path}.tmp`;
@@ -89,5 +91,5 @@ export async function createSegmentFile(
   }
   await fs.rename(tmp, path);
   await durability.syncDir();
-  return fs.open(path, 'r+');
+  return fs.open(path, 'r+', appendOptions);
 }

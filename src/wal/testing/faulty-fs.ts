@@ -1,11 +1,13 @@
 /**
  * A {@link LogFs} over the real filesystem that fails chosen calls the way a full disk does, for the command-log
  * tests: while a fault is set, every `writev` writes a few bytes and then fails (a partial write, as the kernel does
- * when the last blocks run out), or every `datasync`/`sync` fails after the data was written.
+ * when the last blocks run out), or every `datasync`/`sync` fails after the data was written. On a file opened with
+ * `O_DSYNC` the flush is part of the write, so a sync fault makes its `writev` write everything and then fail, as the
+ * kernel reports a failed flush of an `O_DSYNC` write.
  *
  * @module
  */
-import type { LogFile, LogFs } from '../fs-io.js';
+import type { LogFile, LogFs, LogOpenFlags, LogOpenOptions } from '../fs-io.js';
 import { NODE_LOG_FS } from '../fs-io.js';
 
 /** Which call fails, and with which errno code. */
@@ -35,8 +37,8 @@ export class FaultyFs implements LogFs {
   /** Calls that failed because of a fault, by operation. */
   readonly failures = { write: 0, sync: 0 };
 
-  open(path: string, flags: 'r' | 'r+' | 'w'): Promise<LogFile> {
-    return NODE_LOG_FS.open(path, flags).then((fh) => this.#wrap(fh));
+  open(path: string, flags: LogOpenFlags, options?: LogOpenOptions): Promise<LogFile> {
+    return NODE_LOG_FS.open(path, flags, options).then((fh) => this.#wrap(fh, options?.dsync === true));
   }
   readFile(path: string): Promise<Buffer> {
     return NODE_LOG_FS.readFile(path);
@@ -54,7 +56,7 @@ export class FaultyFs implements LogFs {
     return NODE_LOG_FS.unlink(path);
   }
 
-  #wrap(fh: LogFile): LogFile {
+  #wrap(fh: LogFile, dsync: boolean): LogFile {
     const failing = (op: Fault['op']): Fault | undefined => (this.fault?.op === op ? this.fault : undefined);
     const sync = async (real: () => Promise<void>, syscall: string): Promise<void> => {
       const fault = failing('sync');
@@ -65,7 +67,13 @@ export class FaultyFs implements LogFs {
     return {
       writev: async (buffers, position) => {
         const fault = failing('write');
-        if (fault === undefined) return fh.writev(buffers, position);
+        if (fault === undefined) {
+          const written = await fh.writev(buffers, position);
+          const flushFault = dsync ? failing('sync') : undefined;
+          if (flushFault === undefined) return written;
+          this.failures.sync++;
+          throw systemError(flushFault.code, 'write');
+        }
         this.failures.write++;
         const first = buffers[0];
         if (first !== undefined && first.byteLength > PARTIAL_WRITE_BYTES && position !== undefined) {
