@@ -101,7 +101,7 @@ export default tseslint.config(
     intentions: ['config-entry'],
     'discovery-chain': ['config-entry', 'errors'],
     config: ['types', 'errors'],
-    state: ['types', 'errors', 'logging'],
+    state: ['types', 'errors', 'logging', 'config-entry', 'discovery-chain'],
     blocking: ['state', 'errors'],
     connect: ['types', 'errors', 'logging'],
     peering: ['state', 'connect', 'config-entry', 'discovery-chain', 'types', 'errors', 'logging'],

@@ -125,3 +125,33 @@ test('graph validation - peer-exported chains may not reach other datacenters or
     undefined,
   );
 });
+
+test('graph validation - an exported-services write checks the chains it exports to peers', () => {
+  const crossDc = { Kind: 'service-resolver', Name: 'api', Redirect: { Service: 'api', Datacenter: 'dc2' } };
+  const exportTo = (name: string, consumer: Record<string, string>) => ({
+    Kind: 'exported-services',
+    Name: 'default',
+    Services: [{ Name: name, Consumers: [consumer] }],
+  });
+  const s = store(crossDc);
+  const refused = 'peer exported service "api" contains cross-datacenter resolver redirect';
+  assert.equal(write(s, exportTo('api', { Peer: 'east' })), refused);
+  // A wildcard export covers every service with a resolver.
+  assert.equal(write(s, exportTo('*', { Peer: 'east' })), refused);
+  assert.equal(write(s, exportTo('web', { Peer: 'east' })), undefined);
+  assert.equal(write(store(), exportTo('api', { Peer: 'east' })), undefined);
+  // Deleting the exports checks nothing.
+  assert.equal(
+    remove(store(crossDc, exportTo('api', { Peer: 'east' })), 'exported-services', 'default'),
+    undefined,
+  );
+});
+
+test('graph validation - with several incompatible intentions, the one named does not depend on store order', () => {
+  const a = { ...l7('alpha') };
+  const b = { ...l7('beta') };
+  const change = { Kind: 'proxy-defaults', Name: 'global', Config: { protocol: 'tcp' } };
+  const http = { Kind: 'proxy-defaults', Name: 'global', Config: { protocol: 'http' } };
+  assert.equal(write(store(http, a, b), change), incompatible('alpha', 'tcp'));
+  assert.equal(write(store(http, b, a), change), incompatible('alpha', 'tcp'));
+});

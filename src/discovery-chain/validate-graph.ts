@@ -13,8 +13,14 @@
  * Which chains a change affects, as Consul decides it: `proxy-defaults` → every chain that has a
  * defaults/router/splitter/resolver entry and every intention destination; `service-intentions` (a write) →
  * its destination; `service-defaults`/router/splitter/resolver of `X` → `X`, the chains whose router, splitter
- * or resolver name `X`, and every intention destination. Deleting an intentions entry, and `mesh` or
- * `exported-services` writes, check nothing.
+ * or resolver name `X`, and every intention destination; an `exported-services` write → the peer-export safety
+ * of each service it exports to a peer. Deleting an intentions or exported-services entry, and `mesh` changes,
+ * check nothing.
+ *
+ * Deterministic: the answer depends only on the store and the change (no clock, no agent configuration; the
+ * datacenter and trust domain chains compile in are Consul's fixed placeholders), and when several problems
+ * exist the same one is named whatever order the store lists entries in. The state machine runs it inside the
+ * apply of `config-set`/`config-delete` (state/tables/config.ts), so every server replaying the log decides alike.
  *
  * Chains compile in datacenter `dc1` with Consul's throwaway trust domain, as Consul does: they may appear in
  * error texts.
@@ -102,17 +108,24 @@ function intentionEntries(store: GraphStore): ServiceIntentionsEntry[] {
   return store.entries('service-intentions') as unknown as ServiceIntentionsEntry[];
 }
 
+/** What a change must be checked against: chains to compile, intention entries, newly exported services. */
+interface Scope {
+  readonly chains: Set<string>;
+  readonly intentions: ServiceIntentionsEntry[];
+  readonly exports: readonly string[];
+}
+
 /** The chains (service names) and intention entries a change must be checked against. */
-function affected(
-  before: GraphStore,
-  change: ProposedChange,
-): { chains: Set<string>; intentions: ServiceIntentionsEntry[] } | null {
+function affected(before: GraphStore, change: ProposedChange): Scope | null {
   const chains = new Set<string>();
   let intentions: ServiceIntentionsEntry[] = [];
   switch (change.kind) {
     case 'mesh':
-    case 'exported-services':
       return null;
+    case 'exported-services':
+      // Consul checks, on a write only, that every service the entry exports is peer-export safe.
+      if (change.entry === null) return null;
+      return { chains: new Set(), intentions: [], exports: exportedBy(before, change.entry) };
     case 'service-intentions':
       if (change.entry === null) return null;
       intentions = [change.entry as unknown as ServiceIntentionsEntry];
@@ -135,7 +148,24 @@ function affected(
     }
   }
   for (const ixn of intentions) chains.add(ixn.Name);
-  return { chains, intentions };
+  // Sorted, so that when several intentions are incompatible every server names the same one.
+  intentions.sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+  return { chains, intentions, exports: [] };
+}
+
+/**
+ * The services an `exported-services` entry exports to a peer, for the peer-export safety check. A wildcard
+ * stands for every service, of which only those with a resolver can be unsafe, so it expands to the resolvers'
+ * names (Consul expands it to the catalog's services; a service without a resolver passes either way).
+ */
+function exportedBy(store: GraphStore, entry: ConfigEntry): string[] {
+  const names = new Set<string>();
+  for (const s of (entry as unknown as ExportedServicesEntry).Services ?? []) {
+    if (!(s.Consumers ?? []).some((c) => (c.Peer ?? '') !== '')) continue;
+    if (s.Name === '*') for (const r of store.entries('service-resolver')) names.add(r.Name);
+    else names.add(s.Name);
+  }
+  return [...names].sort();
 }
 
 function exportedNames(store: GraphStore): Set<string> {
@@ -199,6 +229,10 @@ export function validateProposedConfigEntry(store: GraphStore, change: ProposedC
       const msg = peerExportError(after, service);
       if (msg !== undefined) return msg;
     }
+  }
+  for (const service of scope.exports) {
+    const msg = peerExportError(after, service);
+    if (msg !== undefined) return msg;
   }
   for (const ixn of scope.intentions) {
     if (ixn.Name === '*' || !hasPermissions(ixn)) continue;

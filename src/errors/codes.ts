@@ -152,6 +152,12 @@ export const ERROR_CODES = {
     http: 500,
     grpc: GRPC_STATUS.UNIMPLEMENTED,
   },
+  ENT_ERR_CONFIG_GRAPH_INVALID: {
+    summary:
+      'A config-entry write or delete would break the service graph (a discovery chain that no longer compiles, L7 intention permissions on a service that is not HTTP-like, a peer-exported chain reaching another datacenter or peer); checked when the command is applied, nothing is changed.',
+    http: 500,
+    grpc: GRPC_STATUS.FAILED_PRECONDITION,
+  },
   ENT_ERR_RATE_LIMITED: {
     summary:
       'A limit on work the server does (CSR signing rate or concurrency, cached leaves) refused it; retry later.',

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { decodeConfigEntry } from '../../config-entry/index.js';
 import type { ServiceInput } from '../../state/index.js';
 import type { ConnectProxyConfig } from '../../types/index.js';
 import {
@@ -151,7 +152,8 @@ test('central-config - a sidecar takes its destination service-defaults, a gatew
 // ---------------------------------------------------------------- through the local agent
 
 function setEntry(cat: TestCatalog, entry: Record<string, unknown>): Promise<unknown> {
-  return cat.write({ Type: 'config-set', Entry: entry, Cas: null });
+  // Entries reach the log decoded (the HTTP write path), as the apply's service-graph check expects.
+  return cat.write({ Type: 'config-set', Entry: decodeConfigEntry(entry), Cas: null });
 }
 
 function storedProxy(cat: TestCatalog, id: string): ConnectProxyConfig | undefined {

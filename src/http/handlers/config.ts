@@ -12,7 +12,6 @@ import { parseQueryOptions, type RequestContext } from '../context.js';
 import type { HttpDeps } from '../deps.js';
 import { json, type Reply } from '../reply.js';
 import { block, commit } from './common.js';
-import { assertGraphValid } from './config-graph.js';
 
 const DECODE = 'Request decoding failed';
 
@@ -30,7 +29,8 @@ export async function configApply(deps: HttpDeps, ctx: RequestContext): Promise<
   const raw = await ctx.json(DECODE);
   if (raw === undefined) throw badRequest(`${DECODE}: missing config entry in request body`);
   const entry = decodeConfigEntry(raw);
-  assertGraphValid(deps, entry.Kind, entry.Name, entry);
+  // The service-graph check runs when the command is applied (state/tables/config.ts), against the state it
+  // is applied to; its refusal comes back as ENT_ERR_CONFIG_GRAPH_INVALID (500 with Consul's text).
   const { value } = await commit(deps, { Type: 'config-set', Entry: entry, Cas: cas });
   return json(value);
 }
@@ -73,7 +73,7 @@ export async function configDelete(deps: HttpDeps, ctx: RequestContext): Promise
   if (kind === '' || name === '') throw badRequest('Must provide both a kind and name to delete');
   validateKindName(kind, name, 'delete');
   const cas = casParam(ctx);
-  assertGraphValid(deps, kind, canonicalEntryName(kind as ConfigEntryKind, name), null);
-  const { value } = await commit(deps, { Type: 'config-delete', Kind: kind, Name: name, Cas: cas });
+  const canonical = canonicalEntryName(kind as ConfigEntryKind, name);
+  const { value } = await commit(deps, { Type: 'config-delete', Kind: kind, Name: canonical, Cas: cas });
   return cas === null ? json({}) : json(value);
 }

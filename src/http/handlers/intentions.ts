@@ -32,7 +32,6 @@ import type { HttpDeps, HttpStore } from '../deps.js';
 import { applyFilter } from '../filter.js';
 import { json, type Reply } from '../reply.js';
 import { block, commit } from './common.js';
-import { assertGraphValid } from './config-graph.js';
 
 const KIND = 'service-intentions';
 export const DECODE = 'Request decode failed';
@@ -245,7 +244,7 @@ function isLocalSource(src: Record<string, unknown>, name: string): boolean {
 
 /**
  * Read-modify-write of the destination's entry with CAS (`legacy`: Consul's LegacyNormalize/LegacyValidate), retried when another write won; the entry is
- * re-validated by the config-entry write path every time. `edit` answers the new sources, or null for no change.
+ * re-validated by the config-entry write path every time (the service-graph check runs in the apply). `edit` answers the new sources, or null for no change.
  */
 export async function editEntry(
   deps: HttpDeps,
@@ -260,7 +259,6 @@ export async function editEntry(
     const cas = prev?.ModifyIndex ?? 0;
     let applied: unknown;
     if (change.sources.length === 0) {
-      assertGraphValid(deps, KIND, destination, null);
       ({ value: applied } = await commit(deps, {
         Type: 'config-delete',
         Kind: KIND,
@@ -271,7 +269,6 @@ export async function editEntry(
       const raw: Record<string, unknown> = { Kind: KIND, Name: destination, Sources: change.sources };
       if (change.meta !== undefined) raw['Meta'] = change.meta;
       const entry: ConfigEntry = legacy ? decodeLegacyIntentionsEntry(raw) : decodeConfigEntry(raw);
-      assertGraphValid(deps, KIND, destination, entry);
       ({ value: applied } = await commit(deps, { Type: 'config-set', Entry: entry, Cas: cas }));
     }
     if (applied === true) return;
