@@ -100,6 +100,14 @@ interface PartialOpts {
 
 const str = (v: string | undefined): string => v ?? '';
 
+/**
+ * A field the decoder always fills, read as possibly absent: the state machine's graph check also meets entries
+ * written to the log undecoded (tests, older releases), and must answer for them rather than throw.
+ */
+function maybe<T>(v: T): T | undefined {
+  return v;
+}
+
 function durationNs(v: string | undefined): number {
   if (v === undefined || v === '') return 0;
   try {
@@ -155,7 +163,10 @@ class Compiler {
   /** The protocol of a service: service-defaults, else proxy-defaults `Config.protocol`, else tcp. */
   #serviceProtocol(name: string): string {
     const sd = this.#req.entries.serviceDefaults(name);
-    if (sd !== undefined) return sd.Protocol === '' ? 'tcp' : sd.Protocol.toLowerCase();
+    if (sd !== undefined) {
+      const protocol = maybe(sd.Protocol);
+      return protocol === undefined || protocol === '' ? 'tcp' : protocol.toLowerCase();
+    }
     const p = this.#req.entries.proxyDefaults()?.Config?.['protocol'];
     return typeof p === 'string' && p !== '' ? p.toLowerCase() : 'tcp';
   }
@@ -461,13 +472,11 @@ class Compiler {
     sd: ServiceDefaultsEntry | undefined,
     pd: ProxyDefaultsEntry | undefined,
   ): void {
-    if (sd !== undefined) {
-      target.meshGatewayMode = str(sd.MeshGateway.Mode);
-      target.dialedDirectly = sd.TransparentProxy.DialedDirectly === true;
-    }
-    if (pd !== undefined) {
-      if (target.meshGatewayMode === '') target.meshGatewayMode = str(pd.MeshGateway.Mode);
-      if (!target.dialedDirectly) target.dialedDirectly = pd.TransparentProxy.DialedDirectly === true;
+    for (const entry of [sd, pd]) {
+      if (entry === undefined) continue;
+      if (target.meshGatewayMode === '') target.meshGatewayMode = str(maybe(entry.MeshGateway)?.Mode);
+      if (!target.dialedDirectly)
+        target.dialedDirectly = maybe(entry.TransparentProxy)?.DialedDirectly === true;
     }
     const override = str(this.#req.overrideMeshGatewayMode);
     if (override !== '' && target.meshGatewayMode !== override) {

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { decodeConfigEntry } from '../../config-entry/index.js';
 import type { ServiceInput } from '../../state/index.js';
 import type { ConnectProxyConfig } from '../../types/index.js';
 import {
@@ -152,8 +151,7 @@ test('central-config - a sidecar takes its destination service-defaults, a gatew
 // ---------------------------------------------------------------- through the local agent
 
 function setEntry(cat: TestCatalog, entry: Record<string, unknown>): Promise<unknown> {
-  // Entries reach the log decoded (the HTTP write path), as the apply's service-graph check expects.
-  return cat.write({ Type: 'config-set', Entry: decodeConfigEntry(entry), Cas: null });
+  return cat.write({ Type: 'config-set', Entry: entry, Cas: null });
 }
 
 function storedProxy(cat: TestCatalog, id: string): ConnectProxyConfig | undefined {
