@@ -122,3 +122,48 @@ test('central-config - a sidecar registered before a restart still reverts when 
   assert.equal(reverted.ServiceProxy.Config?.protocol, undefined);
   assert.equal(reverted.ServiceProxy.Upstreams[0].Config?.connect_timeout_ms, undefined);
 });
+
+test('central-config - a transparent sidecar lists the upstreams of its service-defaults overrides, flagged CentrallyConfigured', async (t) => {
+  const agent = await startAgentProcess(t);
+  const call = async (method: string, path: string, body?: unknown): Promise<Response> =>
+    fetch(`${agent.httpAddr}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const get = async (path: string): Promise<any> => (await (await call('GET', path)).json()) as unknown;
+  const sd = {
+    Kind: 'service-defaults',
+    Name: 'web',
+    UpstreamConfig: { Overrides: [{ Name: 'db', Protocol: 'grpc' }] },
+  };
+  assert.equal((await call('PUT', '/v1/config', sd)).status, 200);
+  const web = {
+    ID: 'web1',
+    Name: 'web',
+    Port: 8080,
+    Connect: { SidecarService: { Proxy: { Mode: 'transparent' } } },
+  };
+  assert.equal((await call('PUT', '/v1/agent/service/register', web)).status, 200);
+
+  const sc = await get('/v1/agent/service/web1-sidecar-proxy');
+  assert.equal(sc.Proxy.Mode, 'transparent');
+  assert.deepEqual(sc.Proxy.Upstreams, [
+    {
+      DestinationPartition: 'default',
+      DestinationNamespace: 'default',
+      DestinationName: 'db',
+      Config: { protocol: 'grpc' },
+      MeshGateway: {},
+      CentrallyConfigured: true,
+    },
+  ]);
+  const inCatalog = ((await get('/v1/catalog/service/web-sidecar-proxy')) as any[])[0];
+  assert.equal(inCatalog.ServiceProxy.Upstreams[0].DestinationName, 'db');
+  assert.equal(inCatalog.ServiceProxy.Upstreams[0].CentrallyConfigured, true);
+
+  assert.equal((await call('DELETE', '/v1/config/service-defaults/web')).status, 200);
+  await retry(async () => {
+    const after = await get('/v1/agent/service/web1-sidecar-proxy');
+    assert.equal(after.Proxy.Upstreams, undefined);
+  });
+});

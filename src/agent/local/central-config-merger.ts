@@ -64,9 +64,7 @@ export class CentralConfigMerger {
     const resolved = resolveServiceConfig(
       reader.proxyDefaults(),
       reader.serviceDefaults(centralConfigName(service)),
-      service.Kind === 'connect-proxy'
-        ? { service, serviceDefaultsOf: (name) => reader.serviceDefaults(name) }
-        : undefined,
+      { service, serviceDefaultsOf: (name) => reader.serviceDefaults(name) },
     );
     return mergeServiceConfig(resolved, service);
   }

@@ -7,10 +7,12 @@ import type {
 import type { ServiceInput } from '../../state/index.js';
 import { mergeExtras, resolveExtras, type ResolvedExtras } from './central-extras.js';
 import {
+  addImplicitUpstreams,
   type CentralEntry,
   isLocalServiceUpstream,
   mergeUpstreams,
   resolveUpstreamConfigs,
+  type ResolvedUpstreams,
 } from './central-upstreams.js';
 
 export type { CentralEntry };
@@ -21,8 +23,8 @@ export interface ResolvedServiceConfig {
   readonly mode: ProxyMode;
   readonly meshGatewayMode: MeshGatewayMode;
   readonly transparentProxy: TransparentProxyConfig;
-  /** Opaque config per upstream name ({@link resolveUpstreamConfigs}); empty when the proxy lists no upstreams. */
-  readonly upstreamConfigs: ReadonlyMap<string, Record<string, unknown>>;
+  /** Upstream config ({@link resolveUpstreamConfigs}): per explicit upstream, and transparent mode's implicit ones. */
+  readonly upstreams: ResolvedUpstreams;
   readonly extras: ResolvedExtras;
 }
 
@@ -71,23 +73,29 @@ export function resolveServiceConfig(
     const extra = serviceDefaultsProxyKeys(serviceDefaults);
     if (Object.keys(extra).length > 0) proxyConfig = { ...(proxyConfig ?? {}), ...extra };
   }
-  const names = (upstreams?.service.Proxy?.Upstreams ?? [])
-    .filter(isLocalServiceUpstream)
-    .map((us) => us.DestinationName);
-  const upstreamConfigs = upstreams
-    ? resolveUpstreamConfigs(
-        {
-          proxyDefaults,
-          serviceDefaults,
-          resolvedMeshGatewayMode: meshGatewayMode,
-          registrationMeshGatewayMode: upstreams.service.Proxy?.MeshGateway?.Mode ?? '',
-          serviceDefaultsOf: upstreams.serviceDefaultsOf,
-        },
-        names,
-      )
-    : new Map<string, Record<string, unknown>>();
+  // Only a sidecar's own upstreams are asked about (Consul's `IsSidecarProxy`); a gateway has none.
+  const service = upstreams?.service;
+  const names =
+    service?.Kind === 'connect-proxy'
+      ? (service.Proxy?.Upstreams ?? []).filter(isLocalServiceUpstream).map((us) => us.DestinationName)
+      : [];
+  const transparent = service?.Proxy?.Mode === 'transparent' || mode === 'transparent';
+  const resolvedUpstreams =
+    upstreams && service
+      ? resolveUpstreamConfigs(
+          {
+            proxyDefaults,
+            serviceDefaults,
+            resolvedMeshGatewayMode: meshGatewayMode,
+            registrationMeshGatewayMode: service.Proxy?.MeshGateway?.Mode ?? '',
+            serviceDefaultsOf: upstreams.serviceDefaultsOf,
+          },
+          names,
+          transparent,
+        )
+      : { byName: new Map<string, Record<string, unknown>>(), implicit: [] };
   const extras = resolveExtras(proxyDefaults, serviceDefaults);
-  return { proxyConfig, mode, meshGatewayMode, transparentProxy, upstreamConfigs, extras };
+  return { proxyConfig, mode, meshGatewayMode, transparentProxy, upstreams: resolvedUpstreams, extras };
 }
 
 function serviceDefaultsProxyKeys(sd: CentralEntry): Record<string, unknown> {
@@ -133,8 +141,14 @@ export function mergeServiceConfig(resolved: ResolvedServiceConfig, service: Ser
     proxy.TransparentProxy = { ...proxy.TransparentProxy, DialedDirectly: true };
   }
   mergeExtras(resolved.extras, proxy);
-  if (proxy.Upstreams && resolved.upstreamConfigs.size > 0) {
-    proxy.Upstreams = mergeUpstreams(proxy.Upstreams, resolved.upstreamConfigs);
+  if (proxy.Upstreams && resolved.upstreams.byName.size > 0) {
+    proxy.Upstreams = mergeUpstreams(proxy.Upstreams, resolved.upstreams.byName);
+  }
+  // In transparent mode (after the merge) the upstreams central config knows of are listed too, flagged
+  // CentrallyConfigured: a transparent proxy's registration usually lists none.
+  if (proxy.Mode === 'transparent' && resolved.upstreams.implicit.length > 0) {
+    const all = addImplicitUpstreams(proxy.Upstreams ?? [], resolved.upstreams.implicit);
+    if (all.length > (proxy.Upstreams?.length ?? 0)) proxy.Upstreams = all;
   }
   if (service.Proxy === undefined && Object.keys(proxy).length === 0) return service;
   return { ...service, Proxy: proxy };

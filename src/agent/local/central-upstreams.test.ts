@@ -91,3 +91,161 @@ test("central-upstreams - the upstream's own values win; peer and prepared-query
   const query = US({ DestinationName: 'q', DestinationType: 'prepared_query' });
   assert.deepEqual(upstreams(PD, undefined, { Upstreams: [own, peer, query] }), [own, peer, query]);
 });
+
+const central = (name: string, extra: Partial<Upstream> = {}): Upstream => ({
+  DestinationNamespace: 'default',
+  DestinationPartition: 'default',
+  DestinationName: name,
+  CentrallyConfigured: true,
+  ...extra,
+});
+const ZAP_OVERRIDE = (extra: Record<string, unknown> = {}): CentralEntry => ({
+  Kind: 'service-defaults',
+  Name: 'web',
+  UpstreamConfig: { Overrides: [{ Name: 'zap', Protocol: 'grpc', ...extra }] },
+});
+const ZIP = US({ DestinationName: 'zip', LocalBindPort: 8080 });
+
+// Consul's MergeServiceConfig, transparent mode: each row gives proxy-defaults, service-defaults, the
+// registration, the service-defaults of other services, and the upstreams stored.
+const IMPLICIT: {
+  name: string;
+  pd?: CentralEntry;
+  sd?: CentralEntry;
+  reg: ConnectProxyConfig;
+  others?: Record<string, CentralEntry>;
+  want: Upstream[] | undefined;
+}[] = [
+  {
+    name: 'an override of an unlisted upstream is added in transparent mode',
+    sd: ZAP_OVERRIDE(),
+    reg: { Mode: 'transparent', Upstreams: [ZIP] },
+    want: [ZIP, central('zap', { Config: { protocol: 'grpc' } })],
+  },
+  {
+    name: 'not outside transparent mode',
+    sd: ZAP_OVERRIDE(),
+    reg: { Mode: 'direct', Upstreams: [ZIP] },
+    want: [ZIP],
+  },
+  {
+    name: 'transparent from service-defaults counts; a registration with no upstreams gets them',
+    sd: { ...ZAP_OVERRIDE(), Mode: 'transparent' },
+    reg: {},
+    want: [central('zap', { Config: { protocol: 'grpc' } })],
+  },
+  {
+    name: "the registration's own mode wins over central transparent: none added",
+    sd: { ...ZAP_OVERRIDE(), Mode: 'transparent' },
+    reg: { Mode: 'direct' },
+    want: undefined,
+  },
+  {
+    name: 'a listed upstream is not added twice; it takes the override instead',
+    sd: ZAP_OVERRIDE(),
+    reg: { Mode: 'transparent', Upstreams: [US({ DestinationName: 'zap' })] },
+    want: [US({ DestinationName: 'zap', Config: { protocol: 'grpc' } })],
+  },
+  {
+    name: "an unlisted upstream's own service-defaults Protocol applies; proxy-defaults' protocol underneath",
+    pd: { Kind: 'proxy-defaults', Name: 'global', Config: { protocol: 'http' } },
+    sd: {
+      Kind: 'service-defaults',
+      Name: 'web',
+      UpstreamConfig: { Overrides: [{ Name: 'zap', ConnectTimeoutMs: 100 }, { Name: 'zop' }] },
+    },
+    reg: { Mode: 'transparent' },
+    others: { zap: { Kind: 'service-defaults', Name: 'zap', Protocol: 'tcp' } },
+    want: [
+      central('zap', { Config: { protocol: 'tcp', connect_timeout_ms: 100 } }),
+      central('zop', { Config: { protocol: 'http' } }),
+    ],
+  },
+  {
+    name: "a peer's override is a distinct upstream (DestinationPeer) from a listed local one of that name",
+    sd: {
+      Kind: 'service-defaults',
+      Name: 'web',
+      UpstreamConfig: { Overrides: [{ Name: 'zap', Peer: 'p1', ConnectTimeoutMs: 3333 }] },
+    },
+    reg: { Mode: 'transparent', Upstreams: [US({ DestinationName: 'zap' })] },
+    want: [
+      US({ DestinationName: 'zap' }),
+      central('zap', { DestinationPeer: 'p1', Config: { connect_timeout_ms: 3333 } }),
+    ],
+  },
+  {
+    name: "a peer's upstream does not read the service-defaults of its name (Consul reads them for local ones)",
+    sd: {
+      Kind: 'service-defaults',
+      Name: 'web',
+      UpstreamConfig: { Overrides: [{ Name: 'zap', Peer: 'p1', ConnectTimeoutMs: 3333 }] },
+    },
+    reg: { Mode: 'transparent' },
+    others: { zap: { Kind: 'service-defaults', Name: 'zap', Protocol: 'http' } },
+    want: [central('zap', { DestinationPeer: 'p1', Config: { connect_timeout_ms: 3333 } })],
+  },
+  {
+    name: 'a mesh gateway mode for every upstream adds the wildcard, keeping mesh_gateway in its Config',
+    pd: {
+      Kind: 'proxy-defaults',
+      Name: 'global',
+      Config: { protocol: 'http' },
+      MeshGateway: { Mode: 'local' },
+    },
+    reg: { Mode: 'transparent' },
+    want: [central('*', { Config: { mesh_gateway: { Mode: 'local' } }, MeshGateway: { Mode: 'local' } })],
+  },
+  {
+    name: 'UpstreamConfig.Defaults add the wildcard, even when they set nothing',
+    sd: { Kind: 'service-defaults', Name: 'web', UpstreamConfig: { Defaults: {} } },
+    reg: { Mode: 'transparent' },
+    want: [central('*')],
+  },
+  {
+    name: 'UpstreamConfig.Defaults and the registration mesh gateway, for overrides and the wildcard',
+    sd: {
+      Kind: 'service-defaults',
+      Name: 'web',
+      UpstreamConfig: {
+        Defaults: { ConnectTimeoutMs: 500 },
+        Overrides: [{ Name: 'zap', MeshGateway: { Mode: 'none' } }],
+      },
+    },
+    reg: { Mode: 'transparent', MeshGateway: { Mode: 'remote' } },
+    want: [
+      central('zap', {
+        Config: { connect_timeout_ms: 500, mesh_gateway: { Mode: 'none' } },
+        MeshGateway: { Mode: 'none' },
+      }),
+      central('*', {
+        Config: { connect_timeout_ms: 500, mesh_gateway: { Mode: 'remote' } },
+        MeshGateway: { Mode: 'remote' },
+      }),
+    ],
+  },
+  {
+    name: 'nothing central for upstreams: nothing added',
+    pd: { Kind: 'proxy-defaults', Name: 'global', Config: { protocol: 'http' } },
+    reg: { Mode: 'transparent' },
+    want: undefined,
+  },
+];
+
+for (const row of IMPLICIT) {
+  test(`central-upstreams - transparent mode: ${row.name}`, () => {
+    assert.deepEqual(upstreams(row.pd, row.sd, row.reg, row.others), row.want);
+  });
+}
+
+test('central-upstreams - a gateway in transparent mode gets the wildcard as Consul merges it', () => {
+  const gateway: ServiceInput = { ...sidecar({}), Kind: 'mesh-gateway', ID: 'gw', Service: 'gw', Proxy: {} };
+  const pd: CentralEntry = { ...PD, Mode: 'transparent' };
+  const resolved = resolveServiceConfig(pd, undefined, {
+    service: gateway,
+    serviceDefaultsOf: () => undefined,
+  });
+  assert.deepEqual(mergeServiceConfig(resolved, gateway).Proxy?.Upstreams, [
+    central('*', { Config: { mesh_gateway: { Mode: 'local' } }, MeshGateway: { Mode: 'local' } }),
+  ]);
+});

@@ -36,7 +36,7 @@ function mergeUpstreamConfigInto(cfg: Record<string, unknown>, dst: Record<strin
   if (balance !== '') dst['balance_outbound_connections'] = balance;
 }
 
-/** The defaults every upstream starts from (Consul's wildcard upstream). */
+/** The defaults every upstream starts from (Consul's wildcard upstream, `*`). */
 function wildcardDefaults(input: UpstreamResolveInput): {
   wildcard: Record<string, unknown>;
   upstreamDefaults: Record<string, unknown> | undefined;
@@ -48,7 +48,8 @@ function wildcardDefaults(input: UpstreamResolveInput): {
     wildcard['mesh_gateway'] = structuredClone(pdConfig['mesh_gateway']);
   const pdMgw = str(obj(pd?.['MeshGateway'])?.['Mode']);
   if (pdMgw !== '') wildcard['mesh_gateway'] = { Mode: pdMgw };
-  if (pdConfig && 'protocol' in pdConfig) wildcard['protocol'] = pdConfig['protocol'];
+  // NOTE: proxy-defaults' protocol is not part of the wildcard (Consul keeps it out so a transparent proxy takes
+  // an upstream's protocol from its discovery chain); each named upstream starts from it instead.
   const sdMgw = str(obj(input.serviceDefaults?.['MeshGateway'])?.['Mode']);
   if (sdMgw !== '') wildcard['mesh_gateway'] = { Mode: sdMgw };
   let upstreamDefaults = obj(obj(input.serviceDefaults?.['UpstreamConfig'])?.['Defaults']);
@@ -65,47 +66,124 @@ function wildcardDefaults(input: UpstreamResolveInput): {
   return { wildcard, upstreamDefaults };
 }
 
-/** `UpstreamConfig.Overrides` of the proxy's service for local (non-peer) upstreams, by name. */
-function localOverrides(sd: CentralEntry | undefined): Map<string, Record<string, unknown>> {
+/** An upstream's identity for central config (Consul's `PeeredServiceName`): peer (`''`: this catalog) and name. */
+export const upstreamKey = (peer: string, name: string): string => `${peer}\u0000${name}`;
+
+/** `UpstreamConfig.Overrides` of the proxy's service by {@link upstreamKey}, in the order listed (a repeat: the last). */
+function overridesByKey(sd: CentralEntry | undefined): Map<string, Record<string, unknown>> {
   const out = new Map<string, Record<string, unknown>>();
   const list = obj(sd?.['UpstreamConfig'])?.['Overrides'];
   if (!Array.isArray(list)) return out;
   for (const item of list) {
     const o = obj(item);
     const name = str(o?.['Name']);
-    if (o && name !== '' && str(o['Peer']) === '') out.set(name, o);
+    if (o && name !== '') out.set(upstreamKey(str(o['Peer']), name), o);
   }
   return out;
 }
 
+/** What resolving one upstream reads, computed once per proxy. */
+interface UpstreamResolution {
+  readonly input: UpstreamResolveInput;
+  readonly globalProtocol: string;
+  readonly wildcard: Record<string, unknown>;
+  readonly upstreamDefaults: Record<string, unknown> | undefined;
+  readonly overrides: Map<string, Record<string, unknown>>;
+  /** Services whose service-defaults Consul reads for the upstreams (`ReadResolvedServiceConfigEntries`). */
+  readonly ownDefaultsOf: ReadonlySet<string>;
+}
+
 /**
- * The opaque config of each named upstream. Order, later wins: proxy-defaults (`Config.protocol`, mesh gateway),
- * service-defaults' mesh gateway, the upstream's own service-defaults `Protocol`, `UpstreamConfig.Defaults`, the
- * registration's `Proxy.MeshGateway`, `UpstreamConfig.Overrides` for that upstream. Upstreams with nothing to
- * add are absent.
+ * One upstream's opaque config (Consul's loop over `seenUpstreams`). Order, later wins: proxy-defaults'
+ * `Config.protocol`, the wildcard (proxy-defaults' and service-defaults' mesh gateway, `UpstreamConfig.Defaults`,
+ * the registration's `Proxy.MeshGateway`), the upstream's own service-defaults `Protocol`, the resolved mesh
+ * gateway mode, `UpstreamConfig.Defaults`, the registration's mesh gateway, the upstream's override.
+ */
+function resolveOne(r: UpstreamResolution, peer: string, name: string): Record<string, unknown> {
+  const cfg: Record<string, unknown> = {};
+  if (r.globalProtocol !== '') cfg['protocol'] = r.globalProtocol;
+  Object.assign(cfg, structuredClone(r.wildcard));
+  if (r.ownDefaultsOf.has(name)) {
+    const protocol = str(r.input.serviceDefaultsOf(name)?.['Protocol']);
+    if (protocol !== '') cfg['protocol'] = protocol;
+  }
+  if (r.input.resolvedMeshGatewayMode !== '') cfg['mesh_gateway'] = { Mode: r.input.resolvedMeshGatewayMode };
+  if (r.upstreamDefaults) mergeUpstreamConfigInto(r.upstreamDefaults, cfg);
+  if (r.input.registrationMeshGatewayMode !== '') {
+    cfg['mesh_gateway'] = { Mode: r.input.registrationMeshGatewayMode };
+  }
+  const override = r.overrides.get(upstreamKey(peer, name));
+  if (override) mergeUpstreamConfigInto(override, cfg);
+  return cfg;
+}
+
+/** The upstream config central config resolves for one proxy (Consul's `UpstreamConfigs`). */
+export interface ResolvedUpstreams {
+  /** Opaque config per explicit local upstream name; upstreams with nothing to add are absent. */
+  readonly byName: Map<string, Record<string, unknown>>;
+  /**
+   * In transparent mode: the upstreams central config knows of (each `UpstreamConfig.Overrides` entry, and the
+   * wildcard `*` when `UpstreamConfig.Defaults` is set or anything applies to every upstream), as Consul's
+   * `MergeServiceConfig` adds them when the registration does not list them: `CentrallyConfigured`, namespace and
+   * partition `default`, the resolved `Config` (with `mesh_gateway`) and its mesh gateway mode. Empty otherwise.
+   */
+  readonly implicit: readonly Upstream[];
+}
+
+/**
+ * Consul's `ComputeResolvedServiceConfig`, upstream half. `names`: the explicit local service upstreams of the
+ * registration (a sidecar's; none for gateways). `transparent`: the registration's own `Proxy.Mode` or the mode
+ * central config resolves to is `transparent`; only then do `Overrides` of unlisted upstreams and the wildcard
+ * count, and only without it and without explicit upstreams is nothing resolved.
  */
 export function resolveUpstreamConfigs(
   input: UpstreamResolveInput,
   names: readonly string[],
-): Map<string, Record<string, unknown>> {
-  const out = new Map<string, Record<string, unknown>>();
-  if (names.length === 0) return out;
+  transparent = false,
+): ResolvedUpstreams {
+  const byName = new Map<string, Record<string, unknown>>();
+  if (names.length === 0 && !transparent) return { byName, implicit: [] };
   const { wildcard, upstreamDefaults } = wildcardDefaults(input);
-  const overrides = localOverrides(input.serviceDefaults);
-  for (const name of new Set(names)) {
-    const cfg: Record<string, unknown> = structuredClone(wildcard);
-    const protocol = str(input.serviceDefaultsOf(name)?.['Protocol']);
-    if (protocol !== '') cfg['protocol'] = protocol;
-    if (input.resolvedMeshGatewayMode !== '') cfg['mesh_gateway'] = { Mode: input.resolvedMeshGatewayMode };
-    if (upstreamDefaults) mergeUpstreamConfigInto(upstreamDefaults, cfg);
-    if (input.registrationMeshGatewayMode !== '') {
-      cfg['mesh_gateway'] = { Mode: input.registrationMeshGatewayMode };
-    }
-    const override = overrides.get(name);
-    if (override) mergeUpstreamConfigInto(override, cfg);
-    if (Object.keys(cfg).length > 0) out.set(name, cfg);
+  const overrides = overridesByKey(input.serviceDefaults);
+  const ownDefaultsOf = new Set(names);
+  if (transparent) {
+    for (const o of overrides.values()) if (str(o['Peer']) === '') ownDefaultsOf.add(str(o['Name']));
   }
-  return out;
+  const pdProtocol = obj(input.proxyDefaults?.['Config'])?.['protocol'];
+  const r: UpstreamResolution = {
+    input,
+    globalProtocol: str(pdProtocol),
+    wildcard,
+    upstreamDefaults,
+    overrides,
+    ownDefaultsOf,
+  };
+  for (const name of new Set(names)) {
+    const cfg = resolveOne(r, '', name);
+    if (Object.keys(cfg).length > 0) byName.set(name, cfg);
+  }
+  if (!transparent) return { byName, implicit: [] };
+  const implicit: Upstream[] = [];
+  for (const o of overrides.values()) {
+    const cfg = resolveOne(r, str(o['Peer']), str(o['Name']));
+    if (Object.keys(cfg).length > 0) implicit.push(centralUpstream(str(o['Peer']), str(o['Name']), cfg));
+  }
+  if (upstreamDefaults || Object.keys(wildcard).length > 0) implicit.push(centralUpstream('', '*', wildcard));
+  return { byName, implicit };
+}
+
+/** An upstream added from central config (Consul's synthetic upstream; namespace and partition as Consul CE's). */
+function centralUpstream(peer: string, name: string, cfg: Record<string, unknown>): Upstream {
+  const mode = modeOf(cfg['mesh_gateway']);
+  return {
+    DestinationNamespace: 'default',
+    DestinationPartition: 'default',
+    ...(peer === '' ? {} : { DestinationPeer: peer }),
+    DestinationName: name,
+    ...(Object.keys(cfg).length > 0 ? { Config: structuredClone(cfg) } : {}),
+    ...(mode === '' ? {} : { MeshGateway: { Mode: mode } }),
+    CentrallyConfigured: true,
+  };
 }
 
 /** Upstreams central config applies to: service upstreams in this datacenter's own catalog (no peer). */
@@ -117,10 +195,33 @@ export const isLocalServiceUpstream = (us: Upstream): boolean =>
 /** Go's zero values, which mergo's non-overwriting merge treats as unset. */
 const isEmpty = (v: unknown): boolean => v === undefined || v === null || v === '' || v === 0 || v === false;
 
-const modeOf = (v: unknown): MeshGatewayMode => {
+/** Upstreams of the service destination type (Consul skips prepared queries), with or without a peer. */
+const isServiceUpstream = (us: Upstream): boolean =>
+  (us.DestinationType ?? '') === '' || us.DestinationType === 'service';
+
+/**
+ * Consul's `MergeServiceConfig`, transparent-mode part: each of `implicit` whose peer and name no service upstream
+ * of the registration has is appended (the registration's own upstream wins, whatever it says).
+ */
+export function addImplicitUpstreams(
+  upstreams: readonly Upstream[],
+  implicit: readonly Upstream[],
+): Upstream[] {
+  const listed = new Set(
+    upstreams
+      .filter(isServiceUpstream)
+      .map((us) => upstreamKey(us.DestinationPeer ?? '', us.DestinationName)),
+  );
+  const added = implicit.filter(
+    (us) => !listed.has(upstreamKey(us.DestinationPeer ?? '', us.DestinationName)),
+  );
+  return added.length === 0 ? [...upstreams] : [...upstreams, ...structuredClone(added)];
+}
+
+function modeOf(v: unknown): MeshGatewayMode {
   const o = obj(v);
   return str(o?.['Mode'] ?? o?.['mode']) as MeshGatewayMode;
-};
+}
 
 /**
  * Consul's `MergeServiceConfig`, upstream half: an upstream's own mesh gateway mode wins, else the resolved one;
