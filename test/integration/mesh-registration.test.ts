@@ -141,6 +141,15 @@ test('mesh registration - snake_case proxy keys are accepted as Consul accepts t
       Upstreams: [
         { DestinationPeer: 'cluster-b', DestinationName: 'cache', LocalBindPort: 6380, MeshGateway: {} },
         { DestinationName: 'logs', LocalBindSocketPath: '/tmp/logs.sock', MeshGateway: { Mode: 'remote' } },
+        // Transparent mode with a proxy-level mesh gateway mode: Consul's merge adds the wildcard upstream.
+        {
+          DestinationPartition: 'default',
+          DestinationNamespace: 'default',
+          DestinationName: '*',
+          Config: { mesh_gateway: { Mode: 'local' } },
+          MeshGateway: { Mode: 'local' },
+          CentrallyConfigured: true,
+        },
       ],
       MeshGateway: { Mode: 'local' },
       Expose: {},
