@@ -41,6 +41,8 @@ test('peerstream encoded-response - responses with a resource go pre-encoded, ot
   ];
   assert.ok(toWireMessage(withResource) instanceof EncodedMessage);
   assert.ok(!(toWireMessage(withoutResource) instanceof EncodedMessage));
+  const ack = sampleMessages().find((m) => m.kind === 'request')!;
+  assert.ok(toWireMessage(ack) instanceof EncodedMessage);
   assert.ok(!(toWireMessage({ kind: 'heartbeat' }) instanceof EncodedMessage));
 });
 
@@ -69,4 +71,27 @@ test('peerstream encoded-response - one resource object sent to many peers: each
     }
   }
   assert.ok(reference(response('1', 'web', shared)).length > 16_384);
+});
+
+test('peerstream encoded-response - ACKs and NACKs written by hand equal the generated encoder’s bytes', () => {
+  const texts = ['', 'p', '00000042', 'é✓𝄞', 'x'.repeat(200)];
+  const codes = [undefined, 0, 1, 13, 127, 128, 2 ** 31 - 1, -1, -(2 ** 31)];
+  let n = 0;
+  for (const peerId of texts) {
+    for (const responseNonce of texts) {
+      for (const code of codes) {
+        for (const message of code === undefined ? [''] : texts) {
+          const msg: ReplicationMessage = {
+            kind: 'request',
+            peerId,
+            responseNonce,
+            resourceUrl: n % 2 === 0 ? TYPE_URL.exportedService : '',
+            error: code === undefined ? undefined : { code, message },
+          };
+          n++;
+          assert.deepEqual(wire(msg), reference(msg), JSON.stringify(msg).slice(0, 120));
+        }
+      }
+    }
+  }
 });

@@ -43,10 +43,90 @@ const NONCE_TAG = (1 << 3) | 2;
  */
 const TAILS = new WeakMap<Resource, { key: string; tail: Buffer }>();
 
-/** The wire form of `msg`: responses with a resource as bytes around the shared tail, the rest as messages. */
+/**
+ * The wire form of `msg`: responses with a resource as bytes around the shared tail, requests (the ACK an
+ * importer sends per change) written by hand, the rest as messages.
+ */
 export function toWireMessage(msg: ReplicationMessage): OutgoingWireMessage {
+  if (msg.kind === 'request') return new EncodedMessage(encodeRequest(msg));
   if (msg.kind !== 'response' || msg.resource === undefined) return toProtoMessage(msg);
   return new EncodedMessage(encodeResponse(msg, msg.resource));
+}
+
+type RequestMessage = Extract<ReplicationMessage, { kind: 'request' }>;
+
+/** `ReplicationMessage.request` is field 2; `Request` fields 1–3 are strings, `Error` (a `Status`) is field 5. */
+const REQUEST_TAG = (2 << 3) | 2;
+const ERROR_TAG = (5 << 3) | 2;
+const STATUS_CODE_TAG = 1 << 3;
+
+/**
+ * A Request as protobuf-es writes it (fields in number order, proto3 defaults left out, a negative `code` as a
+ * 10-byte varint); `encoded-response.test.ts` compares the bytes with the generated encoder's.
+ */
+function encodeRequest(msg: RequestMessage): Buffer {
+  const peerId = Buffer.from(msg.peerId, 'utf8');
+  const nonce = Buffer.from(msg.responseNonce, 'utf8');
+  const url = Buffer.from(msg.resourceUrl, 'utf8');
+  const message = msg.error === undefined ? undefined : Buffer.from(msg.error.message, 'utf8');
+  const code = msg.error?.code ?? 0;
+  const status =
+    message === undefined
+      ? 0
+      : (code === 0 ? 0 : 1 + int32Size(code)) + (message.length === 0 ? 0 : stringSize(message));
+  const inner =
+    stringSize(peerId) +
+    stringSize(nonce) +
+    stringSize(url) +
+    (message === undefined ? 0 : 1 + varintSize(status) + status);
+  const out = Buffer.allocUnsafe(1 + varintSize(inner) + inner);
+  let at = 0;
+  out[at++] = REQUEST_TAG;
+  at = writeVarint(out, at, inner);
+  at = writeString(out, at, 1, peerId);
+  at = writeString(out, at, 2, nonce);
+  at = writeString(out, at, 3, url);
+  if (message !== undefined) {
+    out[at++] = ERROR_TAG;
+    at = writeVarint(out, at, status);
+    if (code !== 0) {
+      out[at++] = STATUS_CODE_TAG;
+      at = writeInt32(out, at, code);
+    }
+    writeString(out, at, 2, message);
+  }
+  return out;
+}
+
+/** Bytes of a non-empty string field with a one-byte tag (proto3 leaves an empty one out). */
+function stringSize(b: Buffer): number {
+  return b.length === 0 ? 0 : 1 + varintSize(b.length) + b.length;
+}
+
+function writeString(out: Buffer, at: number, field: number, b: Buffer): number {
+  if (b.length === 0) return at;
+  out[at++] = (field << 3) | 2;
+  at = writeVarint(out, at, b.length);
+  return at + b.copy(out, at);
+}
+
+/** An int32 is written as a varint of its 64-bit two's complement: 10 bytes when negative. */
+function int32Size(n: number): number {
+  return n < 0 ? 10 : varintSize(n);
+}
+
+function writeInt32(out: Buffer, at: number, n: number): number {
+  if (n >= 0) return writeVarint(out, at, n);
+  // Low 32 bits as 5 groups of 7 with the sign extended, then 0xff × 4 and 0x01.
+  let low = n >>> 0;
+  for (let i = 0; i < 4; i++) {
+    out[at++] = (low & 0x7f) | 0x80;
+    low >>>= 7;
+  }
+  out[at++] = low | 0x70 | 0x80;
+  for (let i = 0; i < 4; i++) out[at++] = 0xff;
+  out[at++] = 0x01;
+  return at;
 }
 
 function encodeResponse(msg: ResponseMessage, resource: Resource): Buffer {
