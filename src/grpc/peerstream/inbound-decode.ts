@@ -86,6 +86,9 @@ function bail(): never {
   throw BAIL;
 }
 
+/** Up to this many bytes, an ASCII string is built char by char (see Reader.string). */
+const SHORT_STRING = 12;
+
 const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 class Reader {
@@ -143,13 +146,17 @@ class Reader {
     const start = this.pos;
     this.pos = stop;
     const buf = this.buf;
+    // Short ASCII strings (most of an instance) are built char by char: cheaper than a Buffer slice call.
+    let short = '';
     for (let i = start; i < stop; i++) {
-      if ((buf[i] ?? 0) > 0x7f) {
+      const b = buf[i] ?? 0;
+      if (b > 0x7f) {
         // Invalid UTF-8 throws here, and bails: protobuf-es validates proto3 strings the same way.
         return utf8Strict.decode(buf.subarray(start, stop));
       }
+      if (stop - start <= SHORT_STRING) short += String.fromCharCode(b);
     }
-    return buf.toString('latin1', start, stop);
+    return stop - start <= SHORT_STRING ? short : buf.toString('latin1', start, stop);
   }
 
   /** Skips an unknown field's value (varints at most 10 bytes). */
