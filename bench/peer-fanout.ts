@@ -7,9 +7,12 @@
  * (`GET /v1/health/service/<svc>?peer=exporter`), and the CPU time of every agent over that window
  * (/proc/<pid>/stat) is divided by 100.
  *
- * Waiting for "exact" uses blocking queries (`?index=N`), as a Consul client waits, so the measuring client costs
- * the importers a few requests per burst instead of a poll loop that competes for the same cores: each importer
- * is watched on the last flipped service, then all 100 are checked once; any not yet exact is waited on next.
+ * Waiting for "exact" uses blocking queries (`?index=N`), as a Consul client waits: each importer is watched on the
+ * last flipped service, then all 100 are checked in one read of its critical checks
+ * (`/v1/health/state/critical?peer=exporter`); any not yet exact is waited on next. Reading the 100 services one
+ * by one per check (as this bench did) was about 40 % of an importer's CPU in the window. After the window,
+ * every importer's `/v1/health/service/<svc>?peer=exporter` is checked for all 100 (not measured); a
+ * disagreement fails the run.
  *
  * Baseline in the same run: the same bursts with no peer at all (HTTP + log + catalog work only). Printed: CPU per
  * change, its ratio to the 1-peer run, what each added peer costs per change ((cpu(N) − cpu(1)) / (N − 1)), the
@@ -17,9 +20,11 @@
  * must absorb: on a quiet machine, wall to exact ≥ that / 2).
  *
  *   node --import tsx bench/peer-fanout.ts            # PEERS=1,10,20 ROUNDS=3 to change the defaults
+ *   PROFILE_DIR=/tmp/prof node --import tsx bench/peer-fanout.ts   # + a V8 CPU profile of the exporter and the
+ *                                                                  # first importer (written when they stop)
  */
 import type { Agent } from 'node:http';
-import { runBench } from './lib/cleanup.js';
+import { runBench, stopChild } from './lib/cleanup.js';
 import { processCpuMs } from './lib/cpu.js';
 import { consulIndex, httpOk, keepAliveAgent, type HttpResponse } from './lib/http-client.js';
 import { runCount } from './lib/load.js';
@@ -55,6 +60,10 @@ const MAX_PEERS = Math.max(...PEER_COUNTS);
 const EXPORTER_PEER = 'exporter';
 const SYNC_TIMEOUT_MS = 300_000;
 const BURST_TIMEOUT_MS = 120_000;
+/** When set, the exporter and the first importer run with `--cpu-prof` into this directory. */
+const PROFILE_DIR = process.env['PROFILE_DIR'];
+const profileArgs = (profiled: boolean): string[] =>
+  PROFILE_DIR !== undefined && profiled ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
 
 const serviceName = (s: number): string => `svc-${String(s).padStart(4, '0')}`;
 const importerName = (i: number): string => `imp-${i + 1}`;
@@ -91,22 +100,19 @@ async function requestWithRetry(
   }
 }
 
-/** Instance 0's check status of service `s` on an importer, and the response's X-Consul-Index. */
+/** The flipped instance's check status of service `s` on an importer. */
 async function importedStatus(
   http: Agent,
   imp: PeerAgent,
   s: number,
-  index = 0,
-): Promise<{ status: string | undefined; index: number }> {
-  const block = index > 0 ? `&index=${index}&wait=60s` : '';
+): Promise<{ status: string | undefined }> {
   const res = await requestWithRetry(
     http,
     'GET',
-    `${imp.httpAddr}/v1/health/service/${serviceName(s)}?peer=${EXPORTER_PEER}${block}`,
+    `${imp.httpAddr}/v1/health/service/${serviceName(s)}?peer=${EXPORTER_PEER}`,
   );
   const rows = JSON.parse(res.body.toString('utf8')) as HealthRow[];
-  const id = `${serviceName(s)}-${s * PER_SERVICE}`;
-  return { status: rows.find((r) => r.Service.ID === id)?.Checks[0]?.Status, index: consulIndex(res) };
+  return { status: rows.find((r) => r.Service.ID === flippedId(s))?.Checks[0]?.Status };
 }
 
 async function importedCount(http: Agent, imp: PeerAgent): Promise<number> {
@@ -135,7 +141,21 @@ async function waitSynced(http: Agent, imp: PeerAgent): Promise<void> {
   throw new Error(`${imp.name} not in sync after ${SYNC_TIMEOUT_MS} ms`);
 }
 
-/** Blocks (blocking queries) until service `s` shows `status` on `imp`. */
+/** The IDs of the service instances with a critical check among what `imp` imported. */
+async function importedCritical(http: Agent, imp: PeerAgent): Promise<{ ids: Set<string> }> {
+  const res = await requestWithRetry(
+    http,
+    'GET',
+    `${imp.httpAddr}/v1/health/state/critical?peer=${EXPORTER_PEER}`,
+  );
+  const rows = JSON.parse(res.body.toString('utf8')) as { ServiceID: string }[];
+  return { ids: new Set(rows.map((r) => r.ServiceID)) };
+}
+
+/** The instance a burst flips in service `s`. */
+const flippedId = (s: number): string => `${serviceName(s)}-${s * PER_SERVICE}`;
+
+/** Blocks (a blocking query on that one service) until service `s` shows `status` on `imp`. */
 async function waitStatus(
   http: Agent,
   imp: PeerAgent,
@@ -146,35 +166,68 @@ async function waitStatus(
   let index = 0;
   for (;;) {
     if (performance.now() > deadline) throw new Error(`${imp.name}: burst not exact in time`);
-    const r = await importedStatus(http, imp, s, index);
-    if (r.status === status) return;
-    index = r.index;
+    const res = await requestWithRetry(
+      http,
+      'GET',
+      `${imp.httpAddr}/v1/health/service/${serviceName(s)}?peer=${EXPORTER_PEER}` +
+        (index > 0 ? `&index=${index}&wait=60s` : ''),
+    );
+    const rows = JSON.parse(res.body.toString('utf8')) as HealthRow[];
+    if (rows.find((r) => r.Service.ID === flippedId(s))?.Checks[0]?.Status === status) return;
+    index = consulIndex(res);
   }
 }
 
 /**
- * Every importer shows the burst's status on all its services: per importer, wait on the last flipped service,
- * then check every service once; wait on the first one not yet exact, and so on.
+ * Until `imp` shows every flipped instance at `status`: a blocking query on the last flipped service, then one
+ * read of the importer's critical checks (`/v1/health/state/critical?peer=…`) for all 100 at once; any not yet
+ * exact is waited on next (blocking on that service), and so on. A burst usually costs an importer one blocking
+ * query and one bulk read, not one read per service.
  */
+async function waitExactOn(
+  http: Agent,
+  imp: PeerAgent,
+  services: readonly number[],
+  status: 'critical' | 'passing',
+  deadline: number,
+): Promise<void> {
+  let target = services[services.length - 1]!;
+  for (;;) {
+    await waitStatus(http, imp, target, status, deadline);
+    const { ids } = await importedCritical(http, imp);
+    const pending = services.filter((s) => ids.has(flippedId(s)) !== (status === 'critical'));
+    if (pending.length === 0) return;
+    target = pending[0]!;
+  }
+}
+
 async function waitExact(
+  http: Agent,
+  importers: readonly PeerAgent[],
+  services: readonly number[],
+  status: 'critical' | 'passing',
+): Promise<void> {
+  const deadline = performance.now() + BURST_TIMEOUT_MS;
+  await Promise.all(importers.map((imp) => waitExactOn(http, imp, services, status, deadline)));
+}
+
+/**
+ * After the measured window: every importer's `/v1/health/service/<svc>?peer=…` shows `status` on every flipped
+ * instance (the view a service's client reads agrees with the one the wait watched), else the run fails.
+ */
+async function verifyExact(
   http: Agent,
   importers: readonly PeerAgent[],
   services: readonly number[],
   status: string,
 ): Promise<void> {
-  const deadline = performance.now() + BURST_TIMEOUT_MS;
-  await Promise.all(
-    importers.map(async (imp) => {
-      let pending = [...services];
-      let target = services[services.length - 1]!;
-      while (pending.length > 0) {
-        await waitStatus(http, imp, target, status, deadline);
-        const now = await Promise.all(pending.map((s) => importedStatus(http, imp, s)));
-        pending = pending.filter((_, i) => now[i]!.status !== status);
-        target = pending[0] ?? target;
-      }
-    }),
-  );
+  for (const imp of importers) {
+    const now = await Promise.all(services.map((s) => importedStatus(http, imp, s)));
+    const wrong = services.filter((_, i) => now[i]!.status !== status);
+    if (wrong.length > 0) {
+      throw new Error(`${imp.name}: ${wrong.length} services not ${status} on /v1/health/service`);
+    }
+  }
 }
 
 async function establishWithRetry(
@@ -236,6 +289,7 @@ async function burst(
   const wallMs = performance.now() - t0;
   const exporterCpu = processCpuMs(exporter.child.pid) - cpu0;
   const importerCpu = importers.reduce((sum, imp, i) => sum + processCpuMs(imp.child.pid) - imp0[i]!, 0);
+  await verifyExact(http, importers, services, status);
   return {
     wallMs,
     cpuPerChangeMs: exporterCpu / FLIPS,
@@ -256,11 +310,11 @@ async function main(): Promise<void> {
   printHeader('peer-fanout', `exporter CPU per change with ${PEER_COUNTS.join(', ')} peers`);
   const http = keepAliveAgent(64);
   const t0 = performance.now();
-  const exporter = await startPeerAgent({ name: 'exporter', grpcTls: true });
+  const exporter = await startPeerAgent({ name: 'exporter', grpcTls: true, nodeArgs: profileArgs(true) });
   const importers: PeerAgent[] = [];
   for (let i = 0; i < MAX_PEERS; i += 5) {
     const batch = Array.from({ length: Math.min(5, MAX_PEERS - i) }, (_, k) =>
-      startPeerAgent({ name: importerName(i + k) }),
+      startPeerAgent({ name: importerName(i + k), nodeArgs: profileArgs(i + k === 0) }),
     );
     importers.push(...(await Promise.all(batch)));
   }
@@ -353,6 +407,11 @@ async function main(): Promise<void> {
       '(CPU(N) − CPU(1)) / (N − 1), target ≤ 0.1 ms;\nwall to exact for 0 peers = the 100 writes alone; ' +
       `target: 10 importers exact ≤ 0.5 s (needs all agents' CPU per burst well under 1 s on 2 cores)`,
   );
+  if (PROFILE_DIR !== undefined) {
+    // A profile is written when the process exits normally: stop the profiled agents gracefully.
+    await Promise.all([stopChild(exporter.child), stopChild(importers[0]!.child)]);
+    console.log(`CPU profiles of the exporter and ${importers[0]!.name} in ${PROFILE_DIR}`);
+  }
   printReproduce(COMMAND);
 }
 
