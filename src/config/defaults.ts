@@ -52,7 +52,7 @@ export const DEFAULT_SIDECAR_MIN_PORT = 21000;
 export const DEFAULT_SIDECAR_MAX_PORT = 21255;
 
 /**
- * Entente's peer-stream send-path and chunk-assembly bounds (Consul has none). Same values as
+ * Entente's peer-stream send-path, chunk-assembly and import-cap bounds (Consul has none). Same values as
  * `DEFAULT_STREAM_LIMITS` in src/peering/stream-limits.ts, which documents each one's overflow policy.
  */
 export const PEERING_ACK_TIMEOUT_MS = 120_000;

@@ -57,7 +57,7 @@ export interface PeeringManagerOptions {
   backoff?: BackoffOptions;
   /** Deadline for the first message (`Open`) of an accepted stream; default {@link DEFAULT_OPEN_TIMEOUT_MS}. */
   openTimeoutMs?: number;
-  /** Send-path and chunk-assembly bounds of every stream (`peering { ... }`); defaults when unset. */
+  /** Send-path, chunk-assembly and import-cap bounds of every stream (`peering { ... }`); defaults when unset. */
   streamLimits?: Partial<StreamLimits>;
   /** Clock of the streams' timers (tests); the system clock when unset. */
   clock?: Clock;

@@ -42,7 +42,7 @@ export interface StreamHandlerOptions {
   heartbeatIntervalMs: number;
   /** Drop the stream after this long without a heartbeat (ms); Consul: 2 min. */
   heartbeatTimeoutMs: number;
-  /** Send-path and chunk-assembly bounds; unset fields take {@link DEFAULT_STREAM_LIMITS}. */
+  /** Send-path, chunk-assembly and import-cap bounds; unset fields take {@link DEFAULT_STREAM_LIMITS}. */
   limits?: Partial<StreamLimits> | undefined;
   /** Time for heartbeats, the ACK bound and lag figures; defaults to the system clock. */
   clock?: Clock | undefined;
