@@ -10,6 +10,7 @@ import { configWrite } from './commands/config/write.js';
 import { connect, connectCa } from './commands/connect/connect.js';
 import { connectCaGetConfig } from './commands/connect/ca-get-config.js';
 import { connectCaSetConfig } from './commands/connect/ca-set-config.js';
+import { connectProxy } from './commands/connect/proxy.js';
 import { intention } from './commands/intention/intention.js';
 import { intentionCheck } from './commands/intention/check.js';
 import { intentionCreate } from './commands/intention/create.js';
@@ -56,6 +57,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ['connect ca', connectCa],
   ['connect ca get-config', connectCaGetConfig],
   ['connect ca set-config', connectCaSetConfig],
+  ['connect proxy', connectProxy],
   ['intention', intention],
   ['intention check', intentionCheck],
   ['intention create', intentionCreate],
