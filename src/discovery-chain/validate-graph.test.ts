@@ -155,3 +155,31 @@ test('graph validation - with several incompatible intentions, the one named doe
   assert.equal(write(store(http, a, b), change), incompatible('alpha', 'tcp'));
   assert.equal(write(store(http, b, a), change), incompatible('alpha', 'tcp'));
 });
+
+test('graph validation - a peer-exported TCP chain may not gain targets; HTTP chains, subsets and failover may', () => {
+  const exported = {
+    Kind: 'exported-services',
+    Name: 'default',
+    Services: [{ Name: 'api', Consumers: [{ Peer: 'east' }] }],
+  };
+  const redirect = { Kind: 'service-resolver', Name: 'api', Redirect: { Service: 'api2' } };
+  assert.equal(
+    write(store(exported), redirect),
+    'peer exported service "api" uses protocol="tcp" and cannot introduce new discovery chain targets like "api2.default.default.dc1"',
+  );
+  // Not exported, or HTTP-like: allowed.
+  assert.equal(write(store(), redirect), undefined);
+  const http = [defaults('api', 'http'), defaults('api2', 'http')];
+  assert.equal(write(store(exported, ...http), redirect), undefined);
+  // A subset of the same service is the same identity; failover targets do not count.
+  assert.equal(
+    write(store(exported), {
+      Kind: 'service-resolver',
+      Name: 'api',
+      DefaultSubset: 'v1',
+      Subsets: { v1: { Filter: 'Service.Meta.version == 1' } },
+      Failover: { '*': { Service: 'api-backup' } },
+    }),
+    undefined,
+  );
+});

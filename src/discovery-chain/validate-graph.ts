@@ -8,7 +8,9 @@
  * - a peer-exported chain would reach across datacenters or to another peer
  *   (`peer exported service "x" contains cross-datacenter resolver redirect`, …);
  * - a `service-intentions` entry with L7 `Permissions` names a destination whose protocol is not HTTP-like
- *   (`service "x" has protocol "tcp", which is incompatible with L7 intentions permissions`).
+ *   (`service "x" has protocol "tcp", which is incompatible with L7 intentions permissions`);
+ * - a peer-exported chain that is not HTTP-like would gain a target it does not have now
+ *   (`peer exported service "x" uses protocol="tcp" and cannot introduce new discovery chain targets like "…"`).
  *
  * Which chains a change affects, as Consul decides it: `proxy-defaults` → every chain that has a
  * defaults/router/splitter/resolver entry and every intention destination; `service-intentions` (a write) →
@@ -25,8 +27,7 @@
  * Chains compile in datacenter `dc1` with Consul's throwaway trust domain, as Consul does: they may appear in
  * error texts.
  *
- * Not reproduced: ingress-gateway listener protocols (Entente has no ingress gateways) and the rule that a TCP
- * chain exported to a peer may not gain new targets (`… cannot introduce new discovery chain targets like …`).
+ * Not reproduced: ingress-gateway listener protocols (Entente has no ingress gateways).
  */
 import type {
   ConfigEntry,
@@ -40,6 +41,7 @@ import type {
 } from '../config-entry/index.js';
 import { goQuote } from '../lib/go/strconv.js';
 import { ChainGraphError, compileDiscoveryChain, isProtocolHttpLike, type ChainEntries } from './compile.js';
+import type { CompiledDiscoveryChain } from './types.js';
 
 /** Consul's `testCompileDiscoveryChain` evaluation context. */
 const TEST_DATACENTER = 'dc1';
@@ -199,6 +201,68 @@ function hasPermissions(e: ServiceIntentionsEntry): boolean {
   return (e.Sources ?? []).some((s) => (s.Permissions ?? []).length > 0);
 }
 
+/** Consul's `testCompileDiscoveryChain`: the chain, or the compiler's refusal text. */
+function testCompile(service: string, entries: ChainEntries): CompiledDiscoveryChain | string {
+  try {
+    return compileDiscoveryChain({
+      serviceName: service,
+      datacenter: TEST_DATACENTER,
+      trustDomain: TEST_TRUST_DOMAIN,
+      entries,
+    });
+  } catch (err) {
+    if (err instanceof ChainGraphError) return err.message;
+    throw err;
+  }
+}
+
+/**
+ * A chain's targets by the identity a caller would see (Consul's `convertTargetsToTestSpiffeIDs`): failover
+ * targets left out, a peer target keyed by its peer in place of the datacenter. Answers identity → target ID, the
+ * first target ID (sorted) per identity.
+ */
+function targetIdentities(chain: CompiledDiscoveryChain): Map<string, string> {
+  const failover = new Set<string>();
+  for (const node of Object.values(chain.Nodes ?? {})) {
+    for (const t of node.Resolver?.Failover?.Targets ?? []) failover.add(t);
+  }
+  const out = new Map<string, string>();
+  for (const [id, t] of Object.entries(chain.Targets ?? {}).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  )) {
+    if (failover.has(id)) continue;
+    const where = (t.Peer ?? '') !== '' ? `peer/${t.Peer ?? ''}` : `dc/${t.Datacenter ?? ''}`;
+    const key = `${where}/${t.Partition ?? ''}/${t.Namespace ?? ''}/${t.Service ?? ''}`;
+    if (!out.has(key)) out.set(key, id);
+  }
+  return out;
+}
+
+/**
+ * A peer-exported chain that is not HTTP-like may not gain targets, which would present the peer's callers with
+ * a SPIFFE ID they were not told of for this L4 service: the targets of the chain as it is now against those
+ * with the change applied.
+ */
+function newTcpTargetError(
+  before: GraphStore,
+  service: string,
+  protocol: string,
+  next: CompiledDiscoveryChain,
+): string | undefined {
+  if (isProtocolHttpLike(protocol)) return undefined;
+  const current = testCompile(service, chainEntries(before));
+  if (typeof current === 'string') {
+    return `error compiling current discovery chain for ${goQuote(service)}: ${current}`;
+  }
+  const known = targetIdentities(current);
+  for (const [key, id] of targetIdentities(next)) {
+    if (!known.has(key)) {
+      return `peer exported service ${goQuote(service)} uses protocol=${goQuote(protocol)} and cannot introduce new discovery chain targets like ${goQuote(id)}`;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Checks a proposed write or delete against the service graph.
  *
@@ -213,20 +277,12 @@ export function validateProposedConfigEntry(store: GraphStore, change: ProposedC
   const protocols = new Map<string, string>();
   for (const service of [...scope.chains].sort()) {
     if (service === '*') continue;
-    try {
-      const chain = compileDiscoveryChain({
-        serviceName: service,
-        datacenter: TEST_DATACENTER,
-        trustDomain: TEST_TRUST_DOMAIN,
-        entries,
-      });
-      protocols.set(service, chain.Protocol ?? 'tcp');
-    } catch (err) {
-      if (err instanceof ChainGraphError) return err.message;
-      throw err;
-    }
+    const chain = testCompile(service, entries);
+    if (typeof chain === 'string') return chain;
+    const protocol = chain.Protocol ?? 'tcp';
+    protocols.set(service, protocol);
     if (exported.has(service) || exported.has('*')) {
-      const msg = peerExportError(after, service);
+      const msg = peerExportError(after, service) ?? newTcpTargetError(store, service, protocol, chain);
       if (msg !== undefined) return msg;
     }
   }
