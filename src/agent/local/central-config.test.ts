@@ -230,3 +230,68 @@ test('central-config - a new agent over the same state (a restart) merges again 
   await after.deregisterService('web1-sidecar-proxy');
   assert.deepEqual(cat.store.tables.serviceOriginals.ofLocalNode(NODE), [], 'the kept registration goes too');
 });
+
+/** The agent's writes, held back (appended, not applied) while `hold` is on, then applied in order. */
+class HeldWrites {
+  readonly #cat: TestCatalog;
+  #held: (() => void)[] | undefined;
+  constructor(cat: TestCatalog) {
+    this.#cat = cat;
+  }
+  readonly write: TestCatalog['write'] = (cmd) => {
+    const held = this.#held;
+    if (!held) return this.#cat.write(cmd);
+    return new Promise((resolve) => held.push(() => resolve(this.#cat.write(cmd))));
+  };
+  hold(): void {
+    this.#held = [];
+  }
+  get pending(): number {
+    return this.#held?.length ?? 0;
+  }
+  release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const apply of held) apply();
+  }
+}
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+};
+
+test('central-config - a re-merge never writes back a registration older than one in flight', async (t) => {
+  const cat = new TestCatalog();
+  const writes = new HeldWrites(cat);
+  const agent = newAgent(t, cat, { write: writes.write });
+  await agent.registerService(proxy({ Config: { v: 1 } }), [], false);
+
+  writes.hold();
+  const newer = agent.registerService(proxy({ Config: { v: 2 } }), [], false);
+  await until(() => writes.pending === 1);
+  // A config write applied while the registration is in the log but not yet applied.
+  await setEntry(cat, { Kind: 'service-defaults', Name: 'web', Protocol: 'grpc' });
+  await settle();
+  writes.release();
+  await newer;
+  await until(() => storedProxy(cat, 'web1-sidecar-proxy')?.Config?.['protocol'] === 'grpc');
+  await settle();
+  assert.deepEqual(storedProxy(cat, 'web1-sidecar-proxy')?.Config, { v: 2, protocol: 'grpc' });
+});
+
+test('central-config - a re-merge never brings back a proxy whose deregistration is in flight', async (t) => {
+  const cat = new TestCatalog();
+  const writes = new HeldWrites(cat);
+  const agent = newAgent(t, cat, { write: writes.write });
+  await agent.registerService(proxy(), [], false);
+
+  writes.hold();
+  const gone = agent.deregisterService('web1-sidecar-proxy');
+  await until(() => writes.pending === 1);
+  await setEntry(cat, { Kind: 'service-defaults', Name: 'web', Protocol: 'grpc' });
+  await settle();
+  writes.release();
+  await gone;
+  await settle();
+  assert.deepEqual(cat.serviceIDs(), []);
+});

@@ -23,6 +23,7 @@ import { IntervalRunner, type ProbeResult } from './interval-runner.js';
 import { DEFAULT_CHECK_OUTPUT_MAX_BYTES, truncateOutput } from './output.js';
 import { SidecarPortRange } from './sidecar-ports.js';
 import { CentralConfigMerger, storeCentralConfig } from './central-config-merger.js';
+import { RegistrationGate } from './registration-gate.js';
 import { probeTcp } from './tcp-probe.js';
 import { probeUdp } from './udp-probe.js';
 import { probeGrpc } from './grpc-probe.js';
@@ -159,6 +160,8 @@ export class LocalAgent implements AgentLocal {
   readonly #sidecarPorts: SidecarPortRange;
   /** Merges proxy-defaults/service-defaults into proxy/gateway registrations, at registration and on every change. */
   readonly #central: CentralConfigMerger;
+  /** Service writes vs. re-merge passes: a pass never reads the store behind a write in flight. */
+  readonly #gate = new RegistrationGate();
   #unwatchCentral: (() => void) | undefined;
   #remergeQueued = false;
   #reapTimer: unknown;
@@ -246,14 +249,17 @@ export class LocalAgent implements AgentLocal {
     this.#assertOpen();
     for (const d of checks) this.#assertRunnable(d, source);
     const defs = checks.map((d) => this.#localDefinition(d, service.ID));
-    const merged = this.#central.register(service);
-    await this.#commit({
-      Type: 'register',
-      Node: this.#nodeInput(),
-      SkipNodeUpdate: true,
-      Service: merged.service,
-      Checks: defs.map((d) => d.check),
-      ...(merged.original ? { Original: merged.original } : {}),
+    // Merged inside the gate: with the config a pass queued meanwhile would merge, or before that pass reads it.
+    await this.#gate.shared(async () => {
+      const merged = this.#central.register(service);
+      await this.#commit({
+        Type: 'register',
+        Node: this.#nodeInput(),
+        SkipNodeUpdate: true,
+        Service: merged.service,
+        Checks: defs.map((d) => d.check),
+        ...(merged.original ? { Original: merged.original } : {}),
+      });
     });
     if (this.#closed) return;
     for (const d of defs) this.#startRunner(d, d.check.Status);
@@ -473,13 +479,15 @@ export class LocalAgent implements AgentLocal {
       .filter((c) => c.ServiceID === serviceID)
       .map((c) => c.CheckID);
     for (const id of checkIDs) this.#stopRunner(id);
-    await this.#commit({
-      Type: 'deregister',
-      PeerName: '',
-      Node: this.#nodeName,
-      ServiceID: serviceID,
-      CheckID: '',
-    });
+    await this.#gate.shared(() =>
+      this.#commit({
+        Type: 'deregister',
+        PeerName: '',
+        Node: this.#nodeName,
+        ServiceID: serviceID,
+        CheckID: '',
+      }),
+    );
   }
 
   async #removeCheck(checkID: string): Promise<void> {
@@ -520,7 +528,7 @@ export class LocalAgent implements AgentLocal {
     this.#remergeQueued = true;
     queueMicrotask(() => {
       this.#remergeQueued = false;
-      this.#track(this.#remerge()).catch((err: unknown) => {
+      this.#track(this.#gate.exclusive(() => this.#remerge())).catch((err: unknown) => {
         this.#logger.warn({ err }, 'failed to merge central config into proxy registrations');
       });
     });
