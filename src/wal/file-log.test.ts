@@ -7,12 +7,21 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 
 import { pino } from 'pino';
 
-import type { FileLogOptions, WalLogger, WalSyncMethod } from './index.js';
+import type {
+  FileLogOptions,
+  LogFile,
+  LogFs,
+  LogOpenFlags,
+  LogOpenOptions,
+  WalLogger,
+  WalSyncMethod,
+} from './index.js';
 import {
   DEFAULT_SEGMENT_MAX_BYTES,
   FileLog,
   LogClosedError,
   LogFailedError,
+  NODE_LOG_FS,
   SNAPSHOTS_RETAINED,
 } from './index.js';
 import { FaultyFs } from './testing/faulty-fs.js';
@@ -282,3 +291,60 @@ test('wal - readBarrier waits for appends made before it to be durable and appli
   await pending; // nothing appended since: resolves whatever the signal does
   ac.abort();
 });
+
+/** The real filesystem, counting `writev` calls as they are issued (before they return). */
+class IssueCountingFs implements LogFs {
+  writesIssued = 0;
+  async open(path: string, flags: LogOpenFlags, options?: LogOpenOptions): Promise<LogFile> {
+    const fh = await NODE_LOG_FS.open(path, flags, options);
+    return {
+      writev: (buffers, position) => {
+        this.writesIssued++;
+        return fh.writev(buffers, position);
+      },
+      datasync: () => fh.datasync(),
+      sync: () => fh.sync(),
+      truncate: (length) => fh.truncate(length),
+      close: () => fh.close(),
+    };
+  }
+  readFile = (path: string): Promise<Buffer> => NODE_LOG_FS.readFile(path);
+  readdir = (path: string): Promise<string[]> => NODE_LOG_FS.readdir(path);
+  mkdirp = (path: string): Promise<void> => NODE_LOG_FS.mkdirp(path);
+  rename = (from: string, to: string): Promise<void> => NODE_LOG_FS.rename(from, to);
+  unlink = (path: string): Promise<void> => NODE_LOG_FS.unlink(path);
+}
+
+for (const syncMethod of ['open_datasync', 'fdatasync'] as const) {
+  test(`wal - the next batch is being written while the durable one is applied, and applies stay in order (${syncMethod})`, async (t) => {
+    const dir = await tempDir(t);
+    const fs = new IssueCountingFs();
+    const log = new FileLog({ dir, fs, syncMethod });
+    closeAfter(t, log);
+    const fsm = new RecordingFsm();
+    const writesAtApply = new Map<number, number>();
+    const apply = fsm.apply.bind(fsm);
+    fsm.apply = (index, data) => {
+      writesAtApply.set(index, fs.writesIssued);
+      return apply(index, data);
+    };
+    await log.start(fsm);
+    const before = fs.writesIssued;
+    // Entry 1 goes out alone; 2..6 queue behind it and form the second batch.
+    const first = log.append(Buffer.from('one'));
+    await Promise.resolve();
+    await Promise.resolve();
+    const rest = [2, 3, 4, 5, 6].map((i) => log.append(Buffer.from(`entry ${String(i)}`)));
+    const results = await Promise.all([first, ...rest]);
+    assert.deepEqual(
+      results.map((r) => r.index),
+      [1, 2, 3, 4, 5, 6],
+    );
+    assert.equal(log.stats.batches, 2);
+    assert.deepEqual(fsm.violations, []);
+    assert.deepEqual(fsm.applied, [1, 2, 3, 4, 5, 6]);
+    // When entry 1 (batch 1, durable) was applied, batch 2's write had already been issued.
+    assert.equal(writesAtApply.get(1), before + 2);
+    assert.equal(writesAtApply.get(6), before + 2);
+  });
+}

@@ -152,6 +152,12 @@ interface PendingAppend {
   readonly reject: (reason: Error) => void;
 }
 
+/** A batch whose write (and sync) has started; `written` resolves once it is durable, or with the error. */
+interface InFlightBatch {
+  readonly batch: readonly PendingAppend[];
+  readonly written: Promise<{ readonly error: unknown } | undefined>;
+}
+
 interface MutableStats {
   appends: number;
   batches: number;
@@ -596,6 +602,11 @@ export class FileLog implements CommandLog {
   /**
    * Writes batches until the queue is empty. Never rejects: failures reject the appends instead.
    *
+   * Once a batch is durable, the next batch (whatever queued meanwhile) is started **before** this one is applied,
+   * so the disk works while the event loop applies and resolves. Batches still reach the disk strictly one after
+   * another (the next is written only after this one is durable), entries are applied in index order, and an entry
+   * is applied and resolved only after its own batch is durable.
+   *
    * NOTE: `#flushTask` is cleared in the same synchronous step that finds the queue empty, so an append made by a
    * continuation of a resolved append (which runs only after this function yields) always restarts the loop.
    */
@@ -603,35 +614,63 @@ export class FileLog implements CommandLog {
     // Yield once, so appends made in the same tick as the first one share its batch.
     await Promise.resolve();
     const handlers = this.#handlers;
-    for (;;) {
-      if (this.#queue.length === 0) {
-        this.#flushTask = undefined;
-        return;
-      }
-      const batch = this.#takeBatch();
-      if (this.#failure !== undefined || handlers === undefined) {
-        this.#rejectAll(batch, this.#failure ?? new LogClosedError('not started'));
-        continue;
-      }
-      try {
-        await this.#writeBatch(batch);
-      } catch (err) {
-        await this.#onWriteError(err, batch);
-        continue;
-      }
-      for (const entry of batch) {
-        try {
-          entry.resolve({
-            index: entry.index,
-            result: this.#applyOne(handlers, entry.index, entry.data, true),
-          });
-        } catch (err) {
-          entry.reject(err instanceof Error ? err : new Error(String(err)));
-        }
-      }
-      this.#appliedSinceSnapshot += batch.length;
-      this.#maybeSnapshot(handlers);
+    if (handlers === undefined) {
+      // Unreachable: append() accepts entries only once start() has set the handlers.
+      this.#rejectAll(this.#queue.splice(0), new LogClosedError('not started'));
+      this.#flushTask = undefined;
+      return;
     }
+    let inFlight = this.#startNextBatch();
+    while (inFlight !== undefined) {
+      const { batch, written } = inFlight;
+      const failed = await written;
+      if (failed !== undefined) {
+        await this.#onWriteError(failed.error, batch);
+        inFlight = this.#startNextBatch();
+        continue;
+      }
+      const next = this.#startNextBatch();
+      this.#applyBatch(handlers, batch);
+      // apply() may itself have appended (synchronously): look at the queue again before giving up.
+      inFlight = next ?? this.#startNextBatch();
+    }
+    this.#flushTask = undefined;
+  }
+
+  /**
+   * Takes the next batch off the queue and starts writing it; `undefined` if the queue is empty. Batches taken
+   * while the log has failed are rejected at once.
+   */
+  #startNextBatch(): InFlightBatch | undefined {
+    for (;;) {
+      if (this.#queue.length === 0) return undefined;
+      const batch = this.#takeBatch();
+      if (this.#failure !== undefined) {
+        this.#rejectAll(batch, this.#failure);
+        continue;
+      }
+      const written = this.#writeBatch(batch).then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      );
+      return { batch, written };
+    }
+  }
+
+  /** Applies a durable batch in index order and resolves (or, if `apply` threw, rejects) its appends. */
+  #applyBatch(handlers: LogHandlers, batch: readonly PendingAppend[]): void {
+    for (const entry of batch) {
+      try {
+        entry.resolve({
+          index: entry.index,
+          result: this.#applyOne(handlers, entry.index, entry.data, true),
+        });
+      } catch (err) {
+        entry.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    this.#appliedSinceSnapshot += batch.length;
+    this.#maybeSnapshot(handlers);
   }
 
   /** Takes the queued appends that make up the next batch (at least one; at most {@link MAX_BATCH_BYTES}). */
