@@ -183,3 +183,36 @@ test('graph validation - a peer-exported TCP chain may not gain targets; HTTP ch
     undefined,
   );
 });
+
+test('graph validation - only L7 intentions bring their destination chains into the check', () => {
+  // db's chain is already broken (a router on a TCP service, stored before any check): an L4 intention on db
+  // does not make every unrelated service-defaults write compile it (and fail), an L7 one does.
+  const broken = store(
+    { Kind: 'service-defaults', Name: 'db', Protocol: 'http' },
+    {
+      Kind: 'service-router',
+      Name: 'db',
+      Routes: [{ Match: { HTTP: { PathPrefix: '/' } }, Destination: { Service: 'db' } }],
+    },
+  );
+  const raw = broken.entries('service-defaults')[0]!;
+  const tcpDb = { ...raw, Protocol: 'tcp' };
+  const s: GraphStore = {
+    entry: (kind, name) => (kind === 'service-defaults' && name === 'db' ? tcpDb : broken.entry(kind, name)),
+    entries: (kind) => (kind === 'service-defaults' ? [tcpDb] : broken.entries(kind)),
+  };
+  const l4 = decodeConfigEntry({
+    Kind: 'service-intentions',
+    Name: 'db',
+    Sources: [{ Name: 'web', Action: 'allow' }],
+  });
+  const withL4: GraphStore = {
+    entry: (kind, name) => (kind === 'service-intentions' && name === 'db' ? l4 : s.entry(kind, name)),
+    entries: (kind) => (kind === 'service-intentions' ? [l4] : s.entries(kind)),
+  };
+  assert.equal(write(withL4, defaults('api', 'http')), undefined);
+  assert.equal(
+    write(s, l7('db')),
+    'discovery chain "db" uses a protocol "tcp" that does not permit advanced routing or splitting behavior',
+  );
+});

@@ -149,10 +149,15 @@ function affected(before: GraphStore, change: ProposedChange): Scope | null {
       ];
     }
   }
-  for (const ixn of intentions) chains.add(ixn.Name);
-  // Sorted, so that when several intentions are incompatible every server names the same one.
-  intentions.sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
-  return { chains, intentions, exports: [] };
+  // Only intentions with L7 permissions need their destination's protocol, so only their chains are compiled
+  // (Consul compiles every intention destination's chain too, which costs a compile per intention on every
+  // service-defaults write, inside the apply; a chain the change does not touch compiles as it did before).
+  // Sorted and unique, so that when several are incompatible every server names the same one.
+  const l7 = new Map<string, ServiceIntentionsEntry>();
+  for (const ixn of intentions) if (ixn.Name !== '*' && hasPermissions(ixn)) l7.set(ixn.Name, ixn);
+  const checked = [...l7.values()].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+  for (const ixn of checked) chains.add(ixn.Name);
+  return { chains, intentions: checked, exports: [] };
 }
 
 /**
