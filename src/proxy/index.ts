@@ -22,3 +22,27 @@ export type { Logger } from '../logging/index.js';
 export function createProxyLogger(level: LogLevel, json: boolean): Logger {
   return createLogger({ level, json }).child({ subsystem: 'proxy' });
 }
+export {
+  parseClientHello,
+  DEFAULT_MAX_CLIENT_HELLO_BYTES,
+  MAX_CLIENT_HELLO_BYTES,
+  type ClientHelloParse,
+  type ClientHelloRefusal,
+} from './sni/client-hello.js';
+export {
+  peekClientHello,
+  DEFAULT_CLIENT_HELLO_TIMEOUT_MS,
+  type PeekOptions,
+  type PeekResult,
+} from './sni/peek.js';
+export {
+  MeshGateway,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  type MeshGatewayOptions,
+} from './gateway/mesh-gateway.js';
+export { RoutingView, type RoutingViewOptions } from './gateway/routing-view.js';
+export { apiGatewaySource, type GatewaySource } from './gateway/gateway-source.js';
+export { REFUSAL_REASONS, type RefusalReason, type GatewayCounterValues } from './gateway/counters.js';
+export { routeSni, type SniRoute, type SniContext } from './gateway/sni-route.js';
