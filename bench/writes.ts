@@ -8,6 +8,13 @@
  * alternating (entente, etcd | etcd, entente | entente, etcd), so a change in what else the machine is doing weighs
  * on both alike; each run's ratio is printed, and their spread.
  *
+ * Same durability: etcd (default flags, no `--unsafe-no-fsync`) fdatasyncs its WAL once per raft batch before it
+ * answers; the agent answers once the write's group-commit batch is durable (an `O_DSYNC` write; see
+ * src/wal/README.md), and the printed command-log counters show entries per batch and durable flushes. Same load:
+ * 16 closed-loop clients each; the agent's over 16 keep-alive HTTP/1.1 connections, etcd's over the etcd3 client's
+ * gRPC (HTTP/2) channel, which costs the bench process more CPU (printed per round). Not the same work: each agent
+ * write registers a node, a service and a check (three table rows, watch notifications); each etcd write is one key.
+ *
  *   node --import tsx bench/writes.ts
  */
 import { spawn } from 'node:child_process';
@@ -17,7 +24,7 @@ import { runBench, track, waitExit } from './lib/cleanup.js';
 import { CpuMeter } from './lib/cpu.js';
 import { diskFsync } from './lib/disk.js';
 import { ETCDCTL_BIN, startEtcd, stopEtcd, type EtcdServer } from './lib/etcd.js';
-import { httpRequest, keepAliveAgent } from './lib/http-client.js';
+import { httpOk, httpRequest, keepAliveAgent } from './lib/http-client.js';
 import { runClosedLoop, type LoadResult } from './lib/load.js';
 import { registrationBody } from './lib/payload.js';
 import { ETCD, ETCDCTL, requireTools } from './lib/require-tools.js';
@@ -91,6 +98,22 @@ function etcdSide(etcd: EtcdServer, client: Etcd3): Side {
   };
 }
 
+/** The agent's command-log counters (gauges `entente.wal.*` in `/v1/agent/metrics`). */
+interface WalCounters {
+  appends: number;
+  batches: number;
+  fsyncs: number;
+}
+
+async function walCounters(agent: BenchAgent, http: ReturnType<typeof keepAliveAgent>): Promise<WalCounters> {
+  const res = await httpOk(http, 'GET', `${agent.httpAddr}/v1/agent/metrics`);
+  const gauges = (JSON.parse(res.body.toString('utf8')) as { Gauges?: { Name: string; Value: number }[] })
+    .Gauges;
+  const get = (suffix: string): number =>
+    gauges?.find((g) => g.Name.endsWith(`.wal.${suffix}`))?.Value ?? NaN;
+  return { appends: get('appends'), batches: get('batches'), fsyncs: get('fsyncs') };
+}
+
 /** The rounds of one side as one figure: writes/s over all rounds, p50/p99 the median of the rounds'. */
 function combine(rows: readonly Row[]): Row {
   const ops = rows.reduce((n, r) => n + r.result.ops, 0);
@@ -160,6 +183,8 @@ await runBench('writes', async () => {
   let client: Etcd3 | undefined;
   const runs: { entente: Row; etcd: Row }[] = [];
   let etcdctl: { invocations: number; perSec: number; failed: number };
+  let walBefore: WalCounters;
+  let walAfter: WalCounters;
   try {
     etcd = await startEtcd();
     client = new Etcd3({ hosts: etcd.clientUrl });
@@ -173,6 +198,7 @@ await runBench('writes', async () => {
     };
     await go(e, false);
     await go(d, false);
+    walBefore = await walCounters(agent, http);
     for (let i = 0; i < RUNS; i++) {
       // Which side goes first alternates too, so neither always follows the other's disk backlog.
       if (i % 2 === 0) {
@@ -183,6 +209,7 @@ await runBench('writes', async () => {
         runs.push({ entente: await go(e, true), etcd: dr });
       }
     }
+    walAfter = await walCounters(agent, http);
     etcdctl = await benchEtcdctl(etcd.clientUrl);
   } finally {
     http.destroy();
@@ -231,6 +258,13 @@ await runBench('writes', async () => {
   for (const r of [entente, etcdRow]) {
     if (r.result.firstError !== undefined) console.log(`first error (${r.name}): ${r.result.firstError}`);
   }
+  const appends = walAfter.appends - walBefore.appends;
+  const batches = walAfter.batches - walBefore.batches;
+  const flushes = walAfter.fsyncs - walBefore.fsyncs;
+  console.log(
+    `entente command log over the measured rounds: ${fmt(appends)} appends in ${fmt(batches)} group-commit batches ` +
+      `(${(appends / batches).toFixed(1)} per batch), ${fmt(flushes)} durable flushes (O_DSYNC writes or fdatasyncs)`,
+  );
   const ratios = runs.map((r) => r.entente.result.opsPerSec / r.etcd.result.opsPerSec);
   const sorted = [...ratios].sort((a, b) => a - b);
   console.log(
