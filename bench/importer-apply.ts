@@ -9,12 +9,21 @@
  * flight, only changed instances written). Printed: process CPU (all threads, GC included) per change, commands
  * and bytes written per burst, and the ratio to the baseline.
  *
+ * Also from the wire: each received service as the frame a peer sends (`ReplicationMessage` Response bytes),
+ * decoded and then imported, once with the generated protobuf-es decoder and converter (what the stream did
+ * before) and once with the stream's decoder (`inbound-decode.ts`, hand-written for this message), each into its
+ * own store, so the decoders' cost per change shows next to the write's.
+ *
  *   node --import tsx bench/importer-apply.ts            # ROUNDS=5 to change the default
  */
 import { StateStore, type Command, type ImportedInstance } from '../src/state/index.js';
 import { Importer } from '../src/peering/importer.js';
 import type { CheckServiceNode } from '../src/peering/messages.js';
 import type { PeeringWrite } from '../src/peering/store.js';
+import { replicationMessageCodec } from '../src/grpc/peerstream/methods.js';
+import { toWireMessage } from '../src/grpc/peerstream/encoded-response.js';
+import { decodeGeneric, decodeInbound } from '../src/grpc/peerstream/inbound-decode.js';
+import { TYPE_URL, type ReplicationMessage } from '../src/peering/messages.js';
 import { fmt, loadLine, median, printHeader, printReproduce, printTable, ratio } from './lib/stats.js';
 
 const COMMAND = 'node --import tsx bench/importer-apply.ts';
@@ -153,6 +162,68 @@ interface Counter {
   bytes: number;
 }
 
+/** An importer writing into its own store, as the log does (the write resolves on a later tick). */
+function newImporter(): { importer: Importer; counter: Counter } {
+  const target = newStore();
+  const counter: Counter = { commands: 0, bytes: 0 };
+  const write: PeeringWrite = (cmd) => {
+    const bytes = target.write(cmd);
+    counter.commands += 1;
+    counter.bytes += bytes;
+    return new Promise((resolve) =>
+      setImmediate(() => resolve({ index: 0, result: { ok: true, value: true } })),
+    );
+  };
+  return { importer: new Importer(PEER, write), counter };
+}
+
+type Decode = (frame: Buffer) => ReplicationMessage | undefined;
+
+const decoders: Record<'generated' | 'stream', Decode> = {
+  generated: (frame) => decodeGeneric(frame),
+  stream: (frame) => {
+    const m = decodeInbound(frame);
+    return m.kind === 'ignored' ? undefined : m;
+  },
+};
+
+/** The frame a peer sends for service `s` (its full instance set). */
+function frame(s: number, flipped: boolean): Buffer {
+  const msg: ReplicationMessage = {
+    kind: 'response',
+    nonce: '00000001',
+    resourceUrl: TYPE_URL.exportedService,
+    resourceId: serviceName(s),
+    resource: { type: 'exported-service', nodes: serviceSet(s, flipped) },
+    operation: 1,
+  };
+  return replicationMessageCodec.serialize(toWireMessage(msg));
+}
+
+/** A burst received as frames: each decoded by `decode`, then imported. */
+async function wireBurst(
+  decode: Decode,
+  target: { importer: Importer; counter: Counter },
+  round: number,
+  flipped: boolean,
+): Promise<Burst> {
+  const frames = burstServices(round).map((s) => frame(s, flipped));
+  const before = { ...target.counter };
+  const t0 = cpuMs();
+  await Promise.all(
+    frames.map((f) => {
+      const m = decode(f);
+      if (m?.kind !== 'response' || m.resource?.type !== 'exported-service') throw new Error('bad frame');
+      return target.importer.service(m.resourceId, m.resource.nodes);
+    }),
+  );
+  return {
+    cpuPerChangeMs: (cpuMs() - t0) / FLIPS,
+    commands: target.counter.commands - before.commands,
+    bytes: target.counter.bytes - before.bytes,
+  };
+}
+
 async function main(): Promise<void> {
   printHeader(
     'importer-apply',
@@ -171,16 +242,24 @@ async function main(): Promise<void> {
     );
   };
   const importer = new Importer(PEER, write);
+  const viaGenerated = newImporter();
+  const viaStream = newImporter();
   for (let s = 0; s < SERVICES; s++) {
     base.write(fullReplace(s, serviceSet(s, false)));
     await importer.service(serviceName(s), serviceSet(s, false));
+    await viaGenerated.importer.service(serviceName(s), serviceSet(s, false));
+    await viaStream.importer.service(serviceName(s), serviceSet(s, false));
   }
   const baseRuns: Burst[] = [];
   const batchRuns: Burst[] = [];
+  const generatedRuns: Burst[] = [];
+  const streamRuns: Burst[] = [];
   for (let round = 0; round < ROUNDS * 2; round++) {
     const flipped = round % 2 === 0;
     baseRuns.push(baselineBurst(base.write, round, flipped));
     batchRuns.push(await batchedBurst(importer, counter, round, flipped));
+    generatedRuns.push(await wireBurst(decoders.generated, viaGenerated, round, flipped));
+    streamRuns.push(await wireBurst(decoders.stream, viaStream, round, flipped));
   }
   const row = (name: string, runs: Burst[], ref: number): string[] => {
     const cpu = median(runs.map((r) => r.cpuPerChangeMs));
@@ -199,6 +278,8 @@ async function main(): Promise<void> {
     [
       row('full replace per service (before)', baseRuns, ref),
       row('batch, changed only (now)', batchRuns, ref),
+      row('frames: generated decoder + batch (before)', generatedRuns, ref),
+      row('frames: stream decoder + batch (now)', streamRuns, ref),
     ],
   );
   printReproduce(COMMAND);
