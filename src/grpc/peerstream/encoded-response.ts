@@ -131,18 +131,19 @@ function writeInt32(out: Buffer, at: number, n: number): number {
 
 function encodeResponse(msg: ResponseMessage, resource: Resource): Buffer {
   const tail = sharedTail(msg, resource);
-  const nonce = Buffer.from(msg.nonce, 'utf8');
-  const nonceField = nonce.length === 0 ? 0 : 1 + varintSize(nonce.length) + nonce.length;
+  // The nonce is written straight into the output (no intermediate buffer per peer and change).
+  const nonceLength = Buffer.byteLength(msg.nonce, 'utf8');
+  const nonceField = nonceLength === 0 ? 0 : 1 + varintSize(nonceLength) + nonceLength;
   const inner = nonceField + tail.length;
   const out = Buffer.allocUnsafe(1 + varintSize(inner) + inner);
   let at = 0;
   out[at++] = RESPONSE_TAG;
   at = writeVarint(out, at, inner);
-  if (nonce.length > 0) {
+  if (nonceLength > 0) {
     // proto3: an empty string is not written (as protobuf-es does).
     out[at++] = NONCE_TAG;
-    at = writeVarint(out, at, nonce.length);
-    at += nonce.copy(out, at);
+    at = writeVarint(out, at, nonceLength);
+    at += out.write(msg.nonce, at, 'utf8');
   }
   tail.copy(out, at);
   return out;
