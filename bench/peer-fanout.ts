@@ -21,6 +21,11 @@
  * must absorb: on a quiet machine, wall to exact ≥ that / 2).
  *
  *   node --import tsx bench/peer-fanout.ts            # PEERS=1,10,20 ROUNDS=3 to change the defaults
+ * Then, a different measurement, printed in its own table: the importer agents stopped, the exporter with 1 and
+ * 10 lean in-process peers (bench/lib/lean-peer.ts: Entente's gRPC transport, statuses kept in memory, every
+ * response ACKed at once; LEAN=1,10 to change, LEAN=0 to skip): the exporter's cost per peer without importer
+ * agents competing for the two cores.
+ *
  *   PROFILE_DIR=/tmp/prof node --import tsx bench/peer-fanout.ts   # + a V8 CPU profile of the exporter and the
  *                                                                  # first importer (written when they stop)
  */
@@ -30,6 +35,7 @@ import { processCpuMs } from './lib/cpu.js';
 import { consulIndex, httpOk, keepAliveAgent, type HttpResponse } from './lib/http-client.js';
 import { runCount } from './lib/load.js';
 import { registration } from './lib/payload.js';
+import { LeanPeer } from './lib/lean-peer.js';
 import {
   establish,
   exportServices,
@@ -66,6 +72,13 @@ const PROFILE_DIR = process.env['PROFILE_DIR'];
 const profileArgs = (profiled: boolean): string[] =>
   PROFILE_DIR !== undefined && profiled ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
 
+/** Lean (in-process, store-less) importers for the exporter-only figure; LEAN=0 skips it. */
+const LEAN_COUNTS = (process.env['LEAN'] ?? '1,10')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+const MAX_LEAN = Math.max(0, ...LEAN_COUNTS);
+const leanName = (i: number): string => `lean-${i + 1}`;
 const serviceName = (s: number): string => `svc-${String(s).padStart(4, '0')}`;
 const importerName = (i: number): string => `imp-${i + 1}`;
 
@@ -307,6 +320,100 @@ interface Row {
   agentsCpuMs: number;
 }
 
+interface LeanRow {
+  peers: number;
+  wallMs: number;
+  cpuPerChangeMs: number;
+  /** CPU of the benchmark process (every lean peer and the writing HTTP client) per change, ms. */
+  benchCpuPerChangeMs: number;
+}
+
+/** One burst with lean peers: exporter CPU per change and the lean peers' (the benchmark process's) CPU. */
+async function leanBurst(
+  http: Agent,
+  exporter: PeerAgent,
+  peers: readonly LeanPeer[],
+  round: number,
+): Promise<Omit<LeanRow, 'peers'>> {
+  const status = round % 2 === 0 ? 'critical' : 'passing';
+  const services = Array.from({ length: FLIPS }, (_, j) => (j * 7 + 3) % SERVICES);
+  const cpu0 = processCpuMs(exporter.child.pid);
+  const own0 = process.cpuUsage();
+  const t0 = performance.now();
+  await runCount({
+    concurrency: 16,
+    total: FLIPS,
+    maxMs: BURST_TIMEOUT_MS,
+    op: async (j) => {
+      const body = flipBody(services[j]!, status);
+      await requestWithRetry(http, 'PUT', `${exporter.httpAddr}/v1/catalog/register`, body);
+    },
+  });
+  const deadline = performance.now() + BURST_TIMEOUT_MS;
+  await Promise.all(
+    peers.map((p) => p.until(() => services.every((s) => p.status.get(flippedId(s)) === status), deadline)),
+  );
+  const wallMs = performance.now() - t0;
+  const own = process.cpuUsage(own0);
+  return {
+    wallMs,
+    cpuPerChangeMs: (processCpuMs(exporter.child.pid) - cpu0) / FLIPS,
+    benchCpuPerChangeMs: (own.user + own.system) / 1000 / FLIPS,
+  };
+}
+
+/**
+ * The exporter-only figure (a different measurement from the table above): the importer agents stopped, the
+ * exporter serves 1 and then N lean in-process peers (bench/lib/lean-peer.ts: decode, keep statuses, ACK).
+ */
+async function measureLean(http: Agent, exporter: PeerAgent): Promise<void> {
+  const peers: LeanPeer[] = [];
+  const rows: LeanRow[] = [];
+  try {
+    for (const n of LEAN_COUNTS) {
+      while (peers.length < n) {
+        const p = new LeanPeer();
+        peers.push(p);
+        await p.connect(await generateToken(http, exporter, leanName(peers.length - 1)), 'dc-lean');
+      }
+      const deadline = performance.now() + SYNC_TIMEOUT_MS;
+      await Promise.all(peers.map((p) => p.until(() => p.status.size >= SERVICES * PER_SERVICE, deadline)));
+      await sleep(1_000);
+      await leanBurst(http, exporter, peers, 1); // warm-up
+      const results: Omit<LeanRow, 'peers'>[] = [];
+      for (let r = 0; r < ROUNDS; r++) results.push(await leanBurst(http, exporter, peers, r));
+      const med = (f: (r: Omit<LeanRow, 'peers'>) => number): number => median(results.map(f));
+      rows.push({
+        peers: n,
+        wallMs: med((x) => x.wallMs),
+        cpuPerChangeMs: med((x) => x.cpuPerChangeMs),
+        benchCpuPerChangeMs: med((x) => x.benchCpuPerChangeMs),
+      });
+    }
+  } finally {
+    await Promise.all(peers.map((p) => p.close()));
+  }
+  const one = rows[0]!;
+  printTable(
+    'DIFFERENT MEASUREMENT: exporter only, with lean in-process peers (no store, log or HTTP on the importing ' +
+      'side; importer agents stopped)',
+    [
+      'lean peers',
+      'wall to exact',
+      'exporter CPU ms/change',
+      'per added peer',
+      'bench process ms/change (lean peers + client)',
+    ],
+    rows.map((r) => [
+      String(r.peers),
+      fmtMs(r.wallMs),
+      fmt(r.cpuPerChangeMs, 3),
+      r.peers > one.peers ? fmt((r.cpuPerChangeMs - one.cpuPerChangeMs) / (r.peers - one.peers), 3) : '-',
+      fmt(r.benchCpuPerChangeMs, 3),
+    ]),
+  );
+}
+
 async function main(): Promise<void> {
   printHeader('peer-fanout', `exporter CPU per change with ${PEER_COUNTS.join(', ')} peers`);
   const http = keepAliveAgent(64);
@@ -343,7 +450,7 @@ async function main(): Promise<void> {
     http,
     exporter,
     ['*'],
-    importers.map((_, i) => importerName(i)),
+    [...importers.map((_, i) => importerName(i)), ...Array.from({ length: MAX_LEAN }, (_, i) => leanName(i))],
   );
 
   const rows: Row[] = [];
@@ -408,6 +515,11 @@ async function main(): Promise<void> {
       '(CPU(N) − CPU(1)) / (N − 1), target ≤ 0.1 ms;\nwall to exact for 0 peers = the 100 writes alone; ' +
       `target: 10 importers exact ≤ 0.5 s (needs all agents' CPU per burst well under 1 s on 2 cores)`,
   );
+  if (MAX_LEAN > 0) {
+    // The importer agents go first, so the exporter serves the lean peers only.
+    await Promise.all(importers.map((imp) => stopChild(imp.child)));
+    await measureLean(http, exporter);
+  }
   if (PROFILE_DIR !== undefined) {
     // A profile is written when the process exits normally: stop the profiled agents gracefully.
     await Promise.all([stopChild(exporter.child), stopChild(importers[0]!.child)]);
