@@ -89,6 +89,8 @@ export function protocolOf(config: Readonly<Record<string, unknown>> | undefined
 }
 
 function upstreamProblem(u: Upstream, localDatacenter: string): string | undefined {
+  if (u.DestinationName === '*' || u.CentrallyConfigured === true)
+    return 'transparent-proxy implicit upstreams are not served by the built-in proxy';
   const type = u.DestinationType ?? '';
   if (type !== '' && type !== 'service')
     return `destination type "${type}" is not supported by the built-in proxy`;
