@@ -139,7 +139,13 @@ test('mesh registration - snake_case proxy keys are accepted as Consul accepts t
       TransparentProxy: { OutboundListenerPort: 15001, DialedDirectly: true },
       Config: { protocol: 'tcp' },
       Upstreams: [
-        { DestinationPeer: 'cluster-b', DestinationName: 'cache', LocalBindPort: 6380, MeshGateway: {} },
+        // The proxy-level mesh gateway mode reaches the peer's upstream through Consul's central-config merge.
+        {
+          DestinationPeer: 'cluster-b',
+          DestinationName: 'cache',
+          LocalBindPort: 6380,
+          MeshGateway: { Mode: 'local' },
+        },
         { DestinationName: 'logs', LocalBindSocketPath: '/tmp/logs.sock', MeshGateway: { Mode: 'remote' } },
         // Transparent mode with a proxy-level mesh gateway mode: Consul's merge adds the wildcard upstream.
         {

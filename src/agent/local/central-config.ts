@@ -9,7 +9,7 @@ import { mergeExtras, resolveExtras, type ResolvedExtras } from './central-extra
 import {
   addImplicitUpstreams,
   type CentralEntry,
-  isLocalServiceUpstream,
+  isServiceUpstream,
   mergeUpstreams,
   resolveUpstreamConfigs,
   type ResolvedUpstreams,
@@ -75,9 +75,11 @@ export function resolveServiceConfig(
   }
   // Only a sidecar's own upstreams are asked about (Consul's `IsSidecarProxy`); a gateway has none.
   const service = upstreams?.service;
-  const names =
+  const explicit =
     service?.Kind === 'connect-proxy'
-      ? (service.Proxy?.Upstreams ?? []).filter(isLocalServiceUpstream).map((us) => us.DestinationName)
+      ? (service.Proxy?.Upstreams ?? [])
+          .filter(isServiceUpstream)
+          .map((us) => ({ peer: us.DestinationPeer ?? '', name: us.DestinationName }))
       : [];
   const transparent = service?.Proxy?.Mode === 'transparent' || mode === 'transparent';
   const resolvedUpstreams =
@@ -90,10 +92,10 @@ export function resolveServiceConfig(
             registrationMeshGatewayMode: service.Proxy?.MeshGateway?.Mode ?? '',
             serviceDefaultsOf: upstreams.serviceDefaultsOf,
           },
-          names,
+          explicit,
           transparent,
         )
-      : { byName: new Map<string, Record<string, unknown>>(), implicit: [] };
+      : { byKey: new Map<string, Record<string, unknown>>(), implicit: [] };
   const extras = resolveExtras(proxyDefaults, serviceDefaults);
   return { proxyConfig, mode, meshGatewayMode, transparentProxy, upstreams: resolvedUpstreams, extras };
 }
@@ -141,8 +143,8 @@ export function mergeServiceConfig(resolved: ResolvedServiceConfig, service: Ser
     proxy.TransparentProxy = { ...proxy.TransparentProxy, DialedDirectly: true };
   }
   mergeExtras(resolved.extras, proxy);
-  if (proxy.Upstreams && resolved.upstreams.byName.size > 0) {
-    proxy.Upstreams = mergeUpstreams(proxy.Upstreams, resolved.upstreams.byName);
+  if (proxy.Upstreams && resolved.upstreams.byKey.size > 0) {
+    proxy.Upstreams = mergeUpstreams(proxy.Upstreams, resolved.upstreams.byKey);
   }
   // In transparent mode (after the merge) the upstreams central config knows of are listed too, flagged
   // CentrallyConfigured: a transparent proxy's registration usually lists none.

@@ -85,11 +85,53 @@ test('central-upstreams - UpstreamConfig.Defaults, then the registration mesh ga
   assert.equal(got?.[1]?.MeshGateway?.Mode, 'local');
 });
 
-test("central-upstreams - the upstream's own values win; peer and prepared-query upstreams are left alone", () => {
+test("central-upstreams - the upstream's own values win; prepared-query upstreams are left alone", () => {
   const own = US({ Config: { protocol: 'tcp' }, MeshGateway: { Mode: 'remote' } });
-  const peer = US({ DestinationName: 'db', DestinationPeer: 'other' });
   const query = US({ DestinationName: 'q', DestinationType: 'prepared_query' });
-  assert.deepEqual(upstreams(PD, undefined, { Upstreams: [own, peer, query] }), [own, peer, query]);
+  assert.deepEqual(upstreams(PD, undefined, { Upstreams: [own, query] }), [own, query]);
+});
+
+test("central-upstreams - a peer's upstream takes mesh gateway mode and config but never a central protocol", () => {
+  const peer = US({ DestinationPeer: 'other' });
+  assert.deepEqual(upstreams(PD, undefined, { Upstreams: [peer] }), [
+    US({ DestinationPeer: 'other', MeshGateway: { Mode: 'local' } }),
+  ]);
+  const sd: CentralEntry = {
+    Kind: 'service-defaults',
+    Name: 'web',
+    UpstreamConfig: { Overrides: [{ Name: 'db', Peer: 'other', Protocol: 'http', ConnectTimeoutMs: 10 }] },
+  };
+  const own = US({ DestinationPeer: 'other', Config: { protocol: 'tcp' } });
+  assert.deepEqual(upstreams(undefined, sd, { Upstreams: [own] }), [
+    US({ DestinationPeer: 'other', Config: { protocol: 'tcp', connect_timeout_ms: 10 } }),
+  ]);
+});
+
+test('central-upstreams - overrides naming a peer apply to that peer only; without any, by name to peers too', () => {
+  const local = US();
+  const peer = US({ DestinationPeer: 'other' });
+  const both: CentralEntry = {
+    Kind: 'service-defaults',
+    Name: 'web',
+    UpstreamConfig: {
+      Overrides: [
+        { Name: 'db', ConnectTimeoutMs: 2222 },
+        { Name: 'db', Peer: 'other', ConnectTimeoutMs: 3333 },
+      ],
+    },
+  };
+  assert.deepEqual(upstreams(undefined, both, { Upstreams: [local, peer] }), [
+    US({ Config: { connect_timeout_ms: 2222 } }),
+    US({ DestinationPeer: 'other', Config: { connect_timeout_ms: 3333 } }),
+  ]);
+  const byName: CentralEntry = {
+    Kind: 'service-defaults',
+    Name: 'web',
+    UpstreamConfig: { Overrides: [{ Name: 'db', ConnectTimeoutMs: 2222 }] },
+  };
+  assert.deepEqual(upstreams(undefined, byName, { Upstreams: [peer] }), [
+    US({ DestinationPeer: 'other', Config: { connect_timeout_ms: 2222 } }),
+  ]);
 });
 
 const central = (name: string, extra: Partial<Upstream> = {}): Upstream => ({

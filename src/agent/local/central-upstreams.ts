@@ -89,6 +89,8 @@ interface UpstreamResolution {
   readonly wildcard: Record<string, unknown>;
   readonly upstreamDefaults: Record<string, unknown> | undefined;
   readonly overrides: Map<string, Record<string, unknown>>;
+  /** No override names a peer: a peer's upstream takes the override of its name too (Consul's legacy match). */
+  readonly legacyOverrides: boolean;
   /** Services whose service-defaults Consul reads for the upstreams (`ReadResolvedServiceConfigEntries`). */
   readonly ownDefaultsOf: ReadonlySet<string>;
 }
@@ -112,6 +114,8 @@ function resolveOne(r: UpstreamResolution, peer: string, name: string): Record<s
   if (r.input.registrationMeshGatewayMode !== '') {
     cfg['mesh_gateway'] = { Mode: r.input.registrationMeshGatewayMode };
   }
+  const peerless = r.legacyOverrides && peer !== '' ? r.overrides.get(upstreamKey('', name)) : undefined;
+  if (peerless) mergeUpstreamConfigInto(peerless, cfg);
   const override = r.overrides.get(upstreamKey(peer, name));
   if (override) mergeUpstreamConfigInto(override, cfg);
   return cfg;
@@ -119,8 +123,8 @@ function resolveOne(r: UpstreamResolution, peer: string, name: string): Record<s
 
 /** The upstream config central config resolves for one proxy (Consul's `UpstreamConfigs`). */
 export interface ResolvedUpstreams {
-  /** Opaque config per explicit local upstream name; upstreams with nothing to add are absent. */
-  readonly byName: Map<string, Record<string, unknown>>;
+  /** Opaque config per explicit service upstream ({@link upstreamKey}); upstreams with nothing to add are absent. */
+  readonly byKey: Map<string, Record<string, unknown>>;
   /**
    * In transparent mode: the upstreams central config knows of (each `UpstreamConfig.Overrides` entry, and the
    * wildcard `*` when `UpstreamConfig.Defaults` is set or anything applies to every upstream), as Consul's
@@ -131,21 +135,22 @@ export interface ResolvedUpstreams {
 }
 
 /**
- * Consul's `ComputeResolvedServiceConfig`, upstream half. `names`: the explicit local service upstreams of the
- * registration (a sidecar's; none for gateways). `transparent`: the registration's own `Proxy.Mode` or the mode
+ * Consul's `ComputeResolvedServiceConfig`, upstream half. `explicit`: the service upstreams of the registration,
+ * by peer and name (a sidecar's; none for gateways). `transparent`: the registration's own `Proxy.Mode` or the mode
  * central config resolves to is `transparent`; only then do `Overrides` of unlisted upstreams and the wildcard
  * count, and only without it and without explicit upstreams is nothing resolved.
  */
 export function resolveUpstreamConfigs(
   input: UpstreamResolveInput,
-  names: readonly string[],
+  explicit: readonly { readonly peer: string; readonly name: string }[],
   transparent = false,
 ): ResolvedUpstreams {
-  const byName = new Map<string, Record<string, unknown>>();
-  if (names.length === 0 && !transparent) return { byName, implicit: [] };
+  const byKey = new Map<string, Record<string, unknown>>();
+  if (explicit.length === 0 && !transparent) return { byKey, implicit: [] };
   const { wildcard, upstreamDefaults } = wildcardDefaults(input);
   const overrides = overridesByKey(input.serviceDefaults);
-  const ownDefaultsOf = new Set(names);
+  // Consul reads service-defaults for the local upstreams only (a peer's services have none here).
+  const ownDefaultsOf = new Set(explicit.filter((us) => us.peer === '').map((us) => us.name));
   if (transparent) {
     for (const o of overrides.values()) if (str(o['Peer']) === '') ownDefaultsOf.add(str(o['Name']));
   }
@@ -156,20 +161,21 @@ export function resolveUpstreamConfigs(
     wildcard,
     upstreamDefaults,
     overrides,
+    legacyOverrides: ![...overrides.values()].some((o) => str(o['Peer']) !== ''),
     ownDefaultsOf,
   };
-  for (const name of new Set(names)) {
-    const cfg = resolveOne(r, '', name);
-    if (Object.keys(cfg).length > 0) byName.set(name, cfg);
+  for (const { peer, name } of explicit) {
+    const cfg = resolveOne(r, peer, name);
+    if (Object.keys(cfg).length > 0) byKey.set(upstreamKey(peer, name), cfg);
   }
-  if (!transparent) return { byName, implicit: [] };
+  if (!transparent) return { byKey, implicit: [] };
   const implicit: Upstream[] = [];
   for (const o of overrides.values()) {
     const cfg = resolveOne(r, str(o['Peer']), str(o['Name']));
     if (Object.keys(cfg).length > 0) implicit.push(centralUpstream(str(o['Peer']), str(o['Name']), cfg));
   }
   if (upstreamDefaults || Object.keys(wildcard).length > 0) implicit.push(centralUpstream('', '*', wildcard));
-  return { byName, implicit };
+  return { byKey, implicit };
 }
 
 /** An upstream added from central config (Consul's synthetic upstream; namespace and partition as Consul CE's). */
@@ -186,17 +192,11 @@ function centralUpstream(peer: string, name: string, cfg: Record<string, unknown
   };
 }
 
-/** Upstreams central config applies to: service upstreams in this datacenter's own catalog (no peer). */
-export const isLocalServiceUpstream = (us: Upstream): boolean =>
-  (us.DestinationType ?? '') === '' || us.DestinationType === 'service'
-    ? (us.DestinationPeer ?? '') === ''
-    : false;
-
 /** Go's zero values, which mergo's non-overwriting merge treats as unset. */
 const isEmpty = (v: unknown): boolean => v === undefined || v === null || v === '' || v === 0 || v === false;
 
 /** Upstreams of the service destination type (Consul skips prepared queries), with or without a peer. */
-const isServiceUpstream = (us: Upstream): boolean =>
+export const isServiceUpstream = (us: Upstream): boolean =>
   (us.DestinationType ?? '') === '' || us.DestinationType === 'service';
 
 /**
@@ -225,14 +225,16 @@ function modeOf(v: unknown): MeshGatewayMode {
 
 /**
  * Consul's `MergeServiceConfig`, upstream half: an upstream's own mesh gateway mode wins, else the resolved one;
- * resolved config keys fill what the upstream's `Config` leaves unset; `mesh_gateway` never stays in `Config`.
+ * resolved config keys fill what the upstream's `Config` leaves unset; `mesh_gateway` never stays in `Config`; a
+ * peer's upstream keeps its own `protocol` (or none): central protocols describe this datacenter's services.
  */
 export function mergeUpstreams(
   upstreams: readonly Upstream[],
   configs: ReadonlyMap<string, Record<string, unknown>>,
 ): Upstream[] {
   return upstreams.map((us) => {
-    const remote = isLocalServiceUpstream(us) ? configs.get(us.DestinationName) : undefined;
+    const peer = us.DestinationPeer ?? '';
+    const remote = isServiceUpstream(us) ? configs.get(upstreamKey(peer, us.DestinationName)) : undefined;
     if (!remote) return us;
     const next: Upstream = { ...us };
     const mode = modeOf(remote['mesh_gateway']);
@@ -241,6 +243,10 @@ export function mergeUpstreams(
     const config: Record<string, unknown> = { ...(us.Config ?? {}) };
     for (const [k, v] of Object.entries(remote)) {
       if (isEmpty(config[k]) && !isEmpty(v)) config[k] = structuredClone(v);
+    }
+    if (peer !== '') {
+      if (us.Config && 'protocol' in us.Config) config['protocol'] = us.Config['protocol'];
+      else delete config['protocol'];
     }
     delete config['mesh_gateway'];
     if (Object.keys(config).length > 0) next.Config = config;
