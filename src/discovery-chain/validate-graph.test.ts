@@ -216,3 +216,17 @@ test('graph validation - only L7 intentions bring their destination chains into 
     'discovery chain "db" uses a protocol "tcp" that does not permit advanced routing or splitting behavior',
   );
 });
+
+test('graph validation - MutualTLSMode permissive needs the mesh entry to allow it, unless already permissive', () => {
+  const refused =
+    'cannot set MutualTLSMode=permissive because AllowEnablingPermissiveMutualTLS=false in the mesh config entry';
+  const permissive = { Kind: 'service-defaults', Name: 'api', MutualTLSMode: 'permissive' };
+  const proxyPermissive = { Kind: 'proxy-defaults', Name: 'global', MutualTLSMode: 'permissive' };
+  assert.equal(write(store(), permissive), refused);
+  assert.equal(write(store(), proxyPermissive), refused);
+  assert.equal(write(store(), { ...permissive, MutualTLSMode: 'strict' }), undefined);
+  const allowed = { Kind: 'mesh', AllowEnablingPermissiveMutualTLS: true };
+  assert.equal(write(store(allowed), permissive), undefined);
+  // Already permissive (the mesh setting turned off later): the entry may be rewritten as it is.
+  assert.equal(write(store(permissive), { ...permissive, Protocol: 'http' }), undefined);
+});

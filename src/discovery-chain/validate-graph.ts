@@ -10,7 +10,9 @@
  * - a `service-intentions` entry with L7 `Permissions` names a destination whose protocol is not HTTP-like
  *   (`service "x" has protocol "tcp", which is incompatible with L7 intentions permissions`);
  * - a peer-exported chain that is not HTTP-like would gain a target it does not have now
- *   (`peer exported service "x" uses protocol="tcp" and cannot introduce new discovery chain targets like "…"`).
+ *   (`peer exported service "x" uses protocol="tcp" and cannot introduce new discovery chain targets like "…"`);
+ * - a proxy-defaults or service-defaults write turns `MutualTLSMode` permissive while the mesh entry does not
+ *   allow it (`cannot set MutualTLSMode=permissive because AllowEnablingPermissiveMutualTLS=false …`).
  *
  * Which chains a change affects, as Consul decides it: `proxy-defaults` → every chain that has a
  * defaults/router/splitter/resolver entry and every intention destination; `service-intentions` (a write) →
@@ -206,6 +208,23 @@ function hasPermissions(e: ServiceIntentionsEntry): boolean {
   return (e.Sources ?? []).some((s) => (s.Permissions ?? []).length > 0);
 }
 
+/**
+ * Consul's `checkMutualTLSMode`: a proxy-defaults or service-defaults write may switch `MutualTLSMode` to
+ * `permissive` only while the mesh entry has `AllowEnablingPermissiveMutualTLS`; an entry already permissive may
+ * stay so.
+ */
+function permissiveMtlsError(store: GraphStore, change: ProposedChange): string | undefined {
+  if (change.entry === null || (change.kind !== 'proxy-defaults' && change.kind !== 'service-defaults')) {
+    return undefined;
+  }
+  const mode = (entry: ConfigEntry | undefined): unknown => entry?.['MutualTLSMode'];
+  if (mode(change.entry) !== 'permissive' || mode(store.entry(change.kind, change.name)) === 'permissive') {
+    return undefined;
+  }
+  if (store.entry('mesh', 'mesh')?.['AllowEnablingPermissiveMutualTLS'] === true) return undefined;
+  return 'cannot set MutualTLSMode=permissive because AllowEnablingPermissiveMutualTLS=false in the mesh config entry';
+}
+
 /** Consul's `testCompileDiscoveryChain`: the chain, or the compiler's refusal text. */
 function testCompile(service: string, entries: ChainEntries): CompiledDiscoveryChain | string {
   try {
@@ -274,6 +293,8 @@ function newTcpTargetError(
  * @returns Consul's error text when the change must be refused, otherwise undefined.
  */
 export function validateProposedConfigEntry(store: GraphStore, change: ProposedChange): string | undefined {
+  const mtls = permissiveMtlsError(store, change);
+  if (mtls !== undefined) return mtls;
   const scope = affected(store, change);
   if (scope === null) return undefined;
   const after = overlay(store, change);
