@@ -9,6 +9,7 @@ import {
 } from '../../../proxy/index.js';
 import { defineCommand, errorText, EXIT_ERROR } from '../../command.js';
 import type { Ui } from '../../ui.js';
+import { gatewayFlagsProblem, runMeshGateway, type GatewayFlags } from './proxy-gateway.js';
 import { parseUpstreamFlag, splitListen } from './proxy-upstream-flag.js';
 
 /** `-log-level` values (Consul's hclog names) → pino levels. */
@@ -56,6 +57,29 @@ interface Flags {
   readonly listen: { value: string };
   readonly register: { value: boolean };
   readonly registerId: { value: string };
+  readonly gateway: { value: string };
+  readonly address: { value: string };
+  readonly wanAddress: { value: string };
+}
+
+/** The gateway branch's flags, with the sidecar-only flags that were set (they are refused with -gateway). */
+function gatewayFlags(flags: Flags): GatewayFlags {
+  const sidecarOnly: [string, boolean][] = [
+    ['proxy-id', flags.proxyId.value !== ''],
+    ['sidecar-for', flags.sidecarFor.value !== ''],
+    ['upstream', flags.upstreams.value.length > 0],
+    ['listen', flags.listen.value !== ''],
+    ['service-addr', flags.serviceAddr.value !== ''],
+    ['register-id', flags.registerId.value !== ''],
+  ];
+  return {
+    gateway: flags.gateway.value,
+    service: flags.service.value,
+    address: flags.address.value,
+    wanAddress: flags.wanAddress.value,
+    register: flags.register.value,
+    sidecarFlagsSet: sidecarOnly.filter(([, set]) => set).map(([name]) => name),
+  };
 }
 
 /** Waits for the signal. */
@@ -184,6 +208,12 @@ Usage: entente connect proxy [options]
 
     $ entente connect proxy -service frontend \\
         -service-addr 127.0.0.1:8080 -listen ':8443'
+
+  A mesh gateway, registered with the agent, routing by SNI without
+  terminating TLS:
+
+    $ entente connect proxy -gateway=mesh -register -service mesh-gateway \\
+        -address 10.0.0.5:8443 -wan-address 198.51.100.7:443
 `,
   http: 'client+server',
   flags: (fs) => ({
@@ -229,6 +259,22 @@ Usage: entente connect proxy [options]
       '',
       'ID suffix for the service. Use this to disambiguate with other proxies.',
     ),
+    gateway: fs.string(
+      'gateway',
+      '',
+      'Run a gateway instead of a sidecar. Only "mesh" is supported by the built-in proxy (terminating, ' +
+        'ingress and api gateways are refused).',
+    ),
+    address: fs.string(
+      'address',
+      '',
+      'With -gateway=mesh: the LAN host:port to listen on and register (port 0: the OS chooses).',
+    ),
+    wanAddress: fs.string(
+      'wan-address',
+      '',
+      'With -gateway=mesh: the WAN host:port peers dial, registered as the wan tagged address (default: -address).',
+    ),
   }),
   run: async ({ flags, args, ui, signal, ctx, client }) => {
     if (args.length > 0) {
@@ -245,6 +291,23 @@ Usage: entente connect proxy [options]
     if (level === undefined) {
       ui.error(`==> Invalid log level: ${JSON.stringify(flags.logLevel.value)}`);
       return EXIT_ERROR;
+    }
+    if (flags.gateway.value !== '') {
+      const gw = gatewayFlags(flags);
+      const problem = gatewayFlagsProblem(gw);
+      if (problem !== undefined) {
+        ui.error(`==> ${problem}`);
+        return EXIT_ERROR;
+      }
+      const gwApi = await client();
+      if (gwApi === undefined) return EXIT_ERROR;
+      ui.output('==> Entente mesh gateway starting...');
+      try {
+        return await runMeshGateway(gw, gwApi, ui, signal, createProxyLogger(level, flags.logJson.value));
+      } catch (err) {
+        ui.error(`==> Failed running mesh gateway: ${errorText(err)}`);
+        return EXIT_ERROR;
+      }
     }
     const api = await client();
     if (api === undefined) return EXIT_ERROR;
