@@ -2,7 +2,7 @@
 export const REFUSAL_REASONS = [
   /** The connection cap was reached. */
   'over-capacity',
-  /** Not a TLS ClientHello, malformed, too large, too slow, or the client went away before finishing it. */
+  /** Not a TLS ClientHello, malformed, too large or too slow (a client that just closes, as a TCP check does, is not counted). */
   'bad-client-hello',
   /** No SNI, or one under neither the local trust domain nor a peer's. */
   'unknown-sni',

@@ -99,6 +99,11 @@ export class MeshGateway {
       maxBytes: this.#opts.maxClientHelloBytes ?? DEFAULT_MAX_CLIENT_HELLO_BYTES,
       timeoutMs: this.#opts.clientHelloTimeoutMs ?? DEFAULT_CLIENT_HELLO_TIMEOUT_MS,
     });
+    if (hello.kind === 'refused' && hello.reason === 'closed') {
+      // The client left before finishing a ClientHello (a TCP health check does so): nothing to refuse or count.
+      socket.destroy();
+      return;
+    }
     if (hello.kind === 'refused') {
       this.#refuse(socket, 'bad-client-hello', undefined, hello.reason);
       return;
