@@ -178,3 +178,60 @@ test('sidecar proxy - an http service applies L7 permissions per request: 403 on
     assert.ok((api.counters()['intention_denials'] ?? 0) >= 2, JSON.stringify(api.counters())),
   );
 });
+
+test('sidecar proxy - a CA root rotation keeps an established connection working; new connections succeed on the re-issued leaves', async (t) => {
+  const agent = await startAgentProcess(t, { dev: true });
+  const echo = await startEchoServer(t);
+  const [apiSidecar, webSidecar, upstream] = [await freePort(), await freePort(), await freePort()];
+  await registerWithSidecar(agent, 'api', echo.port, apiSidecar);
+  await registerWithSidecar(agent, 'web', 1, webSidecar, [
+    { DestinationName: 'api', LocalBindPort: upstream },
+  ]);
+  const api = await startProxyProcess(t, agent.httpAddr, ['-sidecar-for', 'api']);
+  const web = await startProxyProcess(t, agent.httpAddr, ['-sidecar-for', 'web']);
+  await retry(async () => assert.equal((await exchange(upstream, Buffer.from('x'))).toString(), 'x'), {
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  });
+  const held = connect({ host: '127.0.0.1', port: upstream, allowHalfOpen: true });
+  const got: Buffer[] = [];
+  held.on('data', (c: Buffer) => got.push(c));
+  held.write('one;');
+  await retry(() => assert.equal(Buffer.concat(got).toString(), 'one;'));
+  const leavesBefore = [api, web].map((p) => logRecords(p, 'leaf certificate loaded').length);
+
+  await call(agent, 'PUT', '/v1/connect/ca/configuration', {
+    Provider: 'consul',
+    Config: { PrivateKeyType: 'ec', PrivateKeyBits: 384 },
+  });
+  // Both proxies see two roots, then a re-issued leaf (the agent spreads re-issue over 30 s after a rotation).
+  for (const p of [api, web])
+    await retry(() => assert.equal(logRecords(p, 'CA roots loaded').at(-1)?.['roots'], 2), {
+      timeoutMs: 20_000,
+    });
+  await retry(
+    () => {
+      [api, web].forEach((p, i) =>
+        assert.ok(logRecords(p, 'leaf certificate loaded').length > (leavesBefore[i] ?? 0)),
+      );
+    },
+    { timeoutMs: 90_000, intervalMs: 250 },
+  );
+  held.write('two;');
+  await retry(() => assert.equal(Buffer.concat(got).toString(), 'one;two;'), { timeoutMs: 10_000 });
+  await retry(
+    async () => {
+      const p = randomBytes(100_000);
+      assert.equal(sha(await exchange(upstream, p)), sha(p));
+    },
+    { timeoutMs: 20_000, intervalMs: 200 },
+  );
+  held.end('three');
+  await retry(() => assert.equal(Buffer.concat(got).toString(), 'one;two;three'));
+  held.destroy();
+  assert.equal(
+    api.counters()['handshake_failures'] ?? 0,
+    0,
+    JSON.stringify(logRecords(api, 'inbound handshake failed')),
+  );
+});

@@ -20,8 +20,10 @@ export interface CounterValues {
   intention_denials: number;
   /** L7 requests allowed and forwarded. */
   http_requests: number;
-  /** Inbound handshakes that failed (bad or untrusted client certificate, timeout, not TLS). */
+  /** Inbound handshakes that failed (bad, untrusted or missing client certificate, not TLS). */
   handshake_failures: number;
+  /** Inbound connections that did not finish a handshake in `handshake_timeout_ms` (e.g. TCP health checks). */
+  handshake_timeouts: number;
   /** Upstream dials that failed: no healthy endpoint, refused, timed out, TLS or identity mismatch. */
   upstream_connect_errors: number;
   /** Local application dials (public listener → local service) that failed. */
@@ -44,6 +46,7 @@ export class ProxyCounters {
     intention_denials: 0,
     http_requests: 0,
     handshake_failures: 0,
+    handshake_timeouts: 0,
     upstream_connect_errors: 0,
     local_connect_errors: 0,
     rejected_over_cap: 0,

@@ -83,8 +83,12 @@ export class PublicListener {
     this.#server.on('connection', (raw: Socket) => {
       this.#onAccept(raw);
     });
-    this.#server.on('tlsClientError', (err, socket) => {
-      this.#d.counters.add('handshake_failures');
+    this.#server.on('tlsClientError', (err: Error & { code?: string }, socket) => {
+      // A client that connects and leaves (or idles) without finishing a handshake, such as the agent's TCP
+      // "listening" check, is counted apart from handshakes that failed (bad, untrusted or missing certificates).
+      if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT' || err.message === 'TLS handshake timeout')
+        this.#d.counters.add('handshake_timeouts');
+      else if (err.code !== 'ECONNRESET') this.#d.counters.add('handshake_failures');
       this.#d.logger.debug({ error: err.message, remote: socket.remoteAddress }, 'inbound handshake failed');
     });
     this.#server.on('secureConnection', (s: TLSSocket) => {
