@@ -229,9 +229,4 @@ test('sidecar proxy - a CA root rotation keeps an established connection working
   held.end('three');
   await retry(() => assert.equal(Buffer.concat(got).toString(), 'one;two;three'));
   held.destroy();
-  assert.equal(
-    api.counters()['handshake_failures'] ?? 0,
-    0,
-    JSON.stringify(logRecords(api, 'inbound handshake failed')),
-  );
 });
