@@ -75,7 +75,10 @@ export class PublicListener {
       ...options,
       requestCert: true,
       rejectUnauthorized: true,
-      allowHalfOpen: true,
+      // Not half-open until the handshake is done: with allowHalfOpen a client that sends FIN before its
+      // ClientHello (the agent's "listening" TCP check connects and closes) would hold its connection until the
+      // handshake timeout. Half-close is switched on per connection once it is secure (see #onSecure).
+      allowHalfOpen: false,
       handshakeTimeout: config.handshakeTimeoutMs,
       // Consul's built-in proxy offers no ALPN on its public listener (`ServerNextProtos: []`).
       ALPNProtocols: [],
@@ -144,6 +147,7 @@ export class PublicListener {
 
   async #onSecure(s: TLSSocket): Promise<void> {
     const { counters, logger } = this.#d;
+    s.allowHalfOpen = true;
     s.on('error', () => undefined);
     const caller = verifyCaller(s.getPeerCertificate(true), this.#d.material);
     if (typeof caller === 'string') {
