@@ -67,18 +67,19 @@ test('proxy config - a registration as Consul reads it; unused keys listed, unse
       u.destinationPeer,
       u.connectTimeoutMs,
       u.maxConnections,
+      u.meshGatewayMode,
     ]),
     [
-      ['127.0.0.1:9191', 'api', '', 500, 3],
-      ['127.0.0.2:9292', 'db', 'east', 10_000, 1024],
+      ['127.0.0.1:9191', 'api', '', 500, 3, 'remote'],
+      ['127.0.0.2:9292', 'db', 'east', 10_000, 1024, 'remote'],
+      ['127.0.0.1:9595', 'db2', 'east', 10_000, 1024, 'local'],
     ],
   );
   assert.deepEqual(c.ignoredKeys, ['Proxy.Config.envoy_prometheus_bind_addr', 'upstream api Config.envoy_x']);
-  assert.equal(c.refused.length, 4);
+  assert.equal(c.refused.length, 3);
   assert.match(c.refused[0] ?? '', /^q: destination type "prepared_query" is not supported/);
   assert.match(c.refused[1] ?? '', /^far: datacenter "dc9"/);
-  assert.match(c.refused[2] ?? '', /^db2\?peer=east: mesh gateway mode "local"/);
-  assert.match(c.refused[3] ?? '', /^\*: transparent-proxy implicit upstreams/);
+  assert.match(c.refused[2] ?? '', /^\*: transparent-proxy implicit upstreams/);
   assert.throws(
     () => proxyConfigFromRegistration({ ...sidecar, Kind: '' }, 'dc1'),
     /not a valid connect proxy/,
@@ -102,4 +103,29 @@ test('proxy config - from flags: no public listener without -listen; tcp', () =>
   });
   assert.equal(l.publicListener?.bindAddress, '0.0.0.0');
   assert.equal(l.publicListener?.localServicePort, 8080);
+});
+
+test('proxy config - a peer upstream’s mesh gateway mode: its own, else the proxy’s; anything but local is remote', () => {
+  const withModes = (proxyMode: string | undefined): AgentService => ({
+    ...sidecar,
+    Proxy: {
+      ...sidecar.Proxy,
+      ...(proxyMode === undefined ? {} : { MeshGateway: { Mode: proxyMode } }),
+      Upstreams: [
+        { DestinationName: 'a', DestinationPeer: 'p', LocalBindPort: 1 },
+        { DestinationName: 'b', DestinationPeer: 'p', LocalBindPort: 2, MeshGateway: { Mode: 'remote' } },
+        { DestinationName: 'c', DestinationPeer: 'p', LocalBindPort: 3, MeshGateway: { Mode: 'local' } },
+        { DestinationName: 'd', DestinationPeer: 'p', LocalBindPort: 4, MeshGateway: { Mode: 'none' } },
+        { DestinationName: 'e', LocalBindPort: 5, MeshGateway: { Mode: 'local' } },
+      ],
+    },
+  });
+  const modes = (proxyMode: string | undefined): string[] =>
+    proxyConfigFromRegistration(withModes(proxyMode), 'dc1').upstreams.map(
+      (u) => `${u.destinationName}=${u.meshGatewayMode}`,
+    );
+  assert.deepEqual(modes(undefined), ['a=remote', 'b=remote', 'c=local', 'd=remote', 'e=remote']);
+  assert.deepEqual(modes('local'), ['a=local', 'b=remote', 'c=local', 'd=remote', 'e=remote']);
+  assert.deepEqual(modes('remote'), ['a=remote', 'b=remote', 'c=local', 'd=remote', 'e=remote']);
+  assert.equal(proxyConfigFromRegistration(withModes('local'), 'dc1').refused.length, 0);
 });

@@ -4,8 +4,8 @@
  *
  * Honesty: `Proxy.Config` is shared by every proxy implementation (Envoy reads most of its keys), so keys this
  * proxy does not use are not refused but listed in {@link ProxyConfig.ignoredKeys} and logged at WARN; upstreams
- * it cannot serve (prepared queries, other datacenters, unix sockets, non-default namespaces or partitions, peer
- * upstreams in `local` mesh-gateway mode) are listed in {@link ProxyConfig.refused} and get no listener.
+ * it cannot serve (prepared queries, other datacenters, unix sockets, non-default namespaces or partitions) are
+ * listed in {@link ProxyConfig.refused} and get no listener.
  */
 import type { AgentService, Upstream } from '../../api/index.js';
 
@@ -34,12 +34,21 @@ export interface PublicListenerConfig {
   readonly idleTimeoutMs: number;
 }
 
+/**
+ * How a `DestinationPeer` upstream reaches the peer: straight to the peer's mesh gateways (`remote`), or through
+ * this cluster's own mesh gateways (`local`), which forward by SNI to the peer's. Consul's default for peer
+ * upstreams (an unset mode, and `none`, which it warns about) is `remote`.
+ */
+export type PeerGatewayMode = 'remote' | 'local';
+
 export interface UpstreamConfig {
   /** `<bind address>:<port>`: one listener per key. */
   readonly key: string;
   readonly destinationName: string;
   /** The local name of the peer exporting the service; `''` for a service of this cluster. */
   readonly destinationPeer: string;
+  /** For a peer upstream, the path to the peer's gateways; `remote` (unused) for a local service. */
+  readonly meshGatewayMode: PeerGatewayMode;
   readonly bindAddress: string;
   readonly bindPort: number;
   readonly connectTimeoutMs: number;
@@ -104,8 +113,6 @@ function upstreamProblem(u: Upstream, localDatacenter: string): string | undefin
   ] as const)
     if (v !== undefined && v !== '' && v !== 'default')
       return `${field} "${v}" is a Consul Enterprise feature`;
-  if (u.DestinationPeer !== undefined && u.DestinationPeer !== '' && u.MeshGateway?.Mode === 'local')
-    return 'mesh gateway mode "local" for peer upstreams is not implemented yet (use "remote")';
   if (!(Number.isInteger(u.LocalBindPort) && (u.LocalBindPort ?? 0) > 0)) return 'LocalBindPort must be set';
   return undefined;
 }
@@ -116,11 +123,21 @@ function upstreamLabel(u: Upstream): string {
   return `${u.DestinationName}${peer}`;
 }
 
+/**
+ * A peer upstream's mesh gateway mode: the upstream's own, else the proxy's (`Proxy.MeshGateway`), as Consul's
+ * proxycfg resolves it; anything but `local` is `remote`.
+ */
+export function peerGatewayMode(u: Upstream, proxyMode: string | undefined): PeerGatewayMode {
+  const own = u.MeshGateway?.Mode ?? '';
+  return (own !== '' ? own : (proxyMode ?? '')) === 'local' ? 'local' : 'remote';
+}
+
 /** Converts registered (or flag) upstreams, splitting off those the proxy cannot serve. */
 export function upstreamsOf(
   list: readonly Upstream[],
   localDatacenter: string,
   idleTimeoutMs: number,
+  proxyMeshGatewayMode?: string,
 ): { upstreams: UpstreamConfig[]; refused: string[]; ignoredKeys: string[] } {
   const upstreams: UpstreamConfig[] = [];
   const refused: string[] = [];
@@ -142,6 +159,10 @@ export function upstreamsOf(
       key: `${bindAddress}:${bindPort}`,
       destinationName: u.DestinationName,
       destinationPeer: u.DestinationPeer ?? '',
+      meshGatewayMode:
+        u.DestinationPeer !== undefined && u.DestinationPeer !== ''
+          ? peerGatewayMode(u, proxyMeshGatewayMode)
+          : 'remote',
       bindAddress,
       bindPort,
       connectTimeoutMs: positiveInt(cfg['connect_timeout_ms'], DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS),
@@ -168,7 +189,7 @@ export function proxyConfigFromRegistration(svc: AgentService, localDatacenter: 
     .filter((k) => !PROXY_CONFIG_KEYS.has(k))
     .map((k) => `Proxy.Config.${k}`);
   const idleTimeoutMs = positiveInt(cfg['local_idle_timeout_ms'], DEFAULT_IDLE_TIMEOUT_MS);
-  const ups = upstreamsOf(p.Upstreams ?? [], localDatacenter, idleTimeoutMs);
+  const ups = upstreamsOf(p.Upstreams ?? [], localDatacenter, idleTimeoutMs, p.MeshGateway?.Mode);
   return {
     proxyId: svc.ID,
     service: p.DestinationServiceName ?? '',

@@ -17,6 +17,7 @@ import { proxyConfigFromRegistration, type ProxyConfig, type PublicListenerConfi
 import { ProxyCounters, type CounterValues } from './counters.js';
 import { serviceSpiffeUri } from './identity.js';
 import { L7Gateway } from './l7-gateway.js';
+import { apiLocalGatewaySource, LocalGateways } from './local-gateways.js';
 import type { IntentionRule } from './l7-permissions.js';
 import { PublicListener } from './public-listener.js';
 import { TlsMaterial } from './tls-material.js';
@@ -58,6 +59,8 @@ export class SidecarProxy {
   #public: PublicListener | undefined;
   #l7: L7Gateway | undefined;
   #intentions: readonly IntentionRule[] | undefined;
+  /** This cluster's mesh gateways, created for the first peer upstream in `local` mode. */
+  #localGateways: LocalGateways | undefined;
   #applying: Promise<void> = Promise.resolve();
   #countersTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -346,7 +349,8 @@ export class SidecarProxy {
       if (
         u !== undefined &&
         u.destinationName === slot.listener.config.destinationName &&
-        u.destinationPeer === slot.listener.config.destinationPeer
+        u.destinationPeer === slot.listener.config.destinationPeer &&
+        u.meshGatewayMode === slot.listener.config.meshGatewayMode
       )
         continue;
       slot.abort.abort();
@@ -362,6 +366,9 @@ export class SidecarProxy {
         material: this.material,
         service: u.destinationName,
         peer: u.destinationPeer,
+        meshGatewayMode: u.meshGatewayMode,
+        localGateways:
+          u.destinationPeer !== '' && u.meshGatewayMode === 'local' ? this.#localGatewaysOnce() : undefined,
         datacenter: this.#datacenter,
         signal: AbortSignal.any([this.#abort.signal, abort.signal]),
       });
@@ -370,6 +377,15 @@ export class SidecarProxy {
       await listener.listen();
       this.#upstreams.set(key, { listener, abort });
     }
+  }
+
+  #localGatewaysOnce(): LocalGateways {
+    this.#localGateways ??= new LocalGateways({
+      source: apiLocalGatewaySource(this.#o.client),
+      logger: this.#logger,
+      signal: this.#abort.signal,
+    });
+    return this.#localGateways;
   }
 
   #reportOnce(key: string, fn: () => void): void {

@@ -57,7 +57,15 @@ export class UpstreamListener {
       this.#server.once('error', reject);
       this.#server.listen(this.config.bindPort, this.config.bindAddress, () => {
         this.#server.off('error', reject);
-        this.#logger.info({ port: this.port }, 'upstream listener started');
+        this.#logger.info(
+          {
+            port: this.port,
+            ...(this.config.destinationPeer === ''
+              ? {}
+              : { peer: this.config.destinationPeer, mesh_gateway_mode: this.config.meshGatewayMode }),
+          },
+          'upstream listener started',
+        );
         resolve();
       });
     });

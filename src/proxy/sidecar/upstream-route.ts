@@ -1,13 +1,17 @@
 /**
  * The live view of one upstream: its target (endpoints, SNI, expected SANs), kept current by blocking queries on
  * `/v1/health/connect/<svc>?passing` (with `?peer=` for a `DestinationPeer` upstream) and, for a peer, on that
- * peer's trust bundle (`/v1/internal/peering/trust-bundle/<peer>`, into {@link TlsMaterial}).
+ * peer's trust bundle (`/v1/internal/peering/trust-bundle/<peer>`, into {@link TlsMaterial}). A peer upstream in
+ * mesh gateway mode `local` keeps the peer's SNI, SANs and trust but dials this cluster's own mesh gateways
+ * ({@link LocalGateways}).
  */
 import type { ApiClient, ServiceEntry } from '../../api/index.js';
 import type { Logger } from '../../logging/index.js';
+import type { PeerGatewayMode } from './config.js';
 import { EndpointPicker } from './endpoint-picker.js';
+import type { LocalGateways } from './local-gateways.js';
 import type { TlsMaterial } from './tls-material.js';
-import { localTarget, peerTarget, type UpstreamTarget } from './upstream-target.js';
+import { localTarget, peerTarget, throughLocalGateways, type UpstreamTarget } from './upstream-target.js';
 import { watchLoop } from './watch-loop.js';
 
 /** Longest wait of one blocking query (the agent caps it at 10 min; shorter keeps a stuck agent visible). */
@@ -19,6 +23,10 @@ export interface UpstreamRouteOptions {
   readonly material: TlsMaterial;
   readonly service: string;
   readonly peer: string;
+  /** For a peer: `remote` dials the peer's gateways, `local` this cluster's ({@link localGateways}). */
+  readonly meshGatewayMode: PeerGatewayMode;
+  /** This cluster's mesh gateways; required for a peer upstream in `local` mode. */
+  readonly localGateways?: LocalGateways | undefined;
   /** The agent's datacenter (local targets' SAN and SNI). */
   readonly datacenter: string;
   readonly signal: AbortSignal;
@@ -62,11 +70,24 @@ export class UpstreamRoute {
         this.#entries = entries;
         this.#rebuild();
         logger.debug(
-          { upstream: service, peer, endpoints: this.#target?.endpoints.length ?? 0 },
+          {
+            upstream: service,
+            peer,
+            via: this.#target?.via,
+            endpoints: this.#target?.endpoints.length ?? 0,
+          },
           'upstream endpoints',
         );
       },
     });
+    const gateways = this.#viaLocalGateways();
+    if (gateways !== undefined) {
+      gateways.start();
+      const off = gateways.onChange(() => {
+        this.#rebuild();
+      });
+      signal.addEventListener('abort', off, { once: true });
+    }
     if (peer !== '') {
       void watchLoop({
         name: `trust bundle of peer ${peer}`,
@@ -84,14 +105,30 @@ export class UpstreamRoute {
     }
   }
 
+  /** The local gateways this upstream dials through, when it is a peer upstream in `local` mode. */
+  #viaLocalGateways(): LocalGateways | undefined {
+    const { peer, meshGatewayMode, localGateways } = this.#o;
+    if (peer === '' || meshGatewayMode !== 'local') return undefined;
+    if (localGateways === undefined) throw new Error('a local-mode peer upstream needs the local gateways');
+    return localGateways;
+  }
+
   #rebuild(): void {
     const { service, peer, material, datacenter } = this.#o;
-    this.#target =
-      peer === ''
-        ? material.trustDomain === ''
+    if (peer === '') {
+      this.#target =
+        material.trustDomain === ''
           ? undefined
-          : localTarget(service, this.#entries, material.trustDomain, datacenter)
-        : peerTarget(peer, this.#entries);
+          : localTarget(service, this.#entries, material.trustDomain, datacenter);
+    } else {
+      // The peer's answer carries the SNI and SANs (PeerMeta) in either mode: no PeerMeta yet, no target.
+      const remote = peerTarget(peer, this.#entries);
+      const gateways = this.#viaLocalGateways();
+      this.#target =
+        remote === undefined || gateways === undefined
+          ? remote
+          : throughLocalGateways(remote, gateways.endpoints);
+    }
     this.picker.update(this.#target?.endpoints ?? []);
   }
 }

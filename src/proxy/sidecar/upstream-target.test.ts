@@ -3,7 +3,7 @@ import { test } from 'node:test';
 
 import type { ServiceEntry } from '../../api/index.js';
 import { EndpointPicker } from './endpoint-picker.js';
-import { localTarget, peerTarget } from './upstream-target.js';
+import { localGatewayEndpoints, localTarget, peerTarget, throughLocalGateways } from './upstream-target.js';
 
 function entry(
   svc: Partial<ServiceEntry['Service']>,
@@ -63,6 +63,51 @@ test('upstream target - a peer service: gateways by WAN address, SNI and SANs fr
   assert.deepEqual(t.expectedSans, PeerMeta.SpiffeID);
   assert.equal(t.peer, 'b');
   assert.equal(peerTarget('b', [entry({})]), undefined);
+});
+
+test('upstream target - local mode: the local mesh gateways at their LAN address, the peer’s SNI, SANs and trust kept', () => {
+  const PeerMeta = {
+    SNI: ['api.default.default.cluster-a.external.b.consul'],
+    SpiffeID: ['spiffe://b.consul/ns/default/dc/dcb/svc/api'],
+  };
+  const remote = peerTarget('b', [
+    entry({
+      Address: '10.1.0.1',
+      Port: 8443,
+      TaggedAddresses: { wan: { Address: '203.0.113.1', Port: 443 } },
+      Connect: { PeerMeta },
+    }),
+  ]);
+  assert.ok(remote);
+  assert.equal(remote.via, 'peer-gateways');
+  const gateways = localGatewayEndpoints([
+    // LAN: the service address, never the WAN tag (Consul's BestAddress(false) for a local-datacenter gateway).
+    entry({
+      Kind: 'mesh-gateway',
+      Service: 'mesh-gateway',
+      Address: '10.0.0.5',
+      Port: 8443,
+      TaggedAddresses: { wan: { Address: '198.51.100.5', Port: 443 } },
+    }),
+    // No service address: the node's.
+    entry(
+      { Kind: 'mesh-gateway', Service: 'mesh-gateway', Address: '', Port: 8444 },
+      { Address: '10.0.0.6' },
+    ),
+    // Not a gateway (a service that happens to share the name) and a gateway without a port: skipped.
+    entry({ Kind: 'connect-proxy', Address: '10.0.0.7', Port: 21000 }),
+    entry({ Kind: 'mesh-gateway', Address: '10.0.0.8', Port: 0 }),
+  ]);
+  assert.deepEqual(gateways, [
+    { host: '10.0.0.5', port: 8443 },
+    { host: '10.0.0.6', port: 8444 },
+  ]);
+  const local = throughLocalGateways(remote, gateways);
+  assert.deepEqual(local.endpoints, gateways);
+  assert.equal(local.via, 'local-gateways');
+  assert.equal(local.sni, remote.sni);
+  assert.deepEqual(local.expectedSans, remote.expectedSans);
+  assert.equal(local.peer, 'b', 'the peer’s bundle stays the trust');
 });
 
 test('endpoint picker - round robin; a failed endpoint is ejected for a while, then comes back', () => {

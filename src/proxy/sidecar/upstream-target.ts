@@ -6,7 +6,10 @@
  *   through the local roots;
  * - a `DestinationPeer` service (`?peer=<p>`): the imported synthetic `<svc>-sidecar-proxy` instances, which are
  *   the exporter's mesh gateways (WAN address preferred), SNI `PeerMeta.SNI[0]`, the server's SAN one of
- *   `PeerMeta.SpiffeID` (the service or the exporter's gateway), trusted through the peer's bundle only.
+ *   `PeerMeta.SpiffeID` (the service or the exporter's gateway), trusted through the peer's bundle only;
+ * - the same peer service in mesh gateway mode `local`: the same SNI, SANs and trust, but dialled at this
+ *   cluster's own mesh gateways (LAN address), which route the SNI, under the peer's trust domain, to the peer's
+ *   gateways. TLS stays end to end between the two sidecars.
  */
 import type { ServiceEntry } from '../../api/index.js';
 import type { Endpoint } from './endpoint-picker.js';
@@ -20,6 +23,8 @@ export interface UpstreamTarget {
   readonly expectedSans: readonly string[];
   /** `''` for a local service; else the peer whose bundle is the trust. */
   readonly peer: string;
+  /** Whose addresses {@link endpoints} are: the service's sidecars, the peer's gateways, or the local gateways. */
+  readonly via: 'sidecars' | 'peer-gateways' | 'local-gateways';
 }
 
 function localAddress(e: ServiceEntry): Endpoint {
@@ -52,6 +57,7 @@ export function localTarget(
     sni: localServiceSni(service, datacenter, trustDomain),
     expectedSans: [serviceSpiffeUri(trustDomain, datacenter, service)],
     peer: '',
+    via: 'sidecars',
   };
 }
 
@@ -69,5 +75,23 @@ export function peerTarget(peer: string, entries: readonly ServiceEntry[]): Upst
     sni,
     expectedSans: [...(meta.SpiffeID ?? [])],
     peer,
+    via: 'peer-gateways',
   };
+}
+
+/**
+ * This cluster's mesh gateways, from `/v1/health/service/<gateway service>?passing` answers: instances of kind
+ * `mesh-gateway` only, each at its LAN address (the service's address, else its node's; Consul's
+ * `BestAddress(false)` for a gateway of the local datacenter).
+ */
+export function localGatewayEndpoints(entries: readonly ServiceEntry[]): Endpoint[] {
+  return entries
+    .filter((e) => e.Service.Kind === 'mesh-gateway')
+    .map(localAddress)
+    .filter((e) => e.port > 0);
+}
+
+/** A peer target dialled through the local mesh gateways (mode `local`): same SNI, SANs and trust. */
+export function throughLocalGateways(target: UpstreamTarget, gateways: readonly Endpoint[]): UpstreamTarget {
+  return { ...target, endpoints: gateways, via: 'local-gateways' };
 }
