@@ -4,25 +4,17 @@
 // exported to A and garbage instead of a ClientHello are closed and counted.
 //
 // NOTE: web's "sidecar" here is a plain TLS echo server registered as web-sidecar-proxy, standing in for Entente's
-// sidecar: the gateway never terminates TLS, so what sits behind it only has to speak TLS. (The built-in sidecar
-// refuses MeshGateway.Mode = "local" upstreams today, so the full sidecar → gateway → gateway → sidecar path is not
-// exercised here.)
+// sidecar: the gateway never terminates TLS, so what sits behind it only has to speak TLS. The full path with real
+// sidecars on both ends is test/integration/mesh-data-path.test.ts.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import { generateRootCA } from '../../src/connect/index.js';
-import {
-  ENTENTE_BIN,
-  START_TIMEOUT_MS,
-  fastPeeringConfigFile,
-  startPeeringAgent,
-  type AgentProcess,
-} from '../helpers/agent-process.js';
+import { fastPeeringConfigFile, startPeeringAgent, type AgentProcess } from '../helpers/agent-process.js';
+import { startGatewayProcess } from '../helpers/gateway-process.js';
 import { retry } from '../helpers/retry.js';
 
 async function ok(agent: AgentProcess, method: string, path: string, body?: unknown): Promise<any> {
@@ -33,65 +25,6 @@ async function ok(agent: AgentProcess, method: string, path: string, body?: unkn
   const text = await res.text();
   assert.equal(res.status, 200, `${method} ${path}: ${text}`);
   return text === '' ? undefined : JSON.parse(text);
-}
-
-interface GatewayProcess {
-  readonly port: number;
-  readonly logs: string[];
-  /** The JSON log records the gateway wrote for refused connections. */
-  refusals(): { reason: string; refused_total: number }[];
-}
-
-/** Starts `entente connect proxy -gateway=mesh -register` against `agent`, on a port the OS picks; stopped by PID. */
-async function startGateway(t: TestContext, agent: AgentProcess): Promise<GatewayProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      ENTENTE_BIN,
-      'connect',
-      'proxy',
-      '-gateway=mesh',
-      '-register',
-      '-service',
-      'mesh-gateway',
-      '-address',
-      '127.0.0.1:0',
-      '-log-json',
-    ],
-    { env: { ...process.env, CONSUL_HTTP_ADDR: agent.httpAddr }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
-    await exited;
-  });
-  const logs: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (l) => logs.push(l));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`gateway did not start:\n${logs.join('\n')}`)),
-      START_TIMEOUT_MS,
-    );
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      logs.push(line);
-      const m = /Listening: 127\.0\.0\.1:(\d+)/.exec(line);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    void exited.then(() => reject(new Error(`gateway exited:\n${logs.join('\n')}`)));
-  });
-  const refusals = () =>
-    logs.flatMap((l) => {
-      try {
-        const rec = JSON.parse(l);
-        return rec.msg === 'gateway refused connection' ? [rec] : [];
-      } catch {
-        return [];
-      }
-    });
-  return { port, logs, refusals };
 }
 
 /** A TLS echo server standing in for web's sidecar public listener. */
@@ -168,8 +101,8 @@ test('mesh gateway - peered SNI through B’s gateway (remote) and through A’s
     Name: 'default',
     Services: [{ Name: 'web', Consumers: [{ Peer: 'a' }] }],
   });
-  const gwB = await startGateway(t, b);
-  const gwA = await startGateway(t, a);
+  const gwB = await startGatewayProcess(t, b);
+  const gwA = await startGatewayProcess(t, a);
 
   const token = (await ok(b, 'POST', '/v1/peering/token', { PeerName: 'a' })).PeeringToken as string;
   await ok(a, 'POST', '/v1/peering/establish', { PeerName: 'b', PeeringToken: token });
