@@ -19,6 +19,7 @@ import type { Logger } from '../../logging/index.js';
 import { verifyCaller, type VerifiedCaller } from './caller-identity.js';
 import type { ProxyProtocol, PublicListenerConfig } from './config.js';
 import { ConnectionCap } from './connection-cap.js';
+import { boundPort, listenOn } from './listen.js';
 import type { ProxyCounters } from './counters.js';
 import type { L7Gateway } from './l7-gateway.js';
 import { pump } from '../pump.js';
@@ -104,19 +105,12 @@ export class PublicListener {
   }
 
   get port(): number {
-    const a = this.#server.address();
-    return typeof a === 'object' && a !== null ? a.port : 0;
+    return boundPort(this.#server);
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(this.config.bindPort, this.config.bindAddress, () => {
-        this.#server.off('error', reject);
-        this.#d.logger.info({ port: this.port, protocol: this.protocol }, 'public listener started');
-        resolve();
-      });
-    });
+  async listen(): Promise<void> {
+    await listenOn(this.#server, this.config.bindPort, this.config.bindAddress);
+    this.#d.logger.info({ port: this.port, protocol: this.protocol }, 'public listener started');
   }
 
   close(drop = false): Promise<void> {

@@ -12,6 +12,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../logging/index.js';
 import type { UpstreamConfig } from './config.js';
 import { ConnectionCap } from './connection-cap.js';
+import { boundPort, listenOn } from './listen.js';
 import type { ProxyCounters } from './counters.js';
 import { pump } from '../pump.js';
 import type { TlsMaterial } from './tls-material.js';
@@ -48,27 +49,20 @@ export class UpstreamListener {
 
   /** The bound port (useful when 0 was asked). */
   get port(): number {
-    const a = this.#server.address();
-    return typeof a === 'object' && a !== null ? a.port : 0;
+    return boundPort(this.#server);
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(this.config.bindPort, this.config.bindAddress, () => {
-        this.#server.off('error', reject);
-        this.#logger.info(
-          {
-            port: this.port,
-            ...(this.config.destinationPeer === ''
-              ? {}
-              : { peer: this.config.destinationPeer, mesh_gateway_mode: this.config.meshGatewayMode }),
-          },
-          'upstream listener started',
-        );
-        resolve();
-      });
-    });
+  async listen(): Promise<void> {
+    await listenOn(this.#server, this.config.bindPort, this.config.bindAddress);
+    this.#logger.info(
+      {
+        port: this.port,
+        ...(this.config.destinationPeer === ''
+          ? {}
+          : { peer: this.config.destinationPeer, mesh_gateway_mode: this.config.meshGatewayMode }),
+      },
+      'upstream listener started',
+    );
   }
 
   /** Stops accepting; with `drop`, also closes open connections. */

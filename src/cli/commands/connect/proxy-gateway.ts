@@ -1,5 +1,6 @@
 import type { ApiClient } from '../../../api/index.js';
 import { apiGatewaySource, MeshGateway, RoutingView, type Logger } from '../../../proxy/index.js';
+import { untilAborted } from '../../../lib/sleep.js';
 import { errorText } from '../../command.js';
 import type { Ui } from '../../ui.js';
 import { splitListen } from './proxy-upstream-flag.js';
@@ -30,21 +31,6 @@ export function gatewayFlagsProblem(f: GatewayFlags): string | undefined {
   }
   if (f.address === '') return '-address is required with -gateway=mesh (the LAN host:port to listen on)';
   return undefined;
-}
-
-/** The wait for the signal (the proxy runs until interrupted). */
-function untilAborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else
-      signal.addEventListener(
-        'abort',
-        () => {
-          resolve();
-        },
-        { once: true },
-      );
-  });
 }
 
 /**

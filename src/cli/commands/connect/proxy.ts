@@ -7,6 +7,7 @@ import {
   type Logger,
   type ProxySource,
 } from '../../../proxy/index.js';
+import { untilAborted } from '../../../lib/sleep.js';
 import { defineCommand, errorText, EXIT_ERROR } from '../../command.js';
 import type { Ui } from '../../ui.js';
 import { gatewayFlagsProblem, runMeshGateway, type GatewayFlags } from './proxy-gateway.js';
@@ -80,21 +81,6 @@ function gatewayFlags(flags: Flags): GatewayFlags {
     register: flags.register.value,
     sidecarFlagsSet: sidecarOnly.filter(([, set]) => set).map(([name]) => name),
   };
-}
-
-/** Waits for the signal. */
-function untilAborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else
-      signal.addEventListener(
-        'abort',
-        () => {
-          resolve();
-        },
-        { once: true },
-      );
-  });
 }
 
 async function sourceFor(
